@@ -1,0 +1,400 @@
+CREATE TABLE `api_keys` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`created_by` text,
+	`name` text NOT NULL,
+	`role` text NOT NULL,
+	`key_hash` text NOT NULL,
+	`prefix` text NOT NULL,
+	`last_used_at` text,
+	`revoked_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null,
+	CONSTRAINT "api_keys_role_enum" CHECK("role" IN ('admin', 'staff', 'viewer'))
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `api_keys_key_hash_unique` ON `api_keys` (`key_hash`);--> statement-breakpoint
+CREATE INDEX `api_keys_tenant_id_idx` ON `api_keys` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `api_keys_created_by_idx` ON `api_keys` (`created_by`);--> statement-breakpoint
+CREATE TABLE `audit_log` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`user_id` text,
+	`action` text NOT NULL,
+	`resource_type` text NOT NULL,
+	`resource_id` text,
+	`metadata` text DEFAULT '{}' NOT NULL,
+	`api_key_id` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`api_key_id`) REFERENCES `api_keys`(`id`) ON UPDATE no action ON DELETE set null
+);
+--> statement-breakpoint
+CREATE INDEX `audit_log_tenant_id_idx` ON `audit_log` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `audit_log_user_id_idx` ON `audit_log` (`user_id`);--> statement-breakpoint
+CREATE INDEX `audit_log_api_key_id_idx` ON `audit_log` (`api_key_id`);--> statement-breakpoint
+CREATE INDEX `audit_log_tenant_created_idx` ON `audit_log` (`tenant_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `budgets` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`daily_spent_cents` integer DEFAULT 0 NOT NULL,
+	`monthly_spent_cents` integer DEFAULT 0 NOT NULL,
+	`daily_reset_at` text,
+	`monthly_reset_at` text,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `budgets_tenant_id_unique` ON `budgets` (`tenant_id`);--> statement-breakpoint
+CREATE TABLE `campaigns` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`name` text NOT NULL,
+	`status` text DEFAULT 'draft' NOT NULL,
+	`template_ids` text DEFAULT '[]' NOT NULL,
+	`quiet_hours_start` text DEFAULT '20:00' NOT NULL,
+	`quiet_hours_end` text DEFAULT '09:00' NOT NULL,
+	`target_url` text,
+	`audience` text DEFAULT '{}' NOT NULL,
+	`scheduled_at` text,
+	`sending_number_ids` text DEFAULT '[]' NOT NULL,
+	`utm_params` text,
+	`status_reason` text,
+	`audience_count` integer,
+	`skipped_counts` text DEFAULT '{}' NOT NULL,
+	`fanout_cursor` text,
+	`fanout_done_at` text,
+	`started_at` text,
+	`cancelled_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`queued_at` text,
+	`completed_at` text,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "campaigns_status_enum" CHECK("status" IN ('draft', 'queued', 'running', 'paused', 'completed')),
+	CONSTRAINT "campaigns_quiet_start_hhmm" CHECK("campaigns"."quiet_hours_start" GLOB '[0-2][0-9]:[0-5][0-9]'),
+	CONSTRAINT "campaigns_quiet_end_hhmm" CHECK("campaigns"."quiet_hours_end" GLOB '[0-2][0-9]:[0-5][0-9]')
+);
+--> statement-breakpoint
+CREATE INDEX `campaigns_tenant_id_idx` ON `campaigns` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `campaigns_status_scheduled_idx` ON `campaigns` (`status`,`scheduled_at`);--> statement-breakpoint
+CREATE TABLE `contacts` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`phone_e164` text NOT NULL,
+	`email` text,
+	`first_name` text,
+	`last_name` text,
+	`timezone` text,
+	`custom_fields` text DEFAULT '{}' NOT NULL,
+	`consent_status` text DEFAULT 'unknown' NOT NULL,
+	`consent_source` text,
+	`consent_timestamp` text,
+	`last_sent_at` text,
+	`import_batch_id` text,
+	`erased_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`import_batch_id`) REFERENCES `import_batches`(`id`) ON UPDATE no action ON DELETE set null,
+	CONSTRAINT "contacts_consent_status_enum" CHECK("consent_status" IN ('explicit', 'implied', 'unknown'))
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `contacts_tenant_phone_unique` ON `contacts` (`tenant_id`,`phone_e164`);--> statement-breakpoint
+CREATE INDEX `contacts_tenant_id_idx` ON `contacts` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `contacts_email_idx` ON `contacts` (`email`);--> statement-breakpoint
+CREATE INDEX `contacts_import_batch_id_idx` ON `contacts` (`import_batch_id`);--> statement-breakpoint
+CREATE TABLE `costs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text,
+	`provider` text DEFAULT 'twilio' NOT NULL,
+	`country` text DEFAULT 'AU' NOT NULL,
+	`per_part_cents` integer NOT NULL,
+	`effective_from` text NOT NULL,
+	`effective_until` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "costs_provider_enum" CHECK("provider" IN ('twilio')),
+	CONSTRAINT "costs_per_part_nonneg" CHECK("costs"."per_part_cents" >= 0)
+);
+--> statement-breakpoint
+CREATE INDEX `costs_tenant_id_idx` ON `costs` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `costs_lookup_idx` ON `costs` (`provider`,`country`,`effective_from`);--> statement-breakpoint
+CREATE TABLE `dev_outbox` (
+	`id` text PRIMARY KEY NOT NULL,
+	`to` text NOT NULL,
+	`subject` text NOT NULL,
+	`text` text NOT NULL,
+	`link` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `dev_outbox_created_at_idx` ON `dev_outbox` (`created_at`);--> statement-breakpoint
+CREATE TABLE `do_not_contact` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`phone_e164` text NOT NULL,
+	`reason` text NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "do_not_contact_reason_enum" CHECK("reason" IN ('STOP', 'COMPLAINED', 'MANUAL'))
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `do_not_contact_tenant_phone_unique` ON `do_not_contact` (`tenant_id`,`phone_e164`);--> statement-breakpoint
+CREATE INDEX `do_not_contact_tenant_id_idx` ON `do_not_contact` (`tenant_id`);--> statement-breakpoint
+CREATE TABLE `events` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`contact_id` text,
+	`campaign_id` text,
+	`send_job_id` text,
+	`short_link_id` text,
+	`event_type` text NOT NULL,
+	`metadata` text DEFAULT '{}' NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`campaign_id`) REFERENCES `campaigns`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`send_job_id`) REFERENCES `send_jobs`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`short_link_id`) REFERENCES `short_links`(`id`) ON UPDATE no action ON DELETE set null,
+	CONSTRAINT "events_event_type_enum" CHECK("event_type" IN ('QUEUED', 'SENT', 'DELIVERED', 'FAILED', 'CLICKED', 'REPLIED', 'OPT_OUT', 'RESUBSCRIBE'))
+);
+--> statement-breakpoint
+CREATE INDEX `events_tenant_id_idx` ON `events` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `events_contact_id_idx` ON `events` (`contact_id`);--> statement-breakpoint
+CREATE INDEX `events_campaign_id_idx` ON `events` (`campaign_id`);--> statement-breakpoint
+CREATE INDEX `events_send_job_id_idx` ON `events` (`send_job_id`);--> statement-breakpoint
+CREATE INDEX `events_short_link_id_idx` ON `events` (`short_link_id`);--> statement-breakpoint
+CREATE INDEX `events_event_type_idx` ON `events` (`event_type`);--> statement-breakpoint
+CREATE INDEX `events_created_at_idx` ON `events` (`created_at`);--> statement-breakpoint
+CREATE TABLE `import_batches` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`file_name` text NOT NULL,
+	`file_hash` text NOT NULL,
+	`total_rows` integer DEFAULT 0 NOT NULL,
+	`created_count` integer DEFAULT 0 NOT NULL,
+	`updated_count` integer DEFAULT 0 NOT NULL,
+	`skipped_count` integer DEFAULT 0 NOT NULL,
+	`rejected_count` integer DEFAULT 0 NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`rejected_rows` text DEFAULT '[]' NOT NULL,
+	`options` text,
+	`chunks_total` integer DEFAULT 0 NOT NULL,
+	`chunks_done` integer DEFAULT 0 NOT NULL,
+	`failure_reason` text,
+	`created_by` text,
+	`heartbeat_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`completed_at` text,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null,
+	CONSTRAINT "import_batches_status_enum" CHECK("status" IN ('pending', 'processing', 'completed', 'failed'))
+);
+--> statement-breakpoint
+CREATE INDEX `import_batches_tenant_id_idx` ON `import_batches` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `import_batches_tenant_hash_idx` ON `import_batches` (`tenant_id`,`file_hash`);--> statement-breakpoint
+CREATE INDEX `import_batches_created_by_idx` ON `import_batches` (`created_by`);--> statement-breakpoint
+CREATE TABLE `import_chunks` (
+	`id` text PRIMARY KEY NOT NULL,
+	`batch_id` text NOT NULL,
+	`seq` integer NOT NULL,
+	`first_row` integer NOT NULL,
+	`rows` text NOT NULL,
+	`processed_at` text,
+	FOREIGN KEY (`batch_id`) REFERENCES `import_batches`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `import_chunks_batch_seq_unique` ON `import_chunks` (`batch_id`,`seq`);--> statement-breakpoint
+CREATE TABLE `magic_tokens` (
+	`id` text PRIMARY KEY NOT NULL,
+	`user_id` text NOT NULL,
+	`token` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`used_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `magic_tokens_token_unique` ON `magic_tokens` (`token`);--> statement-breakpoint
+CREATE INDEX `magic_tokens_user_id_idx` ON `magic_tokens` (`user_id`);--> statement-breakpoint
+CREATE TABLE `message_templates` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`name` text NOT NULL,
+	`body` text NOT NULL,
+	`variables` text DEFAULT '[]' NOT NULL,
+	`is_active` integer DEFAULT true NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "message_templates_is_active_bool" CHECK("is_active" IN (0, 1))
+);
+--> statement-breakpoint
+CREATE INDEX `message_templates_tenant_id_idx` ON `message_templates` (`tenant_id`);--> statement-breakpoint
+CREATE TABLE `rate_limits` (
+	`key` text PRIMARY KEY NOT NULL,
+	`window_start` integer NOT NULL,
+	`count` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `send_jobs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`campaign_id` text NOT NULL,
+	`contact_id` text NOT NULL,
+	`template_id` text,
+	`sending_number_id` text,
+	`status` text DEFAULT 'queued' NOT NULL,
+	`body` text,
+	`parts` integer,
+	`cost_cents` integer,
+	`provider_message_id` text,
+	`failure_reason` text,
+	`attempt_count` integer DEFAULT 0 NOT NULL,
+	`attempt_started_at` text,
+	`error_code` text,
+	`queued_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`sent_at` text,
+	`delivered_at` text,
+	`failed_at` text,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`campaign_id`) REFERENCES `campaigns`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`template_id`) REFERENCES `message_templates`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`sending_number_id`) REFERENCES `sending_numbers`(`id`) ON UPDATE no action ON DELETE set null,
+	CONSTRAINT "send_jobs_status_enum" CHECK("status" IN ('queued', 'sent', 'delivered', 'failed'))
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `send_jobs_tenant_campaign_contact_unique` ON `send_jobs` (`tenant_id`,`campaign_id`,`contact_id`);--> statement-breakpoint
+CREATE INDEX `send_jobs_tenant_id_idx` ON `send_jobs` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `send_jobs_campaign_id_idx` ON `send_jobs` (`campaign_id`);--> statement-breakpoint
+CREATE INDEX `send_jobs_contact_id_idx` ON `send_jobs` (`contact_id`);--> statement-breakpoint
+CREATE INDEX `send_jobs_template_id_idx` ON `send_jobs` (`template_id`);--> statement-breakpoint
+CREATE INDEX `send_jobs_sending_number_id_idx` ON `send_jobs` (`sending_number_id`);--> statement-breakpoint
+CREATE INDEX `send_jobs_status_idx` ON `send_jobs` (`status`);--> statement-breakpoint
+CREATE INDEX `send_jobs_campaign_status_idx` ON `send_jobs` (`campaign_id`,`status`);--> statement-breakpoint
+CREATE INDEX `send_jobs_provider_message_id_idx` ON `send_jobs` (`provider_message_id`);--> statement-breakpoint
+CREATE TABLE `sending_numbers` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`phone_e164` text NOT NULL,
+	`provider` text DEFAULT 'twilio' NOT NULL,
+	`daily_limit` integer NOT NULL,
+	`per_minute_limit` integer NOT NULL,
+	`warmup_start_date` text,
+	`is_active` integer DEFAULT true NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "sending_numbers_provider_enum" CHECK("provider" IN ('twilio')),
+	CONSTRAINT "sending_numbers_is_active_bool" CHECK("is_active" IN (0, 1)),
+	CONSTRAINT "sending_numbers_limits_positive" CHECK("sending_numbers"."daily_limit" > 0 AND "sending_numbers"."per_minute_limit" > 0)
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `sending_numbers_phone_unique` ON `sending_numbers` (`phone_e164`);--> statement-breakpoint
+CREATE INDEX `sending_numbers_tenant_id_idx` ON `sending_numbers` (`tenant_id`);--> statement-breakpoint
+CREATE TABLE `sessions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`user_id` text NOT NULL,
+	`tenant_id` text NOT NULL,
+	`token_hash` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `sessions_token_hash_unique` ON `sessions` (`token_hash`);--> statement-breakpoint
+CREATE INDEX `sessions_user_id_idx` ON `sessions` (`user_id`);--> statement-breakpoint
+CREATE INDEX `sessions_tenant_id_idx` ON `sessions` (`tenant_id`);--> statement-breakpoint
+CREATE TABLE `short_links` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`campaign_id` text NOT NULL,
+	`contact_id` text NOT NULL,
+	`token` text NOT NULL,
+	`target_url` text NOT NULL,
+	`clicked_at` text,
+	`click_count` integer DEFAULT 0 NOT NULL,
+	`human_click_count` integer DEFAULT 0 NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`expires_at` text NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`campaign_id`) REFERENCES `campaigns`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `short_links_token_unique` ON `short_links` (`token`);--> statement-breakpoint
+CREATE INDEX `short_links_tenant_id_idx` ON `short_links` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `short_links_campaign_id_idx` ON `short_links` (`campaign_id`);--> statement-breakpoint
+CREATE INDEX `short_links_contact_id_idx` ON `short_links` (`contact_id`);--> statement-breakpoint
+CREATE TABLE `suppression_rules` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`name` text NOT NULL,
+	`window_days` integer DEFAULT 90 NOT NULL,
+	`is_active` integer DEFAULT true NOT NULL,
+	`expires_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "suppression_rules_is_active_bool" CHECK("is_active" IN (0, 1)),
+	CONSTRAINT "suppression_rules_window_positive" CHECK("suppression_rules"."window_days" > 0)
+);
+--> statement-breakpoint
+CREATE INDEX `suppression_rules_tenant_id_idx` ON `suppression_rules` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `suppression_rules_active_idx` ON `suppression_rules` (`tenant_id`,`is_active`) WHERE "suppression_rules"."is_active" = 1;--> statement-breakpoint
+CREATE TABLE `tenants` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`timezone` text DEFAULT 'Australia/Sydney' NOT NULL,
+	`is_paused` integer DEFAULT false NOT NULL,
+	`daily_budget_cents` integer,
+	`monthly_budget_cents` integer,
+	`country` text DEFAULT 'AU' NOT NULL,
+	`allow_unknown_consent` integer DEFAULT false NOT NULL,
+	`append_opt_out_footer` integer DEFAULT true NOT NULL,
+	`sender_name` text,
+	`help_reply` text,
+	`opt_out_reply` text,
+	`opt_in_reply` text,
+	`paused_reason` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	CONSTRAINT "tenants_is_paused_bool" CHECK("is_paused" IN (0, 1)),
+	CONSTRAINT "tenants_allow_unknown_bool" CHECK("allow_unknown_consent" IN (0, 1)),
+	CONSTRAINT "tenants_footer_bool" CHECK("append_opt_out_footer" IN (0, 1)),
+	CONSTRAINT "tenants_daily_budget_nonneg" CHECK("tenants"."daily_budget_cents" IS NULL OR "tenants"."daily_budget_cents" >= 0),
+	CONSTRAINT "tenants_monthly_budget_nonneg" CHECK("tenants"."monthly_budget_cents" IS NULL OR "tenants"."monthly_budget_cents" >= 0)
+);
+--> statement-breakpoint
+CREATE TABLE `users` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`email` text NOT NULL,
+	`role` text NOT NULL,
+	`is_active` integer DEFAULT true NOT NULL,
+	`last_login_at` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "users_role_enum" CHECK("role" IN ('admin', 'staff', 'viewer')),
+	CONSTRAINT "users_is_active_bool" CHECK("is_active" IN (0, 1))
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);--> statement-breakpoint
+CREATE INDEX `users_tenant_id_idx` ON `users` (`tenant_id`);--> statement-breakpoint
+CREATE TABLE `webhook_events` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text,
+	`provider_event_id` text NOT NULL,
+	`event_type` text NOT NULL,
+	`payload` text NOT NULL,
+	`processed_at` text,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `webhook_events_provider_event_id_unique` ON `webhook_events` (`provider_event_id`);--> statement-breakpoint
+CREATE INDEX `webhook_events_tenant_id_idx` ON `webhook_events` (`tenant_id`);

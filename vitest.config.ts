@@ -1,0 +1,30 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations('migrations');
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            ENVIRONMENT: 'test',
+            PUBLIC_BASE_URL: 'https://sms.example.test',
+            TWILIO_API_BASE: 'https://twilio.mock',
+            TWILIO_ACCOUNT_SID: 'ACtest00000000000000000000000000',
+            TWILIO_AUTH_TOKEN: 'test-auth-token',
+            SESSION_SECRET: 'test-session-secret',
+            LINK_SECRET: 'test-link-secret',
+            LINK_SECRET_PREVIOUS: 'test-link-secret-previous',
+            TEST_MIGRATIONS: migrations,
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+      setupFiles: ['./test/helpers/apply-migrations.ts'],
+    },
+  };
+});

@@ -1,0 +1,135 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { getDb } from './db/client';
+import { authenticate, requireRole, writesNeed } from './http/auth-middleware';
+import type { AppEnv } from './http/context';
+import { ApiError, problem, problemResponse } from './http/errors';
+import { createRouter } from './http/router';
+import { redirectRoutes } from './redirect/routes';
+import { apiKeyRoutes } from './routes/api-keys';
+import { auditLogRoutes } from './routes/audit-log';
+import { authRoutes } from './routes/auth';
+import { campaignRoutes } from './routes/campaigns';
+import { contactRoutes } from './routes/contacts';
+import { costRoutes } from './routes/costs';
+import { devRoutes } from './routes/dev';
+import { doNotContactRoutes } from './routes/do-not-contact';
+import { eventRoutes } from './routes/events';
+import { importRoutes } from './routes/imports';
+import { meRoutes } from './routes/me';
+import { sendingNumberRoutes } from './routes/sending-numbers';
+import { suppressionRuleRoutes } from './routes/suppression-rules';
+import { templateRoutes } from './routes/templates';
+import { tenantRoutes } from './routes/tenant';
+import { userRoutes } from './routes/users';
+import { twilioWebhookRoutes } from './webhooks/routes';
+
+const JSON_BODY_LIMIT = 1024 * 1024;
+export const IMPORT_BODY_LIMIT = 50 * 1024 * 1024;
+
+function tooLarge(limit: number) {
+  return () => {
+    throw new ApiError('PAYLOAD_TOO_LARGE', `The body is larger than ${Math.round(limit / 1024)} KiB.`);
+  };
+}
+
+/** Who may write what: viewer reads everything; staff writes the day-to-day resources; admin the rest. */
+function apiV1() {
+  const api = createRouter();
+  api.use('*', authenticate);
+  api.use('/imports', bodyLimit({ maxSize: IMPORT_BODY_LIMIT, onError: tooLarge(IMPORT_BODY_LIMIT) }));
+  api.use('*', async (c, next) => {
+    if (c.req.path.endsWith('/imports')) return next();
+    return bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge(JSON_BODY_LIMIT) })(c, next);
+  });
+  for (const path of ['/users', '/users/*', '/api-keys', '/api-keys/*']) api.use(path, requireRole('admin'));
+  for (const path of ['/sending-numbers', '/sending-numbers/*', '/costs', '/costs/*']) {
+    api.use(path, writesNeed('admin'));
+  }
+  for (const path of [
+    '/contacts',
+    '/contacts/*',
+    '/imports',
+    '/imports/*',
+    '/do-not-contact',
+    '/do-not-contact/*',
+    '/suppression-rules',
+    '/suppression-rules/*',
+    '/templates',
+    '/templates/*',
+    '/campaigns',
+    '/campaigns/*',
+  ]) {
+    api.use(path, writesNeed('staff'));
+  }
+  return api
+    .route('/', meRoutes)
+    .route('/', tenantRoutes)
+    .route('/', userRoutes)
+    .route('/', apiKeyRoutes)
+    .route('/', auditLogRoutes)
+    .route('/', contactRoutes)
+    .route('/', importRoutes)
+    .route('/', doNotContactRoutes)
+    .route('/', suppressionRuleRoutes)
+    .route('/', templateRoutes)
+    .route('/', sendingNumberRoutes)
+    .route('/', costRoutes)
+    .route('/', campaignRoutes)
+    .route('/', eventRoutes);
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    c.set('db', getDb(c.env.DB));
+    await next();
+  });
+
+  const api = apiV1();
+  app.get('/api/v1/openapi.json', (c) =>
+    c.json(
+      api.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'SMS Campaigns API',
+          version: '1.0.0',
+          description: 'Tenant-scoped JSON API. Authenticate with `Authorization: Bearer <api key>`.',
+        },
+        servers: [{ url: `${c.env.PUBLIC_BASE_URL}/api/v1` }],
+      }),
+    ),
+  );
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
+  app.route('/api/v1', api);
+  app.route('/auth', authRoutes);
+  app.route('/dev', devRoutes);
+  app.route('/webhooks/twilio', twilioWebhookRoutes);
+  app.route('/l', redirectRoutes);
+
+  app.notFound((c) => problemResponse(problem('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`)));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return problemResponse(err.toProblem(c.req.path));
+    if (err instanceof HTTPException) {
+      const code =
+        err.status === 413
+          ? 'PAYLOAD_TOO_LARGE'
+          : err.status === 415
+            ? 'UNSUPPORTED_MEDIA_TYPE'
+            : err.status === 401
+              ? 'UNAUTHENTICATED'
+              : 'BAD_REQUEST';
+      const detail = err.status === 415 ? 'Send JSON with Content-Type: application/json.' : err.message;
+      return problemResponse(
+        problem(code, detail || 'The request could not be read.', { instance: c.req.path }),
+      );
+    }
+    // Never leak internals: log for operators, answer a generic problem.
+    console.error('unhandled error', c.req.method, c.req.path, err);
+    return problemResponse(problem('INTERNAL', 'Something went wrong on our side. It has been logged.'));
+  });
+
+  return app;
+}
