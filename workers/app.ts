@@ -17,6 +17,7 @@ import { devRoutes } from './routes/dev';
 import { doNotContactRoutes } from './routes/do-not-contact';
 import { eventRoutes } from './routes/events';
 import { importRoutes } from './routes/imports';
+import { inboxRoutes } from './routes/inbox';
 import { meRoutes } from './routes/me';
 import { sendingNumberRoutes } from './routes/sending-numbers';
 import { suppressionRuleRoutes } from './routes/suppression-rules';
@@ -77,7 +78,8 @@ function apiV1() {
     .route('/', sendingNumberRoutes)
     .route('/', costRoutes)
     .route('/', campaignRoutes)
-    .route('/', eventRoutes);
+    .route('/', eventRoutes)
+    .route('/', inboxRoutes);
 }
 
 export function createApp() {

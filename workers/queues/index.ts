@@ -1,14 +1,27 @@
+import { consumeFanoutBatch } from './fanout';
+import { consumeImportBatch } from './import';
+import { consumeSendBatch } from './send';
+
 /** Routes a batch to its consumer by queue name (names as in wrangler.toml). */
-export async function handleQueue(
-  batch: MessageBatch<unknown>,
-  env: Env,
-  ctx: ExecutionContext,
-): Promise<void> {
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   switch (batch.queue) {
+    case 'sms-fanout':
+      return consumeFanoutBatch(batch, env, ctx);
+    case 'sms-send':
+      return consumeSendBatch(batch, env, ctx);
+    case 'sms-import':
+      return consumeImportBatch(batch, env, ctx);
+    case 'sms-dlq':
+      return consumeDeadLetters(batch, env);
     default:
-      console.warn(`no consumer for queue ${batch.queue}; retrying ${batch.messages.length} message(s)`);
+      console.warn(`no consumer for queue ${batch.queue}`);
       batch.retryAll({ delaySeconds: 60 });
   }
+}
+
+/** Dead letters are logged for operators and acknowledged; the job rows already say why they failed. */
+async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env) {
   void env;
-  void ctx;
+  for (const m of batch.messages) console.error('dead letter', JSON.stringify(m.body));
+  batch.ackAll();
 }
