@@ -10,12 +10,16 @@ export interface EmailSender {
 }
 
 export class DevOutboxSender implements EmailSender {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly echo: boolean,
+  ) {}
 
   async send(email: Email) {
     await this.db.insert(devOutbox).values({ id: uuidv7(), ...email, link: email.link ?? null });
     // Local only: the link is what a developer needs to sign in.
-    console.log(`[dev outbox] to ${email.to}: ${email.subject}${email.link ? `\n  ${email.link}` : ''}`);
+    if (this.echo)
+      console.log(`[dev outbox] to ${email.to}: ${email.subject}${email.link ? `\n  ${email.link}` : ''}`);
   }
 }
 
@@ -36,5 +40,7 @@ export function isDevelopment(env: Pick<Env, 'ENVIRONMENT'>) {
 }
 
 export function emailSenderFor(env: Pick<Env, 'ENVIRONMENT'>, db: Db): EmailSender {
-  return isDevelopment(env) ? new DevOutboxSender(db) : new UnconfiguredSender();
+  return isDevelopment(env)
+    ? new DevOutboxSender(db, env.ENVIRONMENT === 'development')
+    : new UnconfiguredSender();
 }
