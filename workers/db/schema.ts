@@ -433,6 +433,9 @@ export const sendJobs = sqliteTable(
     attemptCount: integer('attempt_count').notNull().default(0),
     attemptStartedAt: text('attempt_started_at'),
     errorCode: text('error_code'),
+    // beyond the ERD: until when the job's queue message is expected back; null = no message in
+    // flight (paused). The reconcile cron re-enqueues queued jobs whose lease has run out.
+    leaseUntil: text('lease_until'),
     queuedAt: text('queued_at').notNull().default(now),
     sentAt: text('sent_at'),
     deliveredAt: text('delivered_at'),
@@ -448,6 +451,7 @@ export const sendJobs = sqliteTable(
     index('send_jobs_status_idx').on(t.status),
     index('send_jobs_campaign_status_idx').on(t.campaignId, t.status),
     index('send_jobs_provider_message_id_idx').on(t.providerMessageId),
+    index('send_jobs_status_lease_idx').on(t.status, t.leaseUntil),
     check('send_jobs_status_enum', oneOf('status', JOB_STATUSES)),
   ],
 );
