@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from './node.mjs';
+import { capture } from './node.mjs';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -49,9 +49,16 @@ const dir = mkdtempSync(join(tmpdir(), 'seed-'));
 const file = join(dir, 'seed.sql');
 writeFileSync(file, sql);
 try {
-  run('wrangler', ['d1', 'execute', 'DB', '--local', '--file', file, ...(persistTo ? ['--persist-to', persistTo] : [])], {
-    stdio: asJson ? 'ignore' : 'inherit',
-  });
+  capture(
+    'wrangler',
+    ['d1', 'execute', 'DB', '--local', '--file', file, ...(persistTo ? ['--persist-to', persistTo] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+} catch (err) {
+  console.error(`Seeding failed (did the migrations run?)\n${err.stderr ?? ''}${err.stdout ?? ''}`);
+  process.exit(1);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

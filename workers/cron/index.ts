@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { lt } from 'drizzle-orm';
 import { getDb } from '../db/client';
+import { magicTokens, rateLimits, sessions } from '../db/schema';
 import { startDueCampaigns } from './campaigns';
 import { watchImports } from './imports';
 import { expireLinks } from './links';
@@ -25,8 +26,8 @@ async function housekeeping(env: Env, now: Date) {
   const iso = now.toISOString();
   const dayAgo = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
   await db.batch([
-    db.run(sql`DELETE FROM magic_tokens WHERE expires_at < ${dayAgo}`),
-    db.run(sql`DELETE FROM sessions WHERE expires_at < ${iso}`),
-    db.run(sql`DELETE FROM rate_limits WHERE window_start < ${Math.floor(now.getTime() / 1000) - 86400}`),
+    db.delete(magicTokens).where(lt(magicTokens.expiresAt, dayAgo)),
+    db.delete(sessions).where(lt(sessions.expiresAt, iso)),
+    db.delete(rateLimits).where(lt(rateLimits.windowStart, Math.floor(now.getTime() / 1000) - 86400)),
   ]);
 }
