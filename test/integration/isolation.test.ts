@@ -1,0 +1,201 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { uuidv7 } from '../../workers/db/ids';
+import * as s from '../../workers/db/schema';
+import { call, createTenant, db, json, type TestTenant } from '../helpers/fixtures';
+
+type OpenApi = {
+  paths: Record<
+    string,
+    Record<string, { parameters?: { name: string; in: string }[]; requestBody?: unknown }>
+  >;
+};
+
+/** One row of every tenant-scoped resource for tenant A, inserted directly so the walk depends on no route. */
+async function seedVictim(a: TestTenant) {
+  const d = db();
+  const ids = {
+    contact: uuidv7(),
+    batch: uuidv7(),
+    template: uuidv7(),
+    number: uuidv7(),
+    campaign: uuidv7(),
+    job: uuidv7(),
+    link: uuidv7(),
+    rule: uuidv7(),
+    cost: uuidv7(),
+    user: uuidv7(),
+    dnc: uuidv7(),
+  };
+  const phone = '+61412000111';
+  await d
+    .insert(s.importBatches)
+    .values({ id: ids.batch, tenantId: a.tenantId, fileName: 'a.csv', fileHash: 'h' });
+  await d.insert(s.contacts).values({
+    id: ids.contact,
+    tenantId: a.tenantId,
+    phoneE164: phone,
+    firstName: 'Victoria',
+    consentStatus: 'explicit',
+    importBatchId: ids.batch,
+  });
+  await d
+    .insert(s.doNotContact)
+    .values({ id: ids.dnc, tenantId: a.tenantId, phoneE164: '+61412000999', reason: 'MANUAL' });
+  await d
+    .insert(s.messageTemplates)
+    .values({ id: ids.template, tenantId: a.tenantId, name: 'T', body: 'Hi' });
+  await d.insert(s.sendingNumbers).values({
+    id: ids.number,
+    tenantId: a.tenantId,
+    phoneE164: `+6148${Date.now().toString().slice(-7)}`,
+    dailyLimit: 100,
+    perMinuteLimit: 10,
+  });
+  await d.insert(s.campaigns).values({
+    id: ids.campaign,
+    tenantId: a.tenantId,
+    name: 'Secret campaign',
+    templateIds: [ids.template],
+  });
+  await d.insert(s.sendJobs).values({
+    id: ids.job,
+    tenantId: a.tenantId,
+    campaignId: ids.campaign,
+    contactId: ids.contact,
+    templateId: ids.template,
+  });
+  await d.insert(s.shortLinks).values({
+    id: ids.link,
+    tenantId: a.tenantId,
+    campaignId: ids.campaign,
+    contactId: ids.contact,
+    token: `tok${ids.link.slice(-8)}`,
+    targetUrl: 'https://a.example/secret',
+    expiresAt: new Date(Date.now() + 86400000).toISOString(),
+  });
+  await d.insert(s.suppressionRules).values({ id: ids.rule, tenantId: a.tenantId, name: 'R' });
+  await d.insert(s.costs).values({
+    id: ids.cost,
+    tenantId: a.tenantId,
+    country: 'AU',
+    perPartCents: 7,
+    effectiveFrom: '2020-01-01T00:00:00.000Z',
+  });
+  await d
+    .insert(s.users)
+    .values({ id: ids.user, tenantId: a.tenantId, email: `victim-${ids.user}@example.com`, role: 'staff' });
+  await d.insert(s.events).values({
+    id: uuidv7(),
+    tenantId: a.tenantId,
+    contactId: ids.contact,
+    campaignId: ids.campaign,
+    eventType: 'REPLIED',
+    metadata: { body: 'secret reply' },
+  });
+  return { ids, phone };
+}
+
+/** Everything tenant A owns, to prove that nothing B does changes it. */
+async function snapshot(tenantId: string) {
+  const all = (
+    await env.DB.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+    ).all<{ name: string }>()
+  ).results.map((r) => r.name);
+  const tables: string[] = [];
+  for (const t of all) {
+    const cols = (await env.DB.prepare(`PRAGMA table_info('${t}')`).all<{ name: string }>()).results;
+    if (cols.some((c) => c.name === 'tenant_id')) tables.push(t);
+  }
+  const out: Record<string, unknown[]> = {};
+  for (const t of tables) {
+    const rows = await env.DB.prepare(`SELECT * FROM "${t}" WHERE tenant_id = ? ORDER BY id`)
+      .bind(tenantId)
+      .all();
+    out[t] = rows.results;
+  }
+  out.tenant = (await env.DB.prepare('SELECT * FROM tenants WHERE id = ?').bind(tenantId).all()).results;
+  return out;
+}
+
+describe('tenant isolation', () => {
+  it('security: every /api/v1 route answers 404 for another tenant’s ids and changes nothing', async () => {
+    const a = await createTenant('Victim Co');
+    const b = await createTenant('Attacker Co');
+    const { ids, phone } = await seedVictim(a);
+    const before = await snapshot(a.tenantId);
+
+    const doc = await json<OpenApi>(await call('/api/v1/openapi.json'));
+    // A path parameter is filled with tenant A's id of the resource named by the first path segment.
+    const idFor: Record<string, string> = {
+      users: ids.user,
+      'api-keys': Object.keys(a.keys).length ? await firstApiKeyId(a) : '',
+      contacts: ids.contact,
+      imports: ids.batch,
+      templates: ids.template,
+      'sending-numbers': ids.number,
+      campaigns: ids.campaign,
+      'suppression-rules': ids.rule,
+      costs: ids.cost,
+      events: ids.contact,
+      inbox: ids.contact,
+    };
+    const walked: string[] = [];
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const params = (op.parameters ?? []).filter((p) => p.in === 'path');
+        if (params.length === 0) continue;
+        const resource = template.split('/')[1] ?? '';
+        const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+          if (name === 'phone')
+            return encodeURIComponent(resource === 'do-not-contact' ? '+61412000999' : phone);
+          const id = idFor[resource];
+          if (!id)
+            throw new Error(`isolation walk: no tenant-A id for {${name}} in ${template}; add one to idFor`);
+          return id;
+        });
+        const res = await b.api(`/api/v1${path}`, {
+          method: method.toUpperCase(),
+          ...(method === 'get' || method === 'delete' ? {} : { json: {} }),
+        });
+        const label = `${method.toUpperCase()} ${template}`;
+        // A write whose empty body fails validation never reaches the data: 422 leaks nothing either.
+        expect([404, ...(method === 'get' || method === 'delete' ? [] : [422])], label).toContain(res.status);
+        walked.push(label);
+      }
+    }
+    expect(walked.length).toBeGreaterThan(3);
+    expect(await snapshot(a.tenantId)).toEqual(before);
+  });
+
+  it('security: lists and filters never show another tenant’s rows', async () => {
+    const a = await createTenant('Victim Co');
+    const b = await createTenant('Attacker Co');
+    const { ids, phone } = await seedVictim(a);
+    const doc = await json<OpenApi>(await call('/api/v1/openapi.json'));
+    const secrets = [a.tenantId, ...Object.values(ids), phone, 'Victoria', 'Secret campaign', 'secret reply'];
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      const op = ops.get;
+      if (!op || (op.parameters ?? []).some((p) => p.in === 'path')) continue;
+      // Filter parameters get tenant A's ids: a filter must never widen the tenant scope.
+      const query = new URLSearchParams();
+      for (const p of op.parameters ?? []) {
+        if (p.in !== 'query') continue;
+        if (p.name === 'campaign_id') query.set(p.name, ids.campaign);
+        if (p.name === 'contact_id') query.set(p.name, ids.contact);
+        if (p.name === 'import_batch_id') query.set(p.name, ids.batch);
+        if (p.name === 'search') query.set(p.name, 'Victoria');
+      }
+      const res = await b.api(`/api/v1${template}${query.size ? `?${query}` : ''}`);
+      expect([200, 404, 422], template).toContain(res.status);
+      const text = await res.text();
+      for (const secret of secrets) expect(text, `${template} leaks ${secret}`).not.toContain(secret);
+    }
+  });
+});
+
+async function firstApiKeyId(t: TestTenant): Promise<string> {
+  const list = await json<{ data: { id: string }[] }>(await t.api('/api/v1/api-keys'));
+  return list.data[0]?.id ?? '';
+}
