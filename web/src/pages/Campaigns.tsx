@@ -1,0 +1,11 @@
+import { EmptyState } from '../components/EmptyState';
+import { PageHeader } from '../components/Layout';
+
+export function Campaigns() {
+  return (
+    <>
+      <PageHeader title="Campaigns" />
+      <EmptyState title="No campaigns yet." />
+    </>
+  );
+}

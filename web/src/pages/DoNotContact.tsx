@@ -1,0 +1,5 @@
+import { PageHeader } from '../components/Layout';
+
+export function DoNotContact() {
+  return <PageHeader title="DoNotContact" />;
+}

@@ -1,0 +1,5 @@
+import { PageHeader } from '../components/Layout';
+
+export function Imports() {
+  return <PageHeader title="Imports" />;
+}

@@ -1,0 +1,5 @@
+import { PageHeader } from '../components/Layout';
+
+export function Users() {
+  return <PageHeader title="Users" />;
+}
