@@ -201,8 +201,9 @@ export const importBatches = sqliteTable(
     skippedCount: integer('skipped_count').notNull().default(0),
     rejectedCount: integer('rejected_count').notNull().default(0),
     status: text('status', { enum: IMPORT_STATUSES }).notNull().default('pending'),
+    // entries with `skipped: true` are in-file duplicate phones (counted as skipped, listed with their reason)
     rejectedRows: text('rejected_rows', { mode: 'json' })
-      .$type<{ row: number; reason: string; data: Record<string, string> }[]>()
+      .$type<{ row: number; reason: string; data: Record<string, string>; skipped?: boolean }[]>()
       .notNull()
       .default(sql`'[]'`),
     // beyond the ERD: chunked processing state and who asked
