@@ -1,0 +1,171 @@
+import { formatCents } from '../../format';
+import { Button } from '../Button';
+import { Badge, Notice } from '../Status';
+import { describeChar, hasReplacement, replacementFor } from './smart-encoding';
+import type { PreviewWarning, TemplatePreview } from './types';
+
+function warningText(w: PreviewWarning): string {
+  return typeof w === 'string' ? w : w.message;
+}
+
+/** The rendered text with every character that forces UCS-2 marked, so the author sees where it is. */
+function Highlighted({ text, flagged }: { text: string; flagged: ReadonlySet<string> }) {
+  if (flagged.size === 0) return <>{text}</>;
+  const out: (string | preact.JSX.Element)[] = [];
+  let run = '';
+  let i = 0;
+  for (const ch of text) {
+    if (flagged.has(ch)) {
+      if (run) out.push(run);
+      run = '';
+      out.push(
+        <mark key={i} class="sending-ucs2" title={`Forces UCS-2: ${describeChar(ch)}`}>
+          {ch.trim() === '' ? '\u2423' : ch}
+        </mark>,
+      );
+    } else {
+      run += ch;
+    }
+    i++;
+  }
+  if (run) out.push(run);
+  return <>{out}</>;
+}
+
+type Props = {
+  preview: TemplatePreview | null;
+  pending: boolean;
+  error: string | null;
+  canEdit: boolean;
+  onSmartEncode: () => void;
+};
+
+/** The live preview: the message as the recipient sees it and what it costs to send. */
+export function PreviewPanel({ preview, pending, error, canEdit, onSmartEncode }: Props) {
+  const flagged = new Set(preview?.non_gsm_characters ?? []);
+  const fixable = [...flagged].filter((c) => hasReplacement(c) || preview?.smart_encoded);
+  return (
+    <section class="card sending-preview" aria-labelledby="preview-title">
+      <div class="sending-preview__head">
+        <h2 id="preview-title">Preview</h2>
+        <span class="muted sending-preview__state" aria-live="polite">
+          {pending ? 'Updating…' : preview ? 'Up to date' : ''}
+        </span>
+      </div>
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {!preview ? (
+        !error && <p class="muted">Type a message to see how it will arrive.</p>
+      ) : (
+        <>
+          <div class="sending-phone">
+            <p class="sending-bubble" data-testid="preview-rendered">
+              <Highlighted text={preview.rendered} flagged={flagged} />
+            </p>
+          </div>
+          <ul class="stats sending-preview__stats" aria-live="polite" aria-atomic="true">
+            <li class="stat">
+              <span class="stat__value">
+                <Badge tone={preview.encoding === 'GSM-7' ? 'success' : 'warning'}>{preview.encoding}</Badge>
+              </span>
+              <span class="stat__label">Encoding</span>
+            </li>
+            <li class="stat">
+              <span class="stat__value" data-testid="preview-characters">
+                {preview.characters}
+              </span>
+              <span class="stat__label">Characters</span>
+            </li>
+            <li class="stat">
+              <span class="stat__value" data-testid="preview-parts">
+                {preview.segments}
+              </span>
+              <span class="stat__label">{preview.segments === 1 ? 'Part' : 'Parts'}</span>
+            </li>
+            <li class="stat">
+              <span class="stat__value" data-testid="preview-cost">
+                {formatCents(preview.cost_cents)}
+              </span>
+              <span class="stat__label">Cost per recipient</span>
+            </li>
+          </ul>
+          <p class="muted sending-small">
+            {preview.encoding === 'GSM-7'
+              ? 'GSM-7: 160 characters in one part, 153 per part when split. ^ { } [ ] ~ | € \\ count as two.'
+              : 'UCS-2: 70 characters in one part, 67 per part when split.'}
+          </p>
+
+          {flagged.size > 0 && (
+            <Notice kind="warning">
+              <p class="alert__title">
+                {flagged.size === 1 ? 'This character forces' : 'These characters force'} UCS-2 encoding
+              </p>
+              <ul class="sending-chars">
+                {[...flagged].map((c) => {
+                  const r = replacementFor(c);
+                  return (
+                    <li key={c}>
+                      <mark class="sending-ucs2">{c.trim() === '' ? '\u2423' : c}</mark> {describeChar(c)}
+                      {r !== undefined && <span class="muted"> → {r === '' ? 'removed' : `“${r}”`}</span>}
+                    </li>
+                  );
+                })}
+              </ul>
+              {canEdit && fixable.length > 0 && (
+                <Button small variant="primary" onClick={onSmartEncode}>
+                  Use smart encoding (replace with GSM-7 look-alikes)
+                </Button>
+              )}
+            </Notice>
+          )}
+
+          {preview.unknown_variables.length > 0 && (
+            <Notice kind="warning">
+              <p class="alert__title">Unknown variables</p>
+              <p>
+                {preview.unknown_variables.map((v) => (
+                  <code key={v} class="sending-var">{`{{${v}}}`}</code>
+                ))}{' '}
+                match no contact field or custom field and render empty unless they have a fallback (
+                <code>{'{{name|fallback}}'}</code>).
+              </p>
+            </Notice>
+          )}
+
+          {preview.warnings.length > 0 && (
+            <Notice kind="warning">
+              <p class="alert__title">Compliance</p>
+              <ul data-testid="preview-warnings">
+                {preview.warnings.map((w) => (
+                  <li key={warningText(w)}>{warningText(w)}</li>
+                ))}
+              </ul>
+            </Notice>
+          )}
+
+          <dl class="details sending-small">
+            <dt>Variables</dt>
+            <dd>
+              {preview.variables.length
+                ? preview.variables.map((v) => <code key={v} class="sending-var">{`{{${v}}}`}</code>)
+                : 'none'}
+            </dd>
+            {preview.footer_added !== undefined && (
+              <>
+                <dt>Opt-out footer</dt>
+                <dd data-testid="preview-footer">
+                  {preview.footer_added
+                    ? `Added automatically${preview.footer ? `: “${preview.footer.trim()}”` : ''} (counted above)`
+                    : 'Not added'}
+                </dd>
+              </>
+            )}
+          </dl>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,153 @@
+/** Shapes of the sending APIs (templates, numbers, campaigns, events, inbox), as /work/shared/API.md names them. */
+
+export type Template = {
+  id: string;
+  name: string;
+  body: string;
+  variables: string[];
+  is_active: boolean;
+  created_at?: string;
+  updated_at?: string;
+};
+
+/** A compliance warning: the API may send a plain sentence or `{code, message}`. */
+export type PreviewWarning = string | { code?: string; message: string };
+
+export type TemplatePreview = {
+  rendered: string;
+  encoding: 'GSM-7' | 'UCS-2';
+  segments: number;
+  characters: number;
+  cost_cents: number | null;
+  variables: string[];
+  unknown_variables: string[];
+  non_gsm_characters: string[];
+  warnings: PreviewWarning[];
+  /** The body with look-alike characters replaced so it fits GSM-7, when the server offers it. */
+  smart_encoded?: string | null;
+  footer_added?: boolean;
+  footer?: string | null;
+};
+
+export type SendingNumber = {
+  id: string;
+  phone: string;
+  phone_e164?: string;
+  provider: string;
+  daily_limit: number;
+  per_minute_limit: number;
+  warmup_start_date: string | null;
+  is_active: boolean;
+  created_at?: string;
+};
+
+export type NumberUsage = {
+  sent_this_minute: number;
+  sent_today: number;
+  allowed_today: number;
+  per_minute_limit: number;
+  daily_limit?: number;
+};
+
+export type CampaignStatus = 'draft' | 'queued' | 'running' | 'paused' | 'completed';
+
+export type Audience = { import_batch_id?: string; custom_field?: { key: string; value: string } };
+
+export type Campaign = {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  status_reason?: string | null;
+  template_ids: string[];
+  quiet_hours_start: string;
+  quiet_hours_end: string;
+  target_url: string | null;
+  audience: Audience | null;
+  scheduled_at: string | null;
+  sending_number_ids?: string[];
+  audience_count?: number | null;
+  cancelled_at?: string | null;
+  started_at?: string | null;
+  completed_at?: string | null;
+  created_at: string;
+  updated_at?: string;
+};
+
+export type TemplateStats = {
+  template_id: string;
+  name?: string | null;
+  audience?: number;
+  queued?: number;
+  sent: number;
+  delivered: number;
+  failed?: number;
+  clicks?: number;
+  human_clicks: number;
+  replies?: number;
+  opt_outs?: number;
+  cost_cents?: number;
+};
+
+export type CampaignStats = {
+  status: CampaignStatus;
+  status_reason?: string | null;
+  audience: number;
+  skipped: Record<string, number>;
+  queued: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  clicks: number;
+  human_clicks: number;
+  replies: number;
+  opt_outs: number;
+  cost_cents: number;
+  by_template: TemplateStats[];
+  /** Failures grouped by reason, when the API groups them (a list or a map). */
+  failures?: { reason: string; count: number }[] | Record<string, number>;
+  failures_by_reason?: { reason: string; count: number }[] | Record<string, number>;
+};
+
+/** The pre-launch confirmation: who would receive it, who is excluded and why, what it costs. */
+export type LaunchPreview = {
+  audience: number;
+  eligible?: number;
+  skipped: Record<string, number>;
+  estimated_cost_cents: number | null;
+  segments?: number;
+};
+
+export type JobStatus = 'queued' | 'sent' | 'delivered' | 'failed';
+
+export type SendJob = {
+  id: string;
+  contact_id: string;
+  template_id: string | null;
+  sending_number_id?: string | null;
+  status: JobStatus;
+  parts?: number | null;
+  cost_cents?: number | null;
+  failure_reason?: string | null;
+  error_code?: string | null;
+  queued_at?: string;
+  sent_at?: string | null;
+  delivered_at?: string | null;
+  failed_at?: string | null;
+  phone_e164?: string;
+};
+
+export type InboxType = 'opt_out' | 'reply' | 'help';
+
+export type InboxItem = {
+  id: string;
+  type?: InboxType | string;
+  event_type?: string;
+  body?: string | null;
+  from?: string | null;
+  contact_id?: string | null;
+  contact?: { id: string; phone_e164?: string; first_name?: string | null; last_name?: string | null } | null;
+  campaign_id?: string | null;
+  campaign?: { id: string; name: string } | null;
+  metadata?: Record<string, unknown> | null;
+  created_at: string;
+};
