@@ -6,6 +6,7 @@ import { type Db, nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { contacts, doNotContact, sendingNumbers, sendJobs, tenants, webhookEvents } from '../db/schema';
 import { classifyInbound, type KeywordIntent } from '../domain/keywords';
+import { type Renderable, runBatch } from './batch';
 
 /** How far back a reply is attributed to the campaign that last messaged the person. */
 export const REPLY_ATTRIBUTION_DAYS = 7;
@@ -103,7 +104,7 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
       .orderBy(desc(sendJobs.sentAt))
       .limit(1),
     db
-      .select({ reason: doNotContact.reason })
+      .select({ id: doNotContact.id, reason: doNotContact.reason })
       .from(doNotContact)
       .where(and(eq(doNotContact.tenantId, tenantId), eq(doNotContact.phoneE164, input.from)))
       .limit(1),
@@ -123,7 +124,6 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
     intent === 'opt_out' ? texts.optOut : resubscribes ? texts.optIn : intent === 'help' ? texts.help : null;
 
   const weId = uuidv7();
-  const guard = sql`EXISTS (SELECT 1 FROM webhook_events WHERE id = ${weId})`;
   const metadata = JSON.stringify({
     source: 'inbound_sms',
     intent: intent === 'opt_in' && !resubscribes ? 'message' : intent,
@@ -148,61 +148,46 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
       payload: input.payload,
       processedAt: now,
     })
-    .onConflictDoNothing({ target: webhookEvents.providerEventId })
-    .returning({ id: webhookEvents.id });
+    .onConflictDoNothing({ target: webhookEvents.providerEventId });
+  // Selecting FROM the webhook_events row this request inserted is the replay guard: on a
+  // replay that row does not exist, so nothing below happens.
   const event = (extra: SQL = sql`1`) =>
-    db.run(
-      sql`INSERT INTO events (id, tenant_id, contact_id, campaign_id, event_type, metadata, created_at)
-          SELECT ${uuidv7()}, ${tenantId}, ${contactId}, ${campaignId}, ${eventType}, ${metadata}, ${now}
-          WHERE ${guard} AND ${extra}`,
-    );
-  const auditMeta = (action: string) =>
-    JSON.stringify({
-      via: 'twilio_inbound',
-      phone: input.from,
-      keyword,
-      message_sid: input.messageSid,
-      action,
-    });
+    sql`INSERT INTO events (id, tenant_id, contact_id, campaign_id, event_type, metadata, created_at)
+        SELECT ${uuidv7()}, ${tenantId}, ${contactId}, ${campaignId}, ${eventType}, ${metadata}, ${now}
+        FROM webhook_events WHERE id = ${weId} AND ${extra}`;
+  const audit = (action: string, resourceId: string | null, extra: SQL) =>
+    sql`INSERT INTO audit_log (id, tenant_id, action, resource_type, resource_id, metadata, created_at)
+        SELECT ${uuidv7()}, ${tenantId}, ${action}, 'do_not_contact', ${resourceId},
+               ${JSON.stringify({ via: 'twilio_inbound', phone: input.from, reason: 'STOP', keyword, message_sid: input.messageSid })},
+               ${now}
+        FROM webhook_events WHERE id = ${weId} AND ${extra}`;
 
-  let inserted: { id: string }[];
+  let statements: Renderable[];
   if (intent === 'opt_out') {
     const dncId = uuidv7();
-    [inserted] = await db.batch([
+    statements = [
       recorded,
-      db.run(
-        sql`INSERT INTO do_not_contact (id, tenant_id, phone_e164, reason, created_at)
-            SELECT ${dncId}, ${tenantId}, ${input.from}, 'STOP', ${now} WHERE ${guard}
-            ON CONFLICT (tenant_id, phone_e164) DO NOTHING`,
-      ),
+      sql`INSERT INTO do_not_contact (id, tenant_id, phone_e164, reason, created_at)
+          SELECT ${dncId}, ${tenantId}, ${input.from}, 'STOP', ${now} FROM webhook_events WHERE id = ${weId}
+          ON CONFLICT (tenant_id, phone_e164) DO NOTHING`,
       event(),
-      // Audited only when the number was not already on the list.
-      db.run(
-        sql`INSERT INTO audit_log (id, tenant_id, action, resource_type, resource_id, metadata, created_at)
-            SELECT ${uuidv7()}, ${tenantId}, 'do_not_contact.created', 'do_not_contact', ${dncId},
-                   ${auditMeta('opt_out')}, ${now}
-            WHERE EXISTS (SELECT 1 FROM do_not_contact WHERE id = ${dncId})`,
-      ),
-    ]);
+      // Audited only when this request put the number on the list (not when it already was).
+      audit('do_not_contact.created', dncId, sql`EXISTS (SELECT 1 FROM do_not_contact WHERE id = ${dncId})`),
+    ];
   } else if (resubscribes) {
     const removed = sql`NOT EXISTS (SELECT 1 FROM do_not_contact WHERE tenant_id = ${tenantId} AND phone_e164 = ${input.from})`;
-    [inserted] = await db.batch([
+    statements = [
       recorded,
-      db.run(
-        sql`DELETE FROM do_not_contact
-            WHERE tenant_id = ${tenantId} AND phone_e164 = ${input.from} AND reason = 'STOP' AND ${guard}`,
-      ),
+      sql`DELETE FROM do_not_contact
+          WHERE tenant_id = ${tenantId} AND phone_e164 = ${input.from} AND reason = 'STOP'
+            AND EXISTS (SELECT 1 FROM webhook_events WHERE id = ${weId})`,
       event(removed),
-      db.run(
-        sql`INSERT INTO audit_log (id, tenant_id, action, resource_type, resource_id, metadata, created_at)
-            SELECT ${uuidv7()}, ${tenantId}, 'do_not_contact.deleted', 'do_not_contact', NULL,
-                   ${auditMeta('opt_in')}, ${now}
-            WHERE ${guard} AND ${removed}`,
-      ),
-    ]);
+      audit('do_not_contact.deleted', dncRows[0]?.id ?? null, removed),
+    ];
   } else {
-    [inserted] = await db.batch([recorded, event()]);
+    statements = [recorded, event()];
   }
-  if (inserted.length === 0) return { kind: 'replay', intent, event: null, reply: null };
+  const [inserted] = await runBatch(db, statements);
+  if (inserted === 0) return { kind: 'replay', intent, event: null, reply: null };
   return { kind: 'processed', intent, event: eventType, reply };
 }

@@ -11,6 +11,7 @@ import { type Db, nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { type JobStatus, sendingNumbers, sendJobs, webhookEvents } from '../db/schema';
 import { ALLOWED_FROM, failureReason, isUncharged, jobStatusFor } from '../domain/twilio-status';
+import { type Renderable, runBatch } from './batch';
 
 export type StatusInput = {
   providerEventId: string;
@@ -122,14 +123,11 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
       payload: input.payload,
       processedAt: now,
     })
-    .onConflictDoNothing({ target: webhookEvents.providerEventId })
-    .returning({ id: webhookEvents.id });
+    .onConflictDoNothing({ target: webhookEvents.providerEventId });
 
   if (target === null || target === 'queued') {
-    const [inserted] = await db.batch([recorded]);
-    return inserted.length === 0
-      ? { kind: 'replay' }
-      : { kind: 'no_change', jobId: job.id, tenantId: job.tenantId };
+    const [inserted] = await runBatch(db, [recorded]);
+    return inserted === 0 ? { kind: 'replay' } : { kind: 'no_change', jobId: job.id, tenantId: job.tenantId };
   }
 
   const reason = target === 'failed' ? (input.reason ?? failureReason(input.errorCode, input.status)) : null;
@@ -149,27 +147,29 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
         inArray(sendJobs.status, [...ALLOWED_FROM[target]]),
         sql`EXISTS (SELECT 1 FROM webhook_events WHERE id = ${weId})`,
       ),
-    )
-    .returning({ id: sendJobs.id });
+    );
+  const statements: Renderable[] = [recorded, update];
 
-  const eventType = target === 'delivered' ? 'DELIVERED' : target === 'failed' ? 'FAILED' : null;
-  const metadata = JSON.stringify({
-    source: input.source,
-    twilio_status: input.status,
-    message_sid: input.messageSid,
-    ...(target === 'failed' ? { error_code: input.errorCode, failure_reason: reason } : {}),
-  });
-  const event = db.run(
-    sql`INSERT INTO events (id, tenant_id, contact_id, campaign_id, send_job_id, event_type, metadata, created_at)
-        SELECT ${uuidv7()}, ${job.tenantId}, ${job.contactId}, ${job.campaignId}, ${job.id}, ${eventType}, ${metadata}, ${now}
-        WHERE ${eventType} IS NOT NULL
-          AND EXISTS (SELECT 1 FROM send_jobs WHERE id = ${job.id} AND status = ${target})
-          AND NOT EXISTS (SELECT 1 FROM events WHERE send_job_id = ${job.id} AND event_type = ${eventType})`,
-  );
+  if (target === 'delivered' || target === 'failed') {
+    const eventType = target === 'delivered' ? 'DELIVERED' : 'FAILED';
+    const metadata = JSON.stringify({
+      source: input.source,
+      twilio_status: input.status,
+      message_sid: input.messageSid,
+      ...(target === 'failed' ? { error_code: input.errorCode, failure_reason: reason } : {}),
+    });
+    statements.push(
+      sql`INSERT INTO events (id, tenant_id, contact_id, campaign_id, send_job_id, event_type, metadata, created_at)
+          SELECT ${uuidv7()}, tenant_id, contact_id, campaign_id, id, ${eventType}, ${metadata}, ${now}
+          FROM send_jobs
+          WHERE id = ${job.id} AND status = ${target}
+            AND NOT EXISTS (SELECT 1 FROM events WHERE send_job_id = ${job.id} AND event_type = ${eventType})`,
+    );
+  }
 
-  const [inserted, updated] = await db.batch([recorded, update, event]);
-  if (inserted.length === 0) return { kind: 'replay' };
-  if (updated.length === 0) return { kind: 'no_change', jobId: job.id, tenantId: job.tenantId };
+  const [inserted, updated] = await runBatch(db, statements);
+  if (inserted === 0) return { kind: 'replay' };
+  if (updated === 0) return { kind: 'no_change', jobId: job.id, tenantId: job.tenantId };
 
   let refundedCents = 0;
   if (target === 'failed' && isUncharged(input.status) && job.costCents && job.costCents > 0) {
@@ -178,7 +178,8 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
   return { kind: 'applied', jobId: job.id, tenantId: job.tenantId, status: target, refundedCents };
 }
 
-type Refundable = { refund?: (cents: number, spentAtIso: string) => Promise<void> };
+type Refundable = { refund(cents: number, spentAtIso: string): Promise<void> };
+let refundMissingLogged = false;
 
 /**
  * Gives an uncharged message's reserved cost back to the tenant's budget (TenantGovernor.refund).
@@ -187,14 +188,18 @@ type Refundable = { refund?: (cents: number, spentAtIso: string) => Promise<void
  */
 async function refund(env: Env, tenantId: string, cents: number, spentAtIso: string): Promise<boolean> {
   try {
+    // Typed locally: the governor's refund() is built alongside this handler.
     const governor = env.TENANT_GOVERNOR.getByName(tenantId) as unknown as Refundable;
-    if (typeof governor.refund !== 'function') return false;
     await governor.refund(cents, spentAtIso);
     return true;
   } catch (err) {
-    console.warn(
-      JSON.stringify({ counter: 'budget_refund_failed', tenant_id: tenantId, cents, error: String(err) }),
-    );
+    const missing = String(err).includes('does not implement');
+    if (!missing || !refundMissingLogged) {
+      refundMissingLogged ||= missing;
+      console.warn(
+        JSON.stringify({ counter: 'budget_refund_failed', tenant_id: tenantId, cents, error: String(err) }),
+      );
+    }
     return false;
   }
 }
