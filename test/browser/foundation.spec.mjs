@@ -1,0 +1,42 @@
+// Issue 2: sign in through the magic link, change the time zone, flip the kill switch, see both in the audit log.
+import assert from 'node:assert/strict';
+
+export default async function foundation(ctx) {
+  const page = await ctx.newPage();
+  await ctx.login(page);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  const timezone = page.getByLabel('Time zone');
+  assert.equal(await timezone.inputValue(), 'Australia/Sydney');
+  await timezone.selectOption('Europe/London');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByRole('status').getByText('Settings saved.').waitFor();
+
+  // Escape backs out of the kill-switch dialog without pausing.
+  await page.getByRole('button', { name: 'Pause all sending' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Pause all sending?' });
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await ctx.api('/api/v1/tenant')).body.is_paused, false, 'Escape must not pause sending');
+
+  await page.getByRole('button', { name: 'Pause all sending' }).click();
+  await dialog.getByText('stops sending within seconds').waitFor();
+  await dialog.getByRole('button', { name: 'Pause all sending' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByText('Paused', { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Resume sending' }).waitFor();
+
+  const tenant = (await ctx.api('/api/v1/tenant')).body;
+  assert.equal(tenant.timezone, 'Europe/London');
+  assert.equal(tenant.is_paused, true);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+  const log = page.getByRole('region', { name: 'Audit log entries' });
+  const updated = log.getByRole('row').filter({ hasText: 'tenant.updated' });
+  await updated.filter({ hasText: 'timezone: Australia/Sydney → Europe/London' }).waitFor();
+  const paused = log.getByRole('row').filter({ hasText: 'tenant.paused' });
+  await paused.waitFor();
+  assert.match(await paused.innerText(), /admin@example\.com/);
+}
