@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { events, sendJobs, webhookEvents } from '../../workers/db/schema';
@@ -96,6 +97,50 @@ describe('status callbacks (happy)', () => {
     expect((await statusCallback(j, 'received')).status).toBe(200);
     expect((await job(j.id))?.status).toBe('sent');
     expect(await webhookRows(`${j.sid}:received`)).toHaveLength(1);
+  });
+});
+
+describe('status callbacks: budget settlement', () => {
+  async function governorWithSpend(tenantId: string, cents: number) {
+    const governor = env.TENANT_GOVERNOR.getByName(tenantId);
+    await governor.configure({
+      tenantId,
+      timezone: 'Australia/Sydney',
+      isPaused: false,
+      dailyBudgetCents: 1000,
+      monthlyBudgetCents: 10000,
+    });
+    const r = await governor.reserve(cents);
+    if (!r.ok) throw new Error(`reserve refused: ${r.reason}`);
+    await governor.commit(r.reservationId, cents);
+    return governor;
+  }
+
+  it('a message Twilio failed (not billed) gives its cost back to the daily and monthly budget, once', async () => {
+    const t = await createTenant('Refund');
+    const governor = await governorWithSpend(t.tenantId, 5);
+    const { job: j } = await seedSentMessage(t.tenantId, { costCents: 5 });
+    await statusCallback(j, 'failed', { ErrorCode: '30001' });
+    await statusCallback(j, 'failed', { ErrorCode: '30001' });
+    const s = await governor.status();
+    expect([s.dailySpentCents, s.monthlySpentCents]).toEqual([0, 0]);
+  });
+
+  it('undelivered (billed by Twilio) keeps its cost on the budget', async () => {
+    const t = await createTenant('No refund');
+    const governor = await governorWithSpend(t.tenantId, 5);
+    const { job: j } = await seedSentMessage(t.tenantId, { costCents: 5 });
+    await statusCallback(j, 'undelivered', { ErrorCode: '30003' });
+    expect((await governor.status()).dailySpentCents).toBe(5);
+  });
+
+  it('a failed that arrives after delivered refunds nothing', async () => {
+    const t = await createTenant('No refund after delivered');
+    const governor = await governorWithSpend(t.tenantId, 5);
+    const { job: j } = await seedSentMessage(t.tenantId, { costCents: 5 });
+    await statusCallback(j, 'delivered');
+    await statusCallback(j, 'failed');
+    expect((await governor.status()).dailySpentCents).toBe(5);
   });
 });
 

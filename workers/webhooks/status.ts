@@ -178,28 +178,19 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
   return { kind: 'applied', jobId: job.id, tenantId: job.tenantId, status: target, refundedCents };
 }
 
-type Refundable = { refund(cents: number, spentAtIso: string): Promise<void> };
-let refundMissingLogged = false;
-
 /**
- * Gives an uncharged message's reserved cost back to the tenant's budget (TenantGovernor.refund).
+ * Gives an uncharged message's cost back to the tenant's budget (TenantGovernor.refund).
  * A failure is logged, never thrown: the job's state is already committed, and Twilio must not
  * retry a callback we have recorded.
  */
 async function refund(env: Env, tenantId: string, cents: number, spentAtIso: string): Promise<boolean> {
   try {
-    // Typed locally: the governor's refund() is built alongside this handler.
-    const governor = env.TENANT_GOVERNOR.getByName(tenantId) as unknown as Refundable;
-    await governor.refund(cents, spentAtIso);
+    await env.TENANT_GOVERNOR.getByName(tenantId).refund(cents, spentAtIso);
     return true;
   } catch (err) {
-    const missing = String(err).includes('does not implement');
-    if (!missing || !refundMissingLogged) {
-      refundMissingLogged ||= missing;
-      console.warn(
-        JSON.stringify({ counter: 'budget_refund_failed', tenant_id: tenantId, cents, error: String(err) }),
-      );
-    }
+    console.warn(
+      JSON.stringify({ counter: 'budget_refund_failed', tenant_id: tenantId, cents, error: String(err) }),
+    );
     return false;
   }
 }
