@@ -1,3 +1,4 @@
+import type { JSX } from 'preact';
 import { formatCents } from '../../format';
 import { Button } from '../Button';
 import { Badge, Notice } from '../Status';
@@ -11,7 +12,7 @@ function warningText(w: PreviewWarning): string {
 /** The rendered text with every character that forces UCS-2 marked, so the author sees where it is. */
 function Highlighted({ text, flagged }: { text: string; flagged: ReadonlySet<string> }) {
   if (flagged.size === 0) return <>{text}</>;
-  const out: (string | preact.JSX.Element)[] = [];
+  const out: (string | JSX.Element)[] = [];
   let run = '';
   let i = 0;
   for (const ch of text) {

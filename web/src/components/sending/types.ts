@@ -57,64 +57,62 @@ export type Campaign = {
   id: string;
   name: string;
   status: CampaignStatus;
-  status_reason?: string | null;
+  status_reason: string | null;
   template_ids: string[];
   quiet_hours_start: string;
   quiet_hours_end: string;
   target_url: string | null;
-  audience: Audience | null;
+  audience: Audience;
   scheduled_at: string | null;
-  sending_number_ids?: string[];
-  audience_count?: number | null;
-  cancelled_at?: string | null;
-  started_at?: string | null;
-  completed_at?: string | null;
+  sending_number_ids: string[];
+  audience_count: number | null;
+  skipped_counts: Record<string, number>;
+  queued_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  cancelled_at: string | null;
   created_at: string;
-  updated_at?: string;
+  updated_at: string;
 };
 
-export type TemplateStats = {
-  template_id: string;
-  name?: string | null;
-  audience?: number;
-  queued?: number;
-  sent: number;
-  delivered: number;
-  failed?: number;
-  clicks?: number;
-  human_clicks: number;
-  replies?: number;
-  opt_outs?: number;
-  cost_cents?: number;
-};
-
-export type CampaignStats = {
-  status: CampaignStatus;
-  status_reason?: string | null;
-  audience: number;
-  skipped: Record<string, number>;
+export type Counts = {
   queued: number;
   sent: number;
   delivered: number;
   failed: number;
   clicks: number;
   human_clicks: number;
-  replies: number;
-  opt_outs: number;
   cost_cents: number;
-  by_template: TemplateStats[];
-  /** Failures grouped by reason, when the API groups them (a list or a map). */
-  failures?: { reason: string; count: number }[] | Record<string, number>;
-  failures_by_reason?: { reason: string; count: number }[] | Record<string, number>;
 };
 
-/** The pre-launch confirmation: who would receive it, who is excluded and why, what it costs. */
+export type TemplateStats = Counts & { template_id: string | null; name: string | null };
+
+export type CampaignStats = Counts & {
+  status: CampaignStatus;
+  status_reason: string | null;
+  audience: number;
+  eligible: number;
+  skipped: Record<string, number>;
+  cancelled: number;
+  replies: number;
+  opt_outs: number;
+  failure_reasons: Record<string, number>;
+  by_template: TemplateStats[];
+};
+
+/** GET /campaigns/:id/launch-preview: who would receive it, who is excluded and why, what it costs. */
 export type LaunchPreview = {
   audience: number;
-  eligible?: number;
-  skipped: Record<string, number>;
+  eligible: number;
+  excluded: { no_consent: number; do_not_contact: number; suppressed: number; invalid: number } & Record<
+    string,
+    number
+  >;
   estimated_cost_cents: number | null;
-  segments?: number;
+  per_part_cents: number | null;
+  templates: { template_id: string; sample: string; encoding: string; segments: number; share: number }[];
+  sending_numbers: number;
+  warnings: string[];
 };
 
 export type JobStatus = 'queued' | 'sent' | 'delivered' | 'failed';
@@ -123,17 +121,19 @@ export type SendJob = {
   id: string;
   contact_id: string;
   template_id: string | null;
-  sending_number_id?: string | null;
+  sending_number_id: string | null;
   status: JobStatus;
-  parts?: number | null;
-  cost_cents?: number | null;
-  failure_reason?: string | null;
-  error_code?: string | null;
-  queued_at?: string;
-  sent_at?: string | null;
-  delivered_at?: string | null;
-  failed_at?: string | null;
-  phone_e164?: string;
+  body: string | null;
+  parts: number | null;
+  cost_cents: number | null;
+  provider_message_id: string | null;
+  failure_reason: string | null;
+  error_code: string | null;
+  attempt_count: number;
+  queued_at: string;
+  sent_at: string | null;
+  delivered_at: string | null;
+  failed_at: string | null;
 };
 
 export type InboxType = 'opt_out' | 'reply' | 'help';
