@@ -1,4 +1,30 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/context';
+import { recordClickSafely } from './clicks';
+import { resolveLink } from './lookup';
+import { linkExpiredPage, linkNotFoundPage } from './pages';
 
-export const redirectRoutes = new Hono<AppEnv>();
+/**
+ * GET /l/:token: 302 to the link's target. Hono answers HEAD through this GET handler without a
+ * body; HEAD is never a click. The click is recorded after the response, and a failure there
+ * never reaches the visitor.
+ */
+export const redirectRoutes = new Hono<AppEnv>().get('/:token', async (c) => {
+  const ctx = c.executionCtx;
+  const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
+  const link = await resolveLink(c.env, c.req.param('token'), waitUntil);
+  if (!link) return linkNotFoundPage();
+  const now = new Date();
+  if (link.expiresAt <= now.toISOString()) return linkExpiredPage(link.sender);
+  if (c.req.method !== 'HEAD') waitUntil(recordClickSafely(c.env, link, c.req.raw, now));
+  return new Response(null, {
+    status: 302,
+    headers: {
+      location: link.location,
+      // Every open must come back here to be counted, and the token must not leak onwards.
+      'cache-control': 'private, no-store',
+      'referrer-policy': 'no-referrer',
+      'x-robots-tag': 'noindex',
+    },
+  });
+});

@@ -1,0 +1,93 @@
+// Short-link tokens: `<nonce><tag>`, 12 URL-safe characters in total.
+// - nonce (8 chars, 48 bits): derived from (campaign, contact, attempt) with plain SHA-256, so a
+//   retried render finds the same link whatever secret is current; `attempt` moves past the rare
+//   nonce collision with another recipient's link.
+// - tag (4 chars, 24 bits): HMAC-SHA-256(secret, nonce), truncated. Checked before any database
+//   access: a random or mistyped token reaches D1 with probability 2^-24. Accepts the current and
+//   the previous secret, so rotating LINK_SECRET never breaks links already delivered.
+import { base64url, hmac, timingSafeEqual } from '../lib/crypto';
+
+export const NONCE_LENGTH = 8;
+export const TAG_LENGTH = 4;
+export const LINK_TOKEN_LENGTH = NONCE_LENGTH + TAG_LENGTH;
+
+const TOKEN_RE = new RegExp(`^[A-Za-z0-9_-]{${LINK_TOKEN_LENGTH}}$`);
+const NONCE_RE = new RegExp(`^[A-Za-z0-9_-]{${NONCE_LENGTH}}$`);
+const encoder = new TextEncoder();
+
+export type LinkSecrets = { current: string; previous?: string | null | undefined };
+
+/** Which secret signed a valid token; `null` for anything else. */
+export type TokenVerdict = 'current' | 'previous' | null;
+
+export function isWellFormedToken(token: string): boolean {
+  return TOKEN_RE.test(token);
+}
+
+/** The deterministic nonce of (campaign, contact); `attempt` > 0 only after a collision. */
+export async function linkNonce(campaignId: string, contactId: string, attempt = 0): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    encoder.encode(`${campaignId}:${contactId}:${attempt}`),
+  );
+  return base64url(new Uint8Array(digest, 0, 6));
+}
+
+export async function linkTag(secret: string, nonce: string): Promise<string> {
+  if (!secret) throw new Error('LINK_SECRET is not set: short links cannot be signed.');
+  const mac = await hmac(secret, 'SHA-256', `short-link:${nonce}`);
+  return base64url(mac.subarray(0, 3));
+}
+
+export async function signLinkToken(secret: string, nonce: string): Promise<string> {
+  if (!NONCE_RE.test(nonce)) {
+    throw new Error(`A link nonce is ${NONCE_LENGTH} URL-safe characters.`);
+  }
+  return `${nonce}${await linkTag(secret, nonce)}`;
+}
+
+export async function createLinkToken(
+  secret: string,
+  campaignId: string,
+  contactId: string,
+  attempt = 0,
+): Promise<string> {
+  return signLinkToken(secret, await linkNonce(campaignId, contactId, attempt));
+}
+
+export async function verifyLinkToken(token: string, secrets: LinkSecrets): Promise<TokenVerdict> {
+  if (!isWellFormedToken(token)) return null;
+  const nonce = token.slice(0, NONCE_LENGTH);
+  const tag = token.slice(NONCE_LENGTH);
+  if (secrets.current && timingSafeEqual(tag, await linkTag(secrets.current, nonce))) return 'current';
+  if (secrets.previous && timingSafeEqual(tag, await linkTag(secrets.previous, nonce))) return 'previous';
+  return null;
+}
+
+/** The index range holding every token with this nonce (base64url sorts below '~'). */
+export function nonceRange(nonce: string): { from: string; to: string } {
+  return { from: nonce, to: `${nonce}~` };
+}
+
+/**
+ * The campaign's UTM parameters appended to the target. The campaign's values win over the same
+ * keys already in the target URL (the campaign is the more specific intent); other query
+ * parameters and the fragment are kept. A target that is not an absolute http(s) URL is returned
+ * unchanged (campaigns validate it on write).
+ */
+export function withUtmParams(target: string, utm: Record<string, unknown> | null | undefined): string {
+  if (!utm) return target;
+  const entries = Object.entries(utm).filter(
+    (e): e is [string, string] => typeof e[1] === 'string' && e[0].length > 0 && e[1].length > 0,
+  );
+  if (entries.length === 0) return target;
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return target;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return target;
+  for (const [key, value] of entries) url.searchParams.set(key, value);
+  return url.toString();
+}

@@ -1,0 +1,68 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { uuidv7 } from '../db/ids';
+import { LINK_TOKEN_LENGTH, linkNonce, nonceRange, signLinkToken } from '../domain/link-token';
+
+export const SHORT_LINK_TOKEN_LENGTH = LINK_TOKEN_LENGTH;
+export const SHORT_LINK_TTL_DAYS = 60;
+const DAY_MS = 24 * 3600 * 1000;
+// A collision needs another recipient with the same 48-bit nonce, so even a second attempt is
+// rare; running out of attempts means a bug, not bad luck.
+const MAX_ATTEMPTS = 8;
+
+export type ShortLink = { id: string; token: string; url: string };
+
+function baseUrl(env: Env): string {
+  return env.PUBLIC_BASE_URL.replace(/\/+$/, '');
+}
+
+export function shortLinkUrl(env: Env, token: string): string {
+  return `${baseUrl(env)}/l/${token}`;
+}
+
+/** A URL exactly as long as a real short link, for counting a template's characters. */
+export function previewShortLinkUrl(env: Env): string {
+  return shortLinkUrl(env, 'Ab3dEf6hIj9K'.slice(0, SHORT_LINK_TOKEN_LENGTH));
+}
+
+type LinkRow = { id: string; token: string; tenant_id: string; campaign_id: string; contact_id: string };
+
+/**
+ * The recipient's personal short link, created on first use. Idempotent per (campaign, contact):
+ * the token's nonce is derived from the pair, so a retried render (even after a secret rotation)
+ * finds the link it created before, and the insert itself is conditional, so concurrent renders
+ * never create a second row.
+ */
+export async function shortLinkFor(
+  env: Env,
+  db: Db,
+  p: { tenantId: string; campaignId: string; contactId: string; targetUrl: string; now?: Date },
+): Promise<ShortLink> {
+  const created = p.now ?? new Date();
+  const createdAt = created.toISOString();
+  const expiresAt = new Date(created.getTime() + SHORT_LINK_TTL_DAYS * DAY_MS).toISOString();
+  const ours = (r: LinkRow) =>
+    r.tenant_id === p.tenantId && r.campaign_id === p.campaignId && r.contact_id === p.contactId;
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const nonce = await linkNonce(p.campaignId, p.contactId, attempt);
+    const { from, to } = nonceRange(nonce);
+    const token = await signLinkToken(env.LINK_SECRET, nonce);
+    const inserted = await db.all<{ id: string; token: string }>(sql`
+      INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, created_at, expires_at)
+      SELECT ${uuidv7(created.getTime())}, ${p.tenantId}, ${p.campaignId}, ${p.contactId}, ${token},
+             ${p.targetUrl}, ${createdAt}, ${expiresAt}
+      WHERE NOT EXISTS (SELECT 1 FROM short_links WHERE token >= ${from} AND token < ${to})
+      ON CONFLICT (token) DO NOTHING
+      RETURNING id, token`);
+    const fresh = inserted[0];
+    if (fresh) return { id: fresh.id, token: fresh.token, url: shortLinkUrl(env, fresh.token) };
+
+    const existing = await db.all<LinkRow>(sql`
+      SELECT id, token, tenant_id, campaign_id, contact_id FROM short_links
+      WHERE token >= ${from} AND token < ${to}`);
+    const mine = existing.find(ours);
+    if (mine) return { id: mine.id, token: mine.token, url: shortLinkUrl(env, mine.token) };
+  }
+  throw new Error(`No free short-link token for campaign ${p.campaignId} after ${MAX_ATTEMPTS} attempts.`);
+}

@@ -1,0 +1,148 @@
+// Token → where to send the visitor, in three tiers: this isolate's LRU (no I/O), the colo's
+// Cache API (shared by isolates, survives isolate restarts), then D1. Only what never changes
+// once a link exists is cached (ids, final URL, expiry, sender); the counters live in D1 alone.
+import { z } from 'zod';
+import { isWellFormedToken, verifyLinkToken, withUtmParams } from '../domain/link-token';
+import { LruCache } from './lru';
+
+export type ResolvedLink = {
+  id: string;
+  tenantId: string;
+  campaignId: string;
+  contactId: string;
+  /** The target with the campaign's UTM parameters already appended. */
+  location: string;
+  expiresAt: string;
+  /** Who sent the message, named on the "expired" page. */
+  sender: string;
+};
+
+const ResolvedLinkSchema = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  campaignId: z.string(),
+  contactId: z.string(),
+  location: z.string(),
+  expiresAt: z.string(),
+  sender: z.string(),
+});
+
+// Bounded staleness: a contact erased or a link purged stops redirecting within these times.
+const HIT_TTL_MS = 5 * 60 * 1000;
+const MISS_TTL_MS = 60 * 1000;
+const CACHE_API_TTL_S = 5 * 60;
+const MAX_ENTRIES = 20_000;
+
+const lru = new LruCache<ResolvedLink | 'missing'>(MAX_ENTRIES);
+
+// The DOM lib in tsconfig (for web/) shadows the Workers `caches.default` type.
+const colo = () => (caches as unknown as { default: Cache }).default;
+
+function cacheKey(env: Env, token: string): string {
+  return `${env.PUBLIC_BASE_URL.replace(/\/+$/, '')}/__short-link-cache/${token}`;
+}
+
+type Row = {
+  id: string;
+  tenant_id: string;
+  campaign_id: string;
+  contact_id: string;
+  target_url: string;
+  expires_at: string;
+  utm_params: string | null;
+  sender: string;
+};
+
+function parseUtm(raw: string | null): Record<string, unknown> | null {
+  if (!raw) return null;
+  try {
+    const value: unknown = JSON.parse(raw);
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+async function fromD1(env: Env, token: string): Promise<ResolvedLink | null> {
+  const row = await env.DB.prepare(
+    `SELECT l.id, l.tenant_id, l.campaign_id, l.contact_id, l.target_url, l.expires_at, c.utm_params,
+            COALESCE(NULLIF(t.sender_name, ''), t.name) AS sender
+       FROM short_links l
+       JOIN campaigns c ON c.id = l.campaign_id
+       JOIN tenants t ON t.id = l.tenant_id
+      WHERE l.token = ?`,
+  )
+    .bind(token)
+    .first<Row>();
+  if (!row) return null;
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    campaignId: row.campaign_id,
+    contactId: row.contact_id,
+    location: withUtmParams(row.target_url, parseUtm(row.utm_params)),
+    expiresAt: row.expires_at,
+    sender: row.sender,
+  };
+}
+
+async function fromCacheApi(env: Env, token: string): Promise<ResolvedLink | null> {
+  try {
+    const hit = await colo().match(cacheKey(env, token));
+    if (!hit) return null;
+    const parsed = ResolvedLinkSchema.safeParse(await hit.json());
+    return parsed.success ? parsed.data : null;
+  } catch (err) {
+    console.warn('short-link cache read failed', err);
+    return null;
+  }
+}
+
+async function toCacheApi(env: Env, token: string, link: ResolvedLink): Promise<void> {
+  try {
+    await colo().put(
+      cacheKey(env, token),
+      new Response(JSON.stringify(link), {
+        headers: { 'content-type': 'application/json', 'cache-control': `max-age=${CACHE_API_TTL_S}` },
+      }),
+    );
+  } catch (err) {
+    console.warn('short-link cache write failed', err);
+  }
+}
+
+/**
+ * The link behind a token, or null when the token is malformed, forged (its HMAC tag fails: no
+ * database access at all) or unknown. Expiry is the caller's decision.
+ */
+export async function resolveLink(
+  env: Env,
+  token: string,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<ResolvedLink | null> {
+  if (!isWellFormedToken(token)) return null;
+  // Only verified tokens ever enter the LRU, so a hit needs no HMAC.
+  const cached = lru.get(token);
+  if (cached !== undefined) return cached === 'missing' ? null : cached;
+  const verdict = await verifyLinkToken(token, {
+    current: env.LINK_SECRET,
+    previous: env.LINK_SECRET_PREVIOUS,
+  });
+  if (!verdict) return null;
+
+  const shared = await fromCacheApi(env, token);
+  if (shared) {
+    lru.set(token, shared, HIT_TTL_MS);
+    return shared;
+  }
+  const link = await fromD1(env, token);
+  if (!link) {
+    lru.set(token, 'missing', MISS_TTL_MS);
+    return null;
+  }
+  lru.set(token, link, HIT_TTL_MS);
+  waitUntil(toCacheApi(env, token, link));
+  return link;
+}

@@ -1,0 +1,53 @@
+// The pages a recipient sees when a link cannot take them anywhere: small, self-contained,
+// readable on a phone, and never cached (an expired page must not outlive a fixed link).
+const escapeHtml = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch,
+  );
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>
+body{font-family:system-ui,-apple-system,sans-serif;margin:0;min-height:100vh;display:grid;place-items:center;background:#f6f7f9;color:#1f2933}
+main{max-width:28rem;margin:1.5rem;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+h1{font-size:1.35rem;margin:0 0 .75rem}p{line-height:1.5;margin:.5rem 0}
+</style>
+</head>
+<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body>
+</html>`;
+}
+
+const headers = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-robots-tag': 'noindex',
+};
+
+export function linkNotFoundPage(): Response {
+  return new Response(
+    page(
+      'Link not found',
+      '<p>This link does not exist. Please check that it was copied completely from your message.</p>',
+    ),
+    { status: 404, headers },
+  );
+}
+
+export function linkExpiredPage(sender: string): Response {
+  const who = escapeHtml(sender);
+  return new Response(
+    page(
+      'This link has expired',
+      `<p>This personal link from <strong>${who}</strong> was valid for a limited time and has now expired.</p>` +
+        `<p>If you are still interested, please contact ${who} directly.</p>`,
+    ),
+    { status: 410, headers },
+  );
+}
