@@ -66,6 +66,8 @@ async function waitForServer() {
   while (Date.now() < deadline) {
     if (wrangler.exitCode !== null)
       throw new Error(`wrangler dev exited early:\n${wranglerLog.slice(-4000)}`);
+    if (/Build failed/.test(wranglerLog))
+      throw new Error(`the Worker does not build:\n${wranglerLog.slice(-4000)}`);
     try {
       const res = await fetch(`${BASE}/api/v1/openapi.json`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return;

@@ -15,17 +15,15 @@ function useNames() {
   const isAdmin = can('admin');
   useEffect(() => {
     if (!isAdmin) return;
-    Promise.all([
+    Promise.allSettled([
       api<Page<User>>('/api/v1/users', { query: { limit: 500 } }),
       api<Page<ApiKey>>('/api/v1/api-keys', { query: { limit: 500 } }),
-    ])
-      .then(([users, keys]) => {
-        const map: Record<string, string> = {};
-        for (const u of users.data) map[u.id] = u.email;
-        for (const k of keys.data) map[k.id] = `API key “${k.name}”`;
-        setNames(map);
-      })
-      .catch(() => undefined);
+    ]).then(([users, keys]) => {
+      const map: Record<string, string> = {};
+      if (users.status === 'fulfilled') for (const u of users.value.data) map[u.id] = u.email;
+      if (keys.status === 'fulfilled') for (const k of keys.value.data) map[k.id] = `API key “${k.name}”`;
+      setNames(map);
+    });
   }, [isAdmin]);
   return names;
 }
