@@ -53,7 +53,7 @@ describe('link tokens', () => {
     for (let i = 0; i < token.length; i++) {
       expect(await verifyLinkToken(mistype(token, i), secrets)).toBeNull();
     }
-    const swapped = token[1] + token[0] + token.slice(2);
+    const swapped = `${token.charAt(1)}${token.charAt(0)}${token.slice(2)}`;
     if (swapped !== token) expect(await verifyLinkToken(swapped, secrets)).toBeNull();
   });
 
