@@ -1,6 +1,36 @@
-/** Consumer for the import queue. */
-export async function consumeImportBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
-  void env;
+import { z } from 'zod';
+import { runImport } from '../db/imports';
+
+const ImportMessageSchema = z.object({ batchId: z.string().min(1), seq: z.number().int().min(0) });
+
+/**
+ * Consumer for the import queue. Each message carries a batch id; the consumer works through the
+ * batch's chunks in file order within a time budget, then hands the rest on with a new message, so
+ * no single invocation needs the whole file's memory or CPU.
+ */
+export async function consumeImportBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
   void ctx;
-  batch.retryAll({ delaySeconds: 30 });
+  for (const message of batch.messages) {
+    const parsed = ImportMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      console.error('import queue: malformed message dropped', JSON.stringify(message.body));
+      message.ack();
+      continue;
+    }
+    const { batchId, seq } = parsed.data;
+    try {
+      const state = await runImport(env.DB, batchId);
+      if (state === 'more') await env.IMPORT_QUEUE.send({ batchId, seq: seq + 1 });
+      message.ack();
+    } catch (err) {
+      // Nothing half-written: the failed chunk rolled back. Retry soon; the cron watchdog resumes or
+      // fails the batch if retries run out.
+      console.error('import chunk failed', batchId, err);
+      message.retry({ delaySeconds: 5 });
+    }
+  }
 }

@@ -1,0 +1,428 @@
+// Import processing against D1: one chunk of rows per transaction (D1 batch), in file order, each chunk
+// exactly once. Raw D1 statements (not drizzle) because a whole chunk is written with one JSON
+// parameter through `json_each`: a single statement per 1,000 rows instead of 100-parameter slices.
+import {
+  type ColumnPlan,
+  type ContactState,
+  type ImportDefaults,
+  mergeContact,
+  planColumns,
+  validateRow,
+} from '../domain/csv-import';
+import { uuidv7 } from './ids';
+import { CONSENT_STATUSES, type ConsentStatus, type ImportStatus } from './schema';
+
+/** Queue message: ids only. `seq` is where the chain stood; processing always takes the lowest unprocessed chunk. */
+export type ImportMessage = { batchId: string; seq: number };
+
+/** Rejected/skipped entries kept per batch are capped so the row stays under D1's 2 MB row limit. */
+const ENTRIES_SOFT_CAP = 1_000_000;
+const ENTRIES_PER_CHUNK_CAP = 400_000;
+
+export type BatchRow = {
+  id: string;
+  tenant_id: string;
+  status: ImportStatus;
+  options: string | null;
+  chunks_total: number;
+  chunks_done: number;
+  created_by: string | null;
+};
+
+export type ImportOptions = {
+  headers: string[];
+  defaultConsentStatus: ConsentStatus;
+  consentSource: string | null;
+  apiKeyId: string | null;
+  resumes: number;
+  resumeChunksDone: number;
+  delimiter: string;
+};
+
+/** `import_batches.options` is `Record<string, string>`; this is its typed reading. */
+export function readOptions(raw: string | Record<string, string> | null): ImportOptions {
+  let o: Record<string, string> = {};
+  if (typeof raw === 'string') {
+    try {
+      o = JSON.parse(raw) as Record<string, string>;
+    } catch {
+      o = {};
+    }
+  } else if (raw) o = raw;
+  let headers: string[] = [];
+  try {
+    const h: unknown = JSON.parse(o.headers ?? '[]');
+    if (Array.isArray(h)) headers = h.map(String);
+  } catch {
+    headers = [];
+  }
+  const consent = o.default_consent_status as ConsentStatus;
+  return {
+    headers,
+    defaultConsentStatus: CONSENT_STATUSES.includes(consent) ? consent : 'unknown',
+    consentSource: o.consent_source || null,
+    apiKeyId: o.api_key_id || null,
+    resumes: Number(o.resumes ?? 0) || 0,
+    resumeChunksDone: Number(o.resume_chunks_done ?? 0) || 0,
+    delimiter: o.delimiter ?? ',',
+  };
+}
+
+export function writeOptions(o: ImportOptions): Record<string, string> {
+  const out: Record<string, string> = {
+    headers: JSON.stringify(o.headers),
+    default_consent_status: o.defaultConsentStatus,
+    resumes: String(o.resumes),
+    resume_chunks_done: String(o.resumeChunksDone),
+  };
+  if (o.consentSource) out.consent_source = o.consentSource;
+  if (o.apiKeyId) out.api_key_id = o.apiKeyId;
+  out.delimiter = o.delimiter;
+  return out;
+}
+
+type ExistingRow = {
+  id: string;
+  phone_e164: string;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  timezone: string | null;
+  custom_fields: string;
+  consent_status: ConsentStatus;
+  consent_source: string | null;
+  consent_timestamp: string | null;
+  import_batch_id: string | null;
+};
+
+type Entry = { row: number; reason: string; data: Record<string, string>; skipped?: boolean };
+
+export type ChunkOutcome = { created: number; updated: number; skipped: number; rejected: number };
+
+/**
+ * Works through a batch's unprocessed chunks in order until none is left or the budget is spent.
+ * Returns `more` when chunks remain (the caller re-enqueues), `done` otherwise.
+ */
+export async function runImport(
+  d1: D1Database,
+  batchId: string,
+  budget: { maxChunks: number; maxMs: number } = { maxChunks: 50, maxMs: 20_000 },
+): Promise<'done' | 'more'> {
+  const started = Date.now();
+  const batch = await d1
+    .prepare(
+      'SELECT id, tenant_id, status, options, chunks_total, chunks_done, created_by FROM import_batches WHERE id = ?',
+    )
+    .bind(batchId)
+    .first<BatchRow>();
+  if (!batch || batch.status === 'completed' || batch.status === 'failed') return 'done';
+  const tenant = await d1
+    .prepare('SELECT country FROM tenants WHERE id = ?')
+    .bind(batch.tenant_id)
+    .first<{ country: string }>();
+  const options = readOptions(batch.options);
+  const planned = planColumns(options.headers);
+  if (!planned.ok) {
+    await failBatch(d1, batchId, planned.reason);
+    return 'done';
+  }
+  const defaults: ImportDefaults = {
+    defaultConsentStatus: options.defaultConsentStatus,
+    consentSource: options.consentSource,
+    defaultCountry: tenant?.country ?? 'AU',
+  };
+  await d1
+    .prepare(
+      "UPDATE import_batches SET status = 'processing', heartbeat_at = ? WHERE id = ? AND status = 'pending'",
+    )
+    .bind(new Date().toISOString(), batchId)
+    .run();
+  for (let n = 0; n < budget.maxChunks; n++) {
+    const chunk = await d1
+      .prepare(
+        'SELECT id, seq, first_row, rows FROM import_chunks WHERE batch_id = ? AND processed_at IS NULL ORDER BY seq LIMIT 1',
+      )
+      .bind(batchId)
+      .first<{ id: string; seq: number; first_row: number; rows: string }>();
+    if (!chunk) {
+      await completeIfDone(d1, batchId);
+      return 'done';
+    }
+    await processChunk(d1, { batch, plan: planned.plan, defaults, options }, chunk);
+    if (Date.now() - started > budget.maxMs) break;
+  }
+  const left = await d1
+    .prepare('SELECT 1 AS one FROM import_chunks WHERE batch_id = ? AND processed_at IS NULL LIMIT 1')
+    .bind(batchId)
+    .first();
+  return left ? 'more' : 'done';
+}
+
+type ChunkContext = { batch: BatchRow; plan: ColumnPlan; defaults: ImportDefaults; options: ImportOptions };
+
+/**
+ * One chunk in one D1 transaction: the contact upserts, the counts, the rejected rows and the
+ * chunk's processed mark commit together, so a crash leaves the chunk either fully done or untouched.
+ */
+export async function processChunk(
+  d1: D1Database,
+  ctx: ChunkContext,
+  chunk: { id: string; first_row: number; rows: string },
+): Promise<ChunkOutcome> {
+  const { batch, plan, defaults } = ctx;
+  const rows = JSON.parse(chunk.rows) as string[][];
+  const entries: Entry[] = [];
+  const valid: { row: number; result: Extract<ReturnType<typeof validateRow>, { ok: true }> }[] = [];
+  const firstRowOf = new Map<string, number>();
+  let rejected = 0;
+  let skipped = 0;
+  rows.forEach((values, i) => {
+    if (values.length === 0) return;
+    const row = chunk.first_row + i;
+    const result = validateRow(plan, values, defaults);
+    if (!result.ok) {
+      rejected++;
+      entries.push({ row, reason: result.reason, data: result.data });
+      return;
+    }
+    const first = firstRowOf.get(result.contact.phoneE164);
+    if (first !== undefined) {
+      skipped++;
+      entries.push({
+        row,
+        reason: `duplicate: same phone (${result.contact.phoneE164}) as row ${first}; the first row counts`,
+        data: result.data,
+        skipped: true,
+      });
+      return;
+    }
+    firstRowOf.set(result.contact.phoneE164, row);
+    valid.push({ row, result });
+  });
+
+  const existing = new Map<string, ExistingRow>();
+  if (valid.length > 0) {
+    const found = await d1
+      .prepare(
+        `SELECT id, phone_e164, email, first_name, last_name, timezone, custom_fields, consent_status,
+                consent_source, consent_timestamp, import_batch_id
+           FROM contacts WHERE tenant_id = ? AND phone_e164 IN (SELECT value FROM json_each(?))`,
+      )
+      .bind(batch.tenant_id, JSON.stringify(valid.map((v) => v.result.contact.phoneE164)))
+      .all<ExistingRow>();
+    for (const r of found.results) existing.set(r.phone_e164, r);
+  }
+
+  const upserts: Record<string, unknown>[] = [];
+  const touched: string[] = [];
+  const consentChanges: Record<string, unknown>[] = [];
+  let created = 0;
+  let updated = 0;
+  for (const { row, result } of valid) {
+    const c = result.contact;
+    const have = existing.get(c.phoneE164);
+    if (!have) {
+      created++;
+      upserts.push({
+        id: uuidv7(),
+        phone: c.phoneE164,
+        email: c.email,
+        first_name: c.firstName,
+        last_name: c.lastName,
+        timezone: c.timezone,
+        custom_fields: c.customFields,
+        consent_status: c.consentStatus,
+        consent_source: c.consentSource,
+        consent_timestamp: c.consentTimestamp,
+      });
+      continue;
+    }
+    // Marked by this batch already: an earlier row of this file (in an earlier chunk) had this phone.
+    if (have.import_batch_id === batch.id) {
+      skipped++;
+      entries.push({
+        row,
+        reason: `duplicate: same phone (${c.phoneE164}) as an earlier row of this file; the first row counts`,
+        data: result.data,
+        skipped: true,
+      });
+      continue;
+    }
+    const merged = mergeContact(stateOf(have), c);
+    if (!merged.changed) {
+      skipped++;
+      touched.push(have.id);
+      continue;
+    }
+    updated++;
+    const n = merged.next;
+    upserts.push({
+      id: have.id,
+      phone: c.phoneE164,
+      email: n.email,
+      first_name: n.firstName,
+      last_name: n.lastName,
+      timezone: n.timezone,
+      custom_fields: n.customFields,
+      consent_status: n.consentStatus,
+      consent_source: n.consentSource,
+      consent_timestamp: n.consentTimestamp,
+    });
+    if (merged.consentChange) {
+      consentChanges.push({
+        contact_id: have.id,
+        row,
+        from: merged.consentChange.from,
+        to: merged.consentChange.to,
+        consent_source: n.consentSource,
+        consent_timestamp: n.consentTimestamp,
+      });
+    }
+  }
+
+  const now = new Date().toISOString();
+  const statements: D1PreparedStatement[] = [
+    // Guard: a chunk already processed (a redelivered message, a resumed chain racing a slow one) or a
+    // batch no longer running makes json() fail, which rolls the whole transaction back.
+    d1
+      .prepare(
+        `SELECT json(COALESCE((SELECT CASE WHEN c.processed_at IS NULL AND b.status IN ('pending', 'processing')
+                 THEN '0' ELSE 'import chunk already processed' END
+            FROM import_chunks c JOIN import_batches b ON b.id = c.batch_id WHERE c.id = ?), 'missing chunk'))`,
+      )
+      .bind(chunk.id),
+  ];
+  if (upserts.length > 0) {
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO contacts (id, tenant_id, phone_e164, email, first_name, last_name, timezone, custom_fields,
+                                consent_status, consent_source, consent_timestamp, import_batch_id, created_at, updated_at)
+           SELECT json_extract(value, '$.id'), ?1, json_extract(value, '$.phone'), json_extract(value, '$.email'),
+                  json_extract(value, '$.first_name'), json_extract(value, '$.last_name'),
+                  json_extract(value, '$.timezone'), json_extract(value, '$.custom_fields'),
+                  json_extract(value, '$.consent_status'), json_extract(value, '$.consent_source'),
+                  json_extract(value, '$.consent_timestamp'), ?2, ?3, ?3
+             FROM json_each(?4) WHERE true
+           ON CONFLICT (tenant_id, phone_e164) DO UPDATE SET
+             email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name,
+             timezone = excluded.timezone, custom_fields = excluded.custom_fields,
+             consent_status = excluded.consent_status, consent_source = excluded.consent_source,
+             consent_timestamp = excluded.consent_timestamp, import_batch_id = excluded.import_batch_id,
+             updated_at = excluded.updated_at`,
+        )
+        .bind(batch.tenant_id, batch.id, now, JSON.stringify(upserts)),
+    );
+  }
+  if (touched.length > 0) {
+    // Identical rows are skipped but marked, so a later duplicate of the same phone in this file is recognised.
+    statements.push(
+      d1
+        .prepare(
+          'UPDATE contacts SET import_batch_id = ?1 WHERE tenant_id = ?2 AND id IN (SELECT value FROM json_each(?3))',
+        )
+        .bind(batch.id, batch.tenant_id, JSON.stringify(touched)),
+    );
+  }
+  const entriesJson = capEntries(entries);
+  statements.push(
+    d1
+      .prepare(
+        `UPDATE import_batches SET
+           created_count = created_count + ?1, updated_count = updated_count + ?2,
+           skipped_count = skipped_count + ?3, rejected_count = rejected_count + ?4,
+           rejected_rows = CASE
+             WHEN ?5 = '[]' OR length(rejected_rows) >= ?6 THEN rejected_rows
+             WHEN rejected_rows = '[]' THEN ?5
+             ELSE substr(rejected_rows, 1, length(rejected_rows) - 1) || ',' || substr(?5, 2) END,
+           chunks_done = chunks_done + 1, heartbeat_at = ?7, status = CASE WHEN chunks_done + 1 >= chunks_total
+             THEN 'completed' ELSE 'processing' END,
+           completed_at = CASE WHEN chunks_done + 1 >= chunks_total THEN ?7 ELSE completed_at END
+         WHERE id = ?8`,
+      )
+      .bind(created, updated, skipped, rejected, entriesJson, ENTRIES_SOFT_CAP, now, batch.id),
+    // The raw rows are not needed once processed; dropping them keeps no stray copy of personal data.
+    d1.prepare("UPDATE import_chunks SET processed_at = ?, rows = '[]' WHERE id = ?").bind(now, chunk.id),
+  );
+  if (consentChanges.length > 0) {
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO audit_log (id, tenant_id, user_id, api_key_id, action, resource_type, resource_id, metadata, created_at)
+           VALUES (?, ?, ?, ?, 'contact.consent_changed', 'import', ?, ?, ?)`,
+        )
+        .bind(
+          uuidv7(),
+          batch.tenant_id,
+          batch.created_by,
+          ctx.options.apiKeyId,
+          batch.id,
+          JSON.stringify({ via: 'import', changes: consentChanges }),
+          now,
+        ),
+    );
+  }
+  try {
+    await d1.batch(statements);
+  } catch (err) {
+    const state = await d1
+      .prepare('SELECT processed_at FROM import_chunks WHERE id = ?')
+      .bind(chunk.id)
+      .first<{ processed_at: string | null }>();
+    // Someone else finished this chunk first: nothing was written twice, carry on.
+    if (state?.processed_at) return { created: 0, updated: 0, skipped: 0, rejected: 0 };
+    throw err;
+  }
+  return { created, updated, skipped, rejected };
+}
+
+function stateOf(r: ExistingRow): ContactState {
+  let customFields: Record<string, string> = {};
+  try {
+    customFields = JSON.parse(r.custom_fields) as Record<string, string>;
+  } catch {
+    customFields = {};
+  }
+  return {
+    email: r.email,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    timezone: r.timezone,
+    customFields,
+    consentStatus: r.consent_status,
+    consentSource: r.consent_source,
+    consentTimestamp: r.consent_timestamp,
+  };
+}
+
+/** Keeps the first entries of a chunk within its share of the batch row's size budget. */
+function capEntries(entries: Entry[]): string {
+  let json = JSON.stringify(entries);
+  if (json.length <= ENTRIES_PER_CHUNK_CAP) return json;
+  let keep = entries.length;
+  while (keep > 0 && json.length > ENTRIES_PER_CHUNK_CAP) {
+    keep = Math.floor(keep / 2);
+    json = JSON.stringify(entries.slice(0, keep));
+  }
+  return json;
+}
+
+async function completeIfDone(d1: D1Database, batchId: string) {
+  await d1
+    .prepare(
+      `UPDATE import_batches SET status = 'completed', completed_at = COALESCE(completed_at, ?)
+        WHERE id = ? AND status IN ('pending', 'processing') AND chunks_done >= chunks_total`,
+    )
+    .bind(new Date().toISOString(), batchId)
+    .run();
+}
+
+export async function failBatch(d1: D1Database, batchId: string, reason: string) {
+  await d1
+    .prepare(
+      `UPDATE import_batches SET status = 'failed', failure_reason = ?, completed_at = ?
+        WHERE id = ? AND status IN ('pending', 'processing')`,
+    )
+    .bind(reason, new Date().toISOString(), batchId)
+    .run();
+}
