@@ -1,6 +1,11 @@
-/** Consumer for the send queue. */
-export async function consumeSendBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
-  void env;
+import { processSendBatch } from '../send/consumer';
+
+/** Consumer for the send queue: one SMS per job id (see workers/send/loop.ts). */
+export async function consumeSendBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
   void ctx;
-  batch.retryAll({ delaySeconds: 30 });
+  await processSendBatch(batch, env);
 }

@@ -1,0 +1,287 @@
+// Shared setup for the send pipeline tests: a tenant with sending numbers, a price, a template and
+// contacts; a Twilio-shaped fetch mock; queues that capture what the code enqueues; and drivers
+// for the fan-out and send consumers with a pinned clock.
+import { createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { eq, sql } from 'drizzle-orm';
+import { vi } from 'vitest';
+import { uuidv7 } from '../../workers/db/ids';
+import {
+  campaigns,
+  contacts,
+  costs,
+  messageTemplates,
+  sendingNumbers,
+  sendJobs,
+  tenants,
+} from '../../workers/db/schema';
+import { fanoutPage } from '../../workers/queues/fanout';
+import { processSendBatch, type SendOptions } from '../../workers/send/consumer';
+import type { FanoutMessage, SendMessage } from '../../workers/send/enqueue';
+import { createTenant, db, type TestTenant } from './fixtures';
+
+let seq = 0;
+/** Unique mobile numbers within a test file (each file has its own database). */
+export function phone(): string {
+  seq += 1;
+  return `+614${String(seq).padStart(8, '0')}`;
+}
+
+export type SendTenant = TestTenant & { numberIds: string[]; numberPhones: string[]; templateId: string };
+
+export async function setupSendTenant(
+  opts: {
+    timezone?: string;
+    numbers?: number;
+    perMinuteLimit?: number;
+    dailyLimit?: number;
+    perPartCents?: number | null;
+    dailyBudgetCents?: number | null;
+    allowUnknownConsent?: boolean;
+    templateBody?: string;
+  } = {},
+): Promise<SendTenant> {
+  const t = await createTenant('Send Co', { timezone: opts.timezone ?? 'Australia/Sydney' });
+  const d = db();
+  await d
+    .update(tenants)
+    .set({
+      dailyBudgetCents: opts.dailyBudgetCents ?? null,
+      allowUnknownConsent: opts.allowUnknownConsent ?? false,
+      senderName: 'Send Co',
+    })
+    .where(eq(tenants.id, t.tenantId));
+  const numberIds: string[] = [];
+  const numberPhones: string[] = [];
+  for (let i = 0; i < (opts.numbers ?? 1); i++) {
+    const id = uuidv7();
+    seq += 1;
+    const p = `+6149${String(seq).padStart(7, '0')}`;
+    await d.insert(sendingNumbers).values({
+      id,
+      tenantId: t.tenantId,
+      phoneE164: p,
+      dailyLimit: opts.dailyLimit ?? 100_000,
+      perMinuteLimit: opts.perMinuteLimit ?? 10_000,
+    });
+    numberIds.push(id);
+    numberPhones.push(p);
+  }
+  if (opts.perPartCents !== null) {
+    await d.insert(costs).values({
+      id: uuidv7(),
+      tenantId: t.tenantId,
+      country: 'AU',
+      perPartCents: opts.perPartCents ?? 5,
+      effectiveFrom: '2020-01-01T00:00:00.000Z',
+    });
+  }
+  const templateId = uuidv7();
+  await d.insert(messageTemplates).values({
+    id: templateId,
+    tenantId: t.tenantId,
+    name: 'Offer',
+    body: opts.templateBody ?? 'Hi {{first_name|there}}, 20% off this week. Reply STOP to opt out',
+  });
+  return { ...t, numberIds, numberPhones, templateId };
+}
+
+export async function addContacts(
+  tenantId: string,
+  n: number,
+  over: Partial<typeof contacts.$inferInsert> = {},
+): Promise<(typeof contacts.$inferSelect)[]> {
+  const rows = Array.from({ length: n }, (_, i) => ({
+    id: uuidv7(),
+    tenantId,
+    phoneE164: phone(),
+    firstName: `Person${i}`,
+    consentStatus: 'explicit' as const,
+    ...over,
+  }));
+  const out: (typeof contacts.$inferSelect)[] = [];
+  // D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < rows.length; i += 8) {
+    out.push(
+      ...(await db()
+        .insert(contacts)
+        .values(rows.slice(i, i + 8))
+        .returning()),
+    );
+  }
+  return out;
+}
+
+/** A campaign in the state the launch route leaves it in (queued, fan-out started). */
+export async function queuedCampaign(
+  t: SendTenant,
+  over: Partial<typeof campaigns.$inferInsert> = {},
+): Promise<typeof campaigns.$inferSelect> {
+  const now = new Date().toISOString();
+  const [row] = await db()
+    .insert(campaigns)
+    .values({
+      id: uuidv7(),
+      tenantId: t.tenantId,
+      name: 'Spring',
+      status: 'queued',
+      templateIds: [t.templateId],
+      queuedAt: now,
+      startedAt: now,
+      ...over,
+    })
+    .returning();
+  return row as typeof campaigns.$inferSelect;
+}
+
+/** A queue that records what is sent to it instead of delivering it. */
+export function captureQueue<T>() {
+  const sent: { body: T; delaySeconds?: number }[] = [];
+  const q = {
+    sent,
+    async send(body: T, o?: { delaySeconds?: number }) {
+      sent.push({ body, delaySeconds: o?.delaySeconds });
+    },
+    async sendBatch(msgs: Iterable<{ body: T; delaySeconds?: number }>) {
+      for (const m of msgs) sent.push({ body: m.body, delaySeconds: m.delaySeconds });
+    },
+    async metrics() {
+      return { backlogCount: 0, backlogBytes: 0 };
+    },
+  };
+  return q;
+}
+
+export function testEnv() {
+  const fanout = captureQueue<FanoutMessage>();
+  const send = captureQueue<SendMessage>();
+  const e = { ...env, FANOUT_QUEUE: fanout, SEND_QUEUE: send } as unknown as Env;
+  return { env: e, fanout, send };
+}
+
+/** Runs the fan-out for a campaign to the end; returns the job ids it enqueued. */
+export async function runFanout(
+  e: ReturnType<typeof testEnv>,
+  campaign: { id: string; tenantId: string },
+  now = new Date(),
+) {
+  let msg: FanoutMessage | undefined = { campaignId: campaign.id, tenantId: campaign.tenantId, cursor: null };
+  const sendStart = e.send.sent.length;
+  for (let pages = 0; msg && pages < 100; pages++) {
+    const before = e.fanout.sent.length;
+    await fanoutPage(e.env, msg, now);
+    msg = e.fanout.sent.length > before ? e.fanout.sent[e.fanout.sent.length - 1]?.body : undefined;
+  }
+  return e.send.sent.slice(sendStart).map((s) => s.body.jobId);
+}
+
+let msgSeq = 0;
+/** Drives the send consumer with one batch of job ids; returns the queue's verdict per message. */
+export async function runSend(
+  e: ReturnType<typeof testEnv>,
+  jobIds: string[],
+  opts: SendOptions & { attempts?: number } = {},
+) {
+  const batch = createMessageBatch<SendMessage>(
+    'sms-send',
+    jobIds.map((jobId) => ({
+      id: `m-${++msgSeq}`,
+      timestamp: new Date(),
+      attempts: opts.attempts ?? 1,
+      body: { jobId },
+    })),
+  );
+  const ctx = (await import('cloudflare:test')).createExecutionContext();
+  await processSendBatch(batch, e.env, { random: () => 0, ...opts });
+  return getQueueResult(batch, ctx);
+}
+
+export type TwilioCall = {
+  to: string;
+  from: string;
+  body: string;
+  form: URLSearchParams;
+  auth: string | null;
+  url: string;
+};
+
+/**
+ * A fetch mock answering like Twilio's Messages API. `respond` may return an error
+ * ({status, code}) or 'throw' (a dropped connection) per call; otherwise 201 with a fresh SID.
+ * The list endpoint answers from the messages it accepted.
+ */
+export function mockTwilio(
+  respond?: (call: TwilioCall, n: number) => { status: number; code: number } | 'throw' | undefined,
+) {
+  const calls: TwilioCall[] = [];
+  const accepted: { sid: string; to: string; from: string; body: string; date_created: string }[] = [];
+  const lookups: URL[] = [];
+  const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+    const req = new Request(input as RequestInfo, init);
+    const url = new URL(req.url);
+    if (url.origin !== 'https://twilio.mock') throw new Error(`unexpected fetch ${req.url}`);
+    if (req.method === 'GET') {
+      lookups.push(url);
+      const to = url.searchParams.get('To');
+      const from = url.searchParams.get('From');
+      const messages = accepted.filter((m) => m.to === to && m.from === from);
+      return Response.json({ messages, page: 0, page_size: 50 });
+    }
+    const form = new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer()));
+    const call: TwilioCall = {
+      to: form.get('To') ?? '',
+      from: form.get('From') ?? '',
+      body: form.get('Body') ?? '',
+      form,
+      auth: req.headers.get('authorization'),
+      url: req.url,
+    };
+    calls.push(call);
+    const r = respond?.(call, calls.length);
+    if (r === 'throw') throw new TypeError('Network connection lost.');
+    if (r) {
+      return Response.json(
+        {
+          code: r.code,
+          message: `error ${r.code}`,
+          more_info: `https://www.twilio.com/docs/errors/${r.code}`,
+          status: r.status,
+        },
+        { status: r.status },
+      );
+    }
+    const sid = `SM${crypto.randomUUID().replace(/-/g, '')}`;
+    accepted.push({
+      sid,
+      to: call.to,
+      from: call.from,
+      body: call.body,
+      date_created: new Date().toUTCString(),
+    });
+    return Response.json(
+      { sid, status: 'queued', to: call.to, from: call.from, body: call.body, num_segments: '1' },
+      { status: 201 },
+    );
+  });
+  return { calls, accepted, lookups, spy };
+}
+
+export async function jobsOf(campaignId: string) {
+  return db().select().from(sendJobs).where(eq(sendJobs.campaignId, campaignId)).orderBy(sendJobs.id);
+}
+
+export async function campaignRow(id: string) {
+  return (await db().query.campaigns.findFirst({
+    where: eq(campaigns.id, id),
+  })) as typeof campaigns.$inferSelect;
+}
+
+export async function eventCount(campaignId: string, type: string) {
+  const [r] = await db().all<{ n: number }>(
+    sql`SELECT count(*) AS n FROM events WHERE campaign_id = ${campaignId} AND event_type = ${type}`,
+  );
+  return r?.n ?? 0;
+}
+
+/** A fixed instant at which Sydney (and most AU zones) is inside the sending window. */
+export const DAYTIME = new Date('2026-11-25T01:00:00.000Z'); // 12:00 in Sydney (AEDT)

@@ -1,0 +1,349 @@
+// The send loop (ARCHITECTURE "The send path", step 2): decides, per job, whether to send now,
+// wait, retry or give up, and records the attempt BEFORE calling the provider so that a crash
+// between "provider accepted" and "marked sent" is resolved by a lookup, never by a blind resend.
+import { stickyIndex } from '../domain/ab-split';
+import { evaluateEligibility } from '../domain/eligibility';
+import { isQuietTime, nextSendTime } from '../domain/quiet-hours';
+import { backoffSeconds, classifyTwilioFailure } from '../domain/twilio-errors';
+import type {
+  Clock,
+  Denied,
+  JobContext,
+  Messenger,
+  NumberRow,
+  Outcome,
+  Permits,
+  Renderer,
+  SendStore,
+} from './types';
+import { validityPeriodSeconds } from './validity';
+
+/** Matches `max_retries` of the sms-send consumer in wrangler.toml. */
+export const SEND_MAX_RETRIES = 8;
+/** Cloudflare Queues' longest delivery delay; longer waits are re-enqueued in steps. */
+export const MAX_QUEUE_DELAY_SECONDS = 12 * 3600;
+/** A queued job whose message has not come back this long after it was due is re-enqueued by cron. */
+export const LEASE_GRACE_SECONDS = 600;
+/** An attempt younger than this is not judged by a lookup yet (the first consumer may still be working). */
+const UNKNOWN_SETTLE_MS = 60_000;
+const CONCURRENCY = 6;
+
+export type SendDeps = {
+  store: SendStore;
+  messenger: Messenger;
+  permits: Permits;
+  renderer: Renderer;
+  clock: Clock;
+  /** 0..1 randomness for jitter; tests pin it. */
+  random?: () => number;
+};
+
+export type JobMessage = { jobId: string; attempts: number };
+
+export type BatchReport = {
+  outcomes: Map<string, Outcome>;
+  /** Leases to write for jobs left queued (null = no message in flight). */
+  leases: { jobId: string; leaseUntil: string | null }[];
+  reasons: Map<string, string>;
+  touchedCampaigns: Set<string>;
+  failedCampaigns: Set<string>;
+  sentCampaigns: Set<string>;
+};
+
+type BatchState = BatchReport & {
+  exhausted: Map<string, { until: number; denied: Denied }>;
+  costs: Map<string, Promise<number | null>>;
+};
+
+const BLOCKING_REASONS = {
+  paused: 'tenant paused',
+  daily_budget: 'daily budget reached',
+  monthly_budget: 'monthly budget reached',
+} as const;
+
+/** Runs every job of a batch (a few at a time) and reports what to do with each queue message. */
+export async function runSendBatch(messages: JobMessage[], deps: SendDeps): Promise<BatchReport> {
+  const st: BatchState = {
+    outcomes: new Map(),
+    leases: [],
+    reasons: new Map(),
+    touchedCampaigns: new Set(),
+    failedCampaigns: new Set(),
+    sentCampaigns: new Set(),
+    exhausted: new Map(),
+    costs: new Map(),
+  };
+  const contexts = await deps.store.load(
+    messages.map((m) => m.jobId),
+    deps.clock(),
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < messages.length) {
+      const m = messages[next++] as JobMessage;
+      const ctx = contexts.get(m.jobId);
+      if (!ctx) {
+        st.outcomes.set(m.jobId, { kind: 'ack' });
+        continue;
+      }
+      st.touchedCampaigns.add(ctx.campaign.id);
+      let outcome: Outcome;
+      try {
+        outcome = await processJob(ctx, m.attempts, deps, st);
+      } catch (err) {
+        // One broken job must not hold back the batch; the queue redelivers it with backoff.
+        console.error('send job failed unexpectedly', m.jobId, err);
+        outcome = { kind: 'retry', delaySeconds: backoffSeconds(m.attempts) };
+      }
+      st.outcomes.set(m.jobId, outcome);
+      if (outcome.kind !== 'ack') leaseFor(ctx, outcome.delaySeconds, deps.clock(), st);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, messages.length) }, worker));
+  } finally {
+    await deps.permits.settle();
+  }
+  return st;
+}
+
+function leaseFor(ctx: JobContext, delaySeconds: number, now: Date, st: BatchState) {
+  const due = new Date(now.getTime() + delaySeconds * 1000).toISOString();
+  // Only write when the current lease would run out before the message is back (saves writes).
+  if (ctx.job.leaseUntil !== null && ctx.job.leaseUntil > due) return;
+  st.leases.push({
+    jobId: ctx.job.id,
+    leaseUntil: new Date(now.getTime() + (delaySeconds + LEASE_GRACE_SECONDS) * 1000).toISOString(),
+  });
+}
+
+const ack: Outcome = { kind: 'ack' };
+
+function park(ctx: JobContext, st: BatchState, reason?: string): Outcome {
+  st.leases.push({ jobId: ctx.job.id, leaseUntil: null });
+  if (reason) st.reasons.set(ctx.campaign.id, reason);
+  return ack;
+}
+
+function defer(seconds: number, deps: SendDeps): Outcome {
+  const jitter = Math.floor((deps.random ?? Math.random)() * Math.min(5, Math.max(1, seconds / 10)));
+  return {
+    kind: 'defer',
+    delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, Math.ceil(seconds) + jitter)),
+  };
+}
+
+async function retryOrFail(ctx: JobContext, attempts: number, reason: string, code: string, deps: SendDeps) {
+  if (attempts > SEND_MAX_RETRIES) {
+    // Last delivery: the job fails for good and the retry below moves the message to the DLQ.
+    await deps.store.markFailed(ctx, { reason, code }, deps.clock());
+    return { kind: 'retry', delaySeconds: 0 } as const;
+  }
+  return { kind: 'retry', delaySeconds: backoffSeconds(attempts, (deps.random ?? Math.random)()) } as const;
+}
+
+async function processJob(
+  ctx: JobContext,
+  attempts: number,
+  deps: SendDeps,
+  st: BatchState,
+): Promise<Outcome> {
+  const { job, campaign, tenant, contact, store } = { ...ctx, store: deps.store };
+  let now = deps.clock();
+  if (job.status !== 'queued') return ack; // redelivery of a finished job
+
+  if (job.attemptStartedAt !== null) {
+    const resolved = await resolveUnknownOutcome(ctx, attempts, deps, st);
+    if (resolved) return resolved;
+  }
+
+  if (campaign.status === 'completed') {
+    await store.markFailed(ctx, { reason: 'cancelled' }, now);
+    return ack;
+  }
+  // Paused (or not started): drop the message; resume / the cron re-enqueue parked jobs.
+  if (campaign.status !== 'running') return park(ctx, st);
+  if (tenant.isPaused) return park(ctx, st, BLOCKING_REASONS.paused);
+
+  const verdict = evaluateEligibility({
+    phoneE164: contact.phoneE164,
+    consentStatus: contact.consentStatus,
+    erasedAt: contact.erasedAt,
+    lastSentAt: contact.lastSentAt,
+    onDoNotContact: ctx.onDoNotContact,
+    allowUnknownConsent: tenant.allowUnknownConsent,
+    suppressedSince: ctx.suppressedSince,
+  });
+  if (!verdict.eligible) {
+    await store.markFailed(ctx, { reason: verdict.reason }, now);
+    st.touchedCampaigns.add(campaign.id);
+    return ack;
+  }
+
+  const tz = contact.timezone ?? tenant.timezone;
+  if (isQuietTime(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd)) {
+    const opens = nextSendTime(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd);
+    return defer((opens.getTime() - now.getTime()) / 1000, deps);
+  }
+
+  if (ctx.templateBody === null) {
+    await store.markFailed(ctx, { reason: 'template_missing' }, now);
+    return ack;
+  }
+
+  const { body, parts } = await deps.renderer.render(ctx);
+  let perPart = st.costs.get(tenant.id);
+  if (!perPart) {
+    perPart = store.costPerPartCents(tenant, now);
+    st.costs.set(tenant.id, perPart);
+  }
+  const perPartCents = await perPart;
+  const hasBudget = tenant.dailyBudgetCents !== null || tenant.monthlyBudgetCents !== null;
+  if (perPartCents === null && hasBudget) {
+    // Without a price the budget cannot be enforced, so a budgeted tenant does not send.
+    st.reasons.set(campaign.id, `no SMS cost configured for ${tenant.country}`);
+    return defer(600, deps);
+  }
+  const cost = parts * (perPartCents ?? 0);
+
+  const reserved = await deps.permits.reserve(tenant, cost, now);
+  if (!reserved.ok) {
+    if (reserved.reason === 'paused') return park(ctx, st, BLOCKING_REASONS.paused);
+    st.reasons.set(
+      campaign.id,
+      BLOCKING_REASONS[reserved.reason as keyof typeof BLOCKING_REASONS] ?? `budget: ${reserved.reason}`,
+    );
+    return defer(reserved.retryAfterSeconds, deps);
+  }
+
+  const picked = await pickNumber(ctx, deps, st, now);
+  if (!picked.ok) {
+    deps.permits.unreserve(tenant.id, cost);
+    if (picked.reason === 'no_number') st.reasons.set(campaign.id, 'no active sending number');
+    return defer(picked.retryAfterSeconds, deps);
+  }
+  const number = picked.number;
+
+  now = deps.clock();
+  const claim = await store.claim(ctx, { sendingNumberId: number.id, body, parts, costCents: cost }, now);
+  if (claim !== true) {
+    deps.permits.unreserve(tenant.id, cost);
+    await deps.permits.releaseNumber(number, now);
+    if (claim === 'do_not_contact') {
+      await store.markFailed(ctx, { reason: 'do_not_contact' }, now);
+      return ack;
+    }
+    if (claim === 'tenant_paused') return park(ctx, st, BLOCKING_REASONS.paused);
+    if (claim === 'campaign_not_running') return park(ctx, st);
+    return ack;
+  }
+
+  const res = await deps.messenger.send({
+    to: contact.phoneE164,
+    from: number.phoneE164,
+    body,
+    validityPeriodSeconds: validityPeriodSeconds(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd),
+  });
+  if (res.ok) {
+    deps.permits.spend(tenant.id, cost);
+    await store.markSent(ctx, { sid: res.sid, parts: res.segments ?? parts, costCents: cost }, deps.clock());
+    st.sentCampaigns.add(campaign.id);
+    return ack;
+  }
+  const c = classifyTwilioFailure(res.failure);
+  if (c.action === 'fail') {
+    deps.permits.unreserve(tenant.id, cost);
+    await store.markFailed(ctx, { reason: c.reason, code: c.code, optOut: c.optOut }, deps.clock());
+    st.failedCampaigns.add(campaign.id);
+    return ack;
+  }
+  if (c.action === 'retry') {
+    deps.permits.unreserve(tenant.id, cost);
+    await deps.permits.releaseNumber(number, now);
+    await store.releaseClaim(job.id);
+    return retryOrFail(ctx, attempts, c.reason, c.code, deps);
+  }
+  // Unknown: the provider may have taken it. Count the money as spent (never under-count a
+  // budget) and keep the attempt; the next delivery looks the message up before anything else.
+  deps.permits.spend(tenant.id, cost);
+  return retryOrFail(ctx, attempts, 'outcome_unknown', c.code, deps);
+}
+
+/**
+ * A job with an attempt but no provider id: an earlier consumer called (or was about to call)
+ * the provider and did not record the result. Look the message up by To/From/body: found → it
+ * was sent; not found after the attempt settled → free the attempt and send normally.
+ * Returns null when the job should continue down the normal path.
+ */
+async function resolveUnknownOutcome(
+  ctx: JobContext,
+  attempts: number,
+  deps: SendDeps,
+  st: BatchState,
+): Promise<Outcome | null> {
+  const { job, contact } = ctx;
+  const now = deps.clock();
+  const started = Date.parse(job.attemptStartedAt as string);
+  const number = ctx.numbers.find((n) => n.id === job.sendingNumberId);
+  if (!number || job.body === null) {
+    await deps.store.markFailed(ctx, { reason: 'outcome_unknown' }, now);
+    return ack;
+  }
+  const found = await deps.messenger.find({
+    to: contact.phoneE164,
+    from: number.phoneE164,
+    since: new Date(started - 5 * 60_000),
+  });
+  if (!found.ok) return retryOrFail(ctx, attempts, 'outcome_unknown', 'lookup_failed', deps);
+  const match = found.messages.find(
+    (m) =>
+      m.to === contact.phoneE164 &&
+      m.from === number.phoneE164 &&
+      m.body === job.body &&
+      (m.dateCreated === null || Date.parse(m.dateCreated) >= started - 120_000),
+  );
+  if (match) {
+    const cost = job.costCents ?? 0;
+    // The earlier consumer's reservation died with it; charge the budget for what was sent.
+    if (cost > 0) {
+      const r = await deps.permits.reserve(ctx.tenant, cost, now);
+      if (r.ok) deps.permits.spend(ctx.tenant.id, cost);
+    }
+    await deps.store.markSent(ctx, { sid: match.sid, parts: job.parts, costCents: cost }, now);
+    st.sentCampaigns.add(ctx.campaign.id);
+    return ack;
+  }
+  if (now.getTime() - started < UNKNOWN_SETTLE_MS) return { kind: 'retry', delaySeconds: 60 };
+  await deps.store.releaseClaim(job.id);
+  return null;
+}
+
+async function pickNumber(
+  ctx: JobContext,
+  deps: SendDeps,
+  st: BatchState,
+  now: Date,
+): Promise<{ ok: true; number: NumberRow } | Denied> {
+  const byId = new Map(ctx.numbers.map((n) => [n.id, n]));
+  const ids =
+    ctx.campaign.sendingNumberIds.length > 0 ? ctx.campaign.sendingNumberIds : ctx.numbers.map((n) => n.id);
+  const candidates = ids.map((id) => byId.get(id)).filter((n): n is NumberRow => n?.isActive === true);
+  if (candidates.length === 0) return { ok: false, reason: 'no_number', retryAfterSeconds: 300 };
+  const start = stickyIndex(ctx.contact.id, candidates.length);
+  let soonest: Denied | null = null;
+  for (let i = 0; i < candidates.length; i++) {
+    const n = candidates[(start + i) % candidates.length] as NumberRow;
+    const known = st.exhausted.get(n.id);
+    let denied: Denied;
+    if (known && known.until > now.getTime()) {
+      denied = known.denied;
+    } else {
+      const r = await deps.permits.acquire(n, ctx.tenant, now);
+      if (r.ok) return { ok: true, number: n };
+      denied = r;
+      st.exhausted.set(n.id, { until: now.getTime() + r.retryAfterSeconds * 1000, denied: r });
+    }
+    if (!soonest || denied.retryAfterSeconds < soonest.retryAfterSeconds) soonest = denied;
+  }
+  return soonest as Denied;
+}

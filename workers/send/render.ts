@@ -1,0 +1,50 @@
+// Renders one recipient's message: template + contact variables + personal short link + footer.
+import type { Db } from '../db/client';
+import { applyComplianceFooter } from '../domain/compliance';
+import { analyzeSms } from '../domain/sms-encoding';
+import { contactVariables, renderTemplate } from '../domain/template';
+import { shortLinkFor } from '../redirect/links';
+import type { JobContext, Renderer } from './types';
+
+const LINK_VARIABLE = /\{\{\s*link\s*(\|[^}]*)?\}\}/;
+
+/** The campaign's target URL with its UTM parameters (existing query parameters are kept). */
+export function campaignTargetUrl(targetUrl: string, utm: Record<string, string> | null): string {
+  if (!utm || Object.keys(utm).length === 0) return targetUrl;
+  const u = new URL(targetUrl);
+  for (const [k, v] of Object.entries(utm)) {
+    const key = k.startsWith('utm_') ? k : `utm_${k}`;
+    if (!u.searchParams.has(key)) u.searchParams.set(key, v);
+  }
+  return u.toString();
+}
+
+export function usesLink(templateBody: string): boolean {
+  return LINK_VARIABLE.test(templateBody);
+}
+
+export class CampaignRenderer implements Renderer {
+  constructor(
+    private readonly env: Env,
+    private readonly db: Db,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async render(ctx: JobContext): Promise<{ body: string; parts: number }> {
+    const template = ctx.templateBody ?? '';
+    const vars: Record<string, string | undefined> = { ...contactVariables(ctx.contact) };
+    if (ctx.campaign.targetUrl && usesLink(template)) {
+      const link = await shortLinkFor(this.env, this.db, {
+        tenantId: ctx.tenant.id,
+        campaignId: ctx.campaign.id,
+        contactId: ctx.contact.id,
+        targetUrl: campaignTargetUrl(ctx.campaign.targetUrl, ctx.campaign.utmParams),
+        now: this.clock(),
+      });
+      vars.link = link.url;
+    }
+    const { text } = renderTemplate(template, vars);
+    const body = applyComplianceFooter(text, { appendOptOutFooter: ctx.tenant.appendOptOutFooter });
+    return { body, parts: analyzeSms(body).segments };
+  }
+}

@@ -1,0 +1,158 @@
+// The send loop's seams (listmonk style): a store that loads and records jobs, a messenger that
+// talks to the SMS provider, permits (budget + number limits) and a renderer. The loop itself
+// (loop.ts) only decides; tests and the benchmark drive it with the real D1/DO/fetch adapters.
+import type { TwilioFailure } from '../domain/twilio-errors';
+import type { FoundMessage } from '../providers/twilio';
+
+export type JobRow = {
+  id: string;
+  tenantId: string;
+  campaignId: string;
+  contactId: string;
+  templateId: string | null;
+  sendingNumberId: string | null;
+  status: 'queued' | 'sent' | 'delivered' | 'failed';
+  body: string | null;
+  parts: number | null;
+  costCents: number | null;
+  providerMessageId: string | null;
+  attemptCount: number;
+  attemptStartedAt: string | null;
+  leaseUntil: string | null;
+};
+
+export type ContactRow = {
+  id: string;
+  phoneE164: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  timezone: string | null;
+  customFields: Record<string, string>;
+  consentStatus: 'explicit' | 'implied' | 'unknown';
+  erasedAt: string | null;
+  lastSentAt: string | null;
+};
+
+export type CampaignRow = {
+  id: string;
+  tenantId: string;
+  status: 'draft' | 'queued' | 'running' | 'paused' | 'completed';
+  quietHoursStart: string;
+  quietHoursEnd: string;
+  targetUrl: string | null;
+  utmParams: Record<string, string> | null;
+  sendingNumberIds: string[];
+};
+
+export type TenantRow = {
+  id: string;
+  name: string;
+  timezone: string;
+  country: string;
+  isPaused: boolean;
+  allowUnknownConsent: boolean;
+  appendOptOutFooter: boolean;
+  dailyBudgetCents: number | null;
+  monthlyBudgetCents: number | null;
+};
+
+export type NumberRow = {
+  id: string;
+  tenantId: string;
+  phoneE164: string;
+  dailyLimit: number;
+  perMinuteLimit: number;
+  warmupStartDate: string | null;
+  isActive: boolean;
+};
+
+/** Everything one job needs, loaded for the whole batch in a few queries. */
+export type JobContext = {
+  job: JobRow;
+  contact: ContactRow;
+  campaign: CampaignRow;
+  tenant: TenantRow;
+  templateBody: string | null;
+  onDoNotContact: boolean;
+  suppressedSince: string | null;
+  /** The numbers this campaign may send from (its own list, else the tenant's active numbers). */
+  numbers: NumberRow[];
+};
+
+export type Attempt = { sendingNumberId: string; body: string; parts: number; costCents: number };
+
+export type Failure = { reason: string; code?: string | null; optOut?: boolean; detail?: string };
+
+/** Why a claim was refused, re-read from the database. */
+export type ClaimRefusal = 'not_queued' | 'campaign_not_running' | 'tenant_paused' | 'do_not_contact';
+
+export interface SendStore {
+  load(jobIds: string[], now: Date): Promise<Map<string, JobContext>>;
+  /** Records the attempt before the provider is called; false when the job may not be sent now. */
+  claim(ctx: JobContext, attempt: Attempt, now: Date): Promise<true | ClaimRefusal>;
+  /** Frees an attempt the provider certainly did not take, so a later delivery may try again. */
+  releaseClaim(jobId: string): Promise<void>;
+  markSent(
+    ctx: JobContext,
+    r: { sid: string; parts: number | null; costCents: number | null },
+    now: Date,
+  ): Promise<void>;
+  markFailed(ctx: JobContext, f: Failure, now: Date): Promise<void>;
+  /** Jobs whose queue message was acknowledged without a follow-up: lease null, or a new lease. */
+  setLeases(leases: { jobId: string; leaseUntil: string | null }[]): Promise<void>;
+  setCampaignReason(campaignId: string, reason: string | null): Promise<void>;
+  /** Pauses the campaign when its failure rate passes the threshold. */
+  guardFailureRate(campaignId: string, now: Date): Promise<void>;
+  /** Completes the campaign when its fan-out finished and no job is left queued. */
+  completeIfDone(campaignId: string, now: Date): Promise<void>;
+  costPerPartCents(tenant: TenantRow, now: Date): Promise<number | null>;
+}
+
+export type ProviderSend =
+  | { ok: true; sid: string; segments: number | null }
+  | { ok: false; failure: TwilioFailure };
+
+export interface Messenger {
+  send(msg: {
+    to: string;
+    from: string;
+    body: string;
+    validityPeriodSeconds?: number;
+  }): Promise<ProviderSend>;
+  find(q: {
+    to: string;
+    from: string;
+    since: Date;
+  }): Promise<{ ok: true; messages: FoundMessage[] } | { ok: false; failure: TwilioFailure }>;
+}
+
+export type Denied = { ok: false; reason: string; retryAfterSeconds: number };
+
+export interface Permits {
+  /** Reserves budget for `cents`; the loop settles once per batch. */
+  reserve(tenant: TenantRow, cents: number, now: Date): Promise<{ ok: true } | Denied>;
+  /** Gives back budget reserved for a message that was not sent. */
+  unreserve(tenantId: string, cents: number): void;
+  /** Marks reserved budget as spent. */
+  spend(tenantId: string, cents: number): void;
+  acquire(number: NumberRow, tenant: TenantRow, now: Date): Promise<{ ok: true } | Denied>;
+  /** Hands a number's permit back when the message was not sent after all. */
+  releaseNumber(number: NumberRow, now: Date): Promise<void>;
+  settle(): Promise<void>;
+}
+
+export interface Renderer {
+  /** The final text (template + contact variables + personal link + compliance footer) and its parts. */
+  render(ctx: JobContext): Promise<{ body: string; parts: number }>;
+}
+
+export type Clock = () => Date;
+
+/** What to do with the queue message of one job. */
+export type Outcome =
+  | { kind: 'ack' }
+  /** Ack now, enqueue a fresh message later (waits that must not use up the retry budget). */
+  | { kind: 'defer'; delaySeconds: number }
+  /** Let the queue redeliver (counts against max_retries; the last one lands in the DLQ). */
+  | { kind: 'retry'; delaySeconds: number };
