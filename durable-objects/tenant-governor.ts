@@ -228,9 +228,9 @@ export class TenantGovernor extends DurableObject<Env> {
         )
         .run();
     } catch (err) {
-      // The mirror is for reporting; the counters here stay authoritative. Try again later.
-      console.error('budgets mirror failed', cfg.tenantId, err);
-      this.dirty = true;
+      // The mirror is for reporting; the counters here stay authoritative. Not retried in a loop
+      // (a deleted tenant would fail forever): the next change or reset writes it again.
+      console.warn(`budgets mirror failed for tenant ${cfg.tenantId}: ${String(err)}`);
     } finally {
       this.flushing = false;
     }
