@@ -1,0 +1,101 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
+import { formatDateTime } from '../../format';
+
+export type TimePoint = { t: number; sent: number; clicks: number };
+
+const HEIGHT = 260;
+
+/**
+ * Sends and human clicks over time, drawn with uPlot (loaded on demand so other pages do not pay for
+ * it). Screen readers get the same numbers as a table.
+ */
+export function TimeChart({ points, label }: { points: TimePoint[]; label: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [failed, setFailed] = useState(false);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || points.length === 0) return;
+    let chart: uPlot | null = null;
+    let observer: ResizeObserver | null = null;
+    let gone = false;
+    (async () => {
+      try {
+        const [{ default: UPlot }] = await Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]);
+        if (gone) return;
+        const data: uPlot.AlignedData = [
+          points.map((p) => p.t / 1000),
+          points.map((p) => p.sent),
+          points.map((p) => p.clicks),
+        ];
+        chart = new UPlot(
+          {
+            width: Math.max(el.clientWidth, 280),
+            height: HEIGHT,
+            scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+            series: [
+              {},
+              { label: 'Sent', stroke: '#245ea8', fill: 'rgba(36, 94, 168, 0.12)', width: 2 },
+              { label: 'Human clicks', stroke: '#c2410c', width: 2, dash: [6, 3] },
+            ],
+            axes: [{}, { label: 'Messages / clicks', size: 60 }],
+            legend: { live: true },
+          },
+          data,
+          el,
+        );
+        observer = new ResizeObserver(() =>
+          chart?.setSize({ width: Math.max(el.clientWidth, 280), height: HEIGHT }),
+        );
+        observer.observe(el);
+      } catch {
+        if (!gone) setFailed(true);
+      }
+    })();
+    return () => {
+      gone = true;
+      observer?.disconnect();
+      chart?.destroy();
+    };
+  }, [points]);
+
+  if (points.length === 0) return <p class="muted">No sends or clicks yet.</p>;
+  return (
+    <>
+      {failed ? (
+        <p class="muted">The chart could not be drawn; the numbers are in the table below.</p>
+      ) : (
+        <div ref={box} class="sending-chart" role="img" aria-label={label} data-testid="time-chart" />
+      )}
+      <details class="sending-help">
+        <summary>Show as a table</summary>
+        <div class="table-wrap">
+          <table class="table">
+            <caption class="visually-hidden">{label}</caption>
+            <thead>
+              <tr>
+                <th scope="col">From</th>
+                <th scope="col" class="num">
+                  Sent
+                </th>
+                <th scope="col" class="num">
+                  Human clicks
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {points.map((p) => (
+                <tr key={p.t}>
+                  <td>{formatDateTime(new Date(p.t).toISOString())}</td>
+                  <td class="num">{p.sent}</td>
+                  <td class="num">{p.clicks}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </>
+  );
+}
