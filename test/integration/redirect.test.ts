@@ -1,0 +1,350 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { and, eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { uuidv7 } from '../../workers/db/ids';
+import { campaigns, contacts, events, shortLinks, tenants } from '../../workers/db/schema';
+import { createLinkToken, signLinkToken } from '../../workers/domain/link-token';
+import worker from '../../workers/index';
+import { recordClick } from '../../workers/redirect/clicks';
+import { previewShortLinkUrl, SHORT_LINK_TOKEN_LENGTH, shortLinkFor } from '../../workers/redirect/links';
+import { resolveLink } from '../../workers/redirect/lookup';
+import { BASE, createTenant, db } from '../helpers/fixtures';
+
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+const ANDROID =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36';
+const IMESSAGE_PREVIEW =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 (KHTML, like Gecko) Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0';
+const DAY = 24 * 3600 * 1000;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+let phone = 0;
+
+/** A tenant's campaign, one contact and that contact's short link. */
+async function linkFixture(
+  opts: {
+    targetUrl?: string;
+    utm?: Record<string, string> | null;
+    createdAt?: Date;
+    senderName?: string | null;
+    tenantName?: string;
+    linkEnv?: Env;
+  } = {},
+) {
+  const t = await createTenant(opts.tenantName ?? 'Link Co');
+  const d = db();
+  if (opts.senderName !== undefined) {
+    await d.update(tenants).set({ senderName: opts.senderName }).where(eq(tenants.id, t.tenantId));
+  }
+  const contactId = uuidv7();
+  const campaignId = uuidv7();
+  await d.insert(contacts).values({
+    id: contactId,
+    tenantId: t.tenantId,
+    phoneE164: `+6141${String(++phone).padStart(7, '0')}`,
+    consentStatus: 'explicit',
+  });
+  const targetUrl = opts.targetUrl ?? 'https://shop.example.com/offer?ref=sms';
+  await d.insert(campaigns).values({
+    id: campaignId,
+    tenantId: t.tenantId,
+    name: 'Spring sale',
+    status: 'running',
+    targetUrl,
+    utmParams: opts.utm ?? null,
+  });
+  const link = await shortLinkFor(opts.linkEnv ?? env, d, {
+    tenantId: t.tenantId,
+    campaignId,
+    contactId,
+    targetUrl,
+    now: opts.createdAt,
+  });
+  return { t, contactId, campaignId, link, token: link.token };
+}
+
+/** Calls the Worker and waits for its waitUntil work (the click recording) to finish. */
+async function visit(token: string, init: RequestInit & { cf?: Record<string, unknown> } = {}, e: Env = env) {
+  const ctx = createExecutionContext();
+  const headers = new Headers(init.headers);
+  if (!headers.has('user-agent')) headers.set('user-agent', IPHONE);
+  const res = await worker.fetch(
+    new Request(`${BASE}/l/${token}`, { ...init, headers, redirect: 'manual' }) as Request<
+      unknown,
+      IncomingRequestCfProperties
+    >,
+    e,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+async function linkRow(id: string) {
+  const [row] = await db().select().from(shortLinks).where(eq(shortLinks.id, id));
+  if (!row) throw new Error('link row missing');
+  return row;
+}
+
+async function clickEvents(linkId: string) {
+  return db()
+    .select()
+    .from(events)
+    .where(and(eq(events.shortLinkId, linkId), eq(events.eventType, 'CLICKED')))
+    .orderBy(events.id);
+}
+
+describe('creating short links', () => {
+  it('happy: a personal link is PUBLIC_BASE_URL/l/<12 chars>, and a retried render returns the same one', async () => {
+    const { t, contactId, campaignId, link } = await linkFixture();
+    expect(link.url).toBe(`${env.PUBLIC_BASE_URL}/l/${link.token}`);
+    expect(link.token).toHaveLength(SHORT_LINK_TOKEN_LENGTH);
+    const again = await shortLinkFor(env, db(), {
+      tenantId: t.tenantId,
+      campaignId,
+      contactId,
+      targetUrl: 'https://shop.example.com/offer?ref=sms',
+    });
+    expect(again).toEqual(link);
+    const rows = await db().select().from(shortLinks).where(eq(shortLinks.campaignId, campaignId));
+    expect(rows).toHaveLength(1);
+    const row = rows[0];
+    expect(row?.contactId).toBe(contactId);
+    expect(Date.parse(row?.expiresAt ?? '') - Date.parse(row?.createdAt ?? '')).toBe(60 * DAY);
+  });
+
+  it('happy: concurrent renders for the same recipient create one row; after a secret rotation too', async () => {
+    const { t, contactId, campaignId, link } = await linkFixture();
+    const p = { tenantId: t.tenantId, campaignId, contactId, targetUrl: 'https://shop.example.com/' };
+    const rotated = {
+      ...env,
+      LINK_SECRET: 'a-brand-new-secret',
+      LINK_SECRET_PREVIOUS: env.LINK_SECRET,
+    } as Env;
+    const results = await Promise.all([shortLinkFor(env, db(), p), shortLinkFor(rotated, db(), p)]);
+    expect(results.map((r) => r.token)).toEqual([link.token, link.token]);
+    expect(await db().select().from(shortLinks).where(eq(shortLinks.campaignId, campaignId))).toHaveLength(1);
+  });
+
+  it('edge: a nonce collision with another recipient moves to the next attempt instead of sharing a link', async () => {
+    const a = await linkFixture();
+    // Plant a foreign link on the nonce the next recipient would get.
+    const contactId = uuidv7();
+    await db().insert(contacts).values({ id: contactId, tenantId: a.t.tenantId, phoneE164: '+61499999001' });
+    const planted = await createLinkToken(env.LINK_SECRET, a.campaignId, contactId);
+    await db()
+      .insert(shortLinks)
+      .values({
+        id: uuidv7(),
+        tenantId: a.t.tenantId,
+        campaignId: a.campaignId,
+        contactId: a.contactId,
+        token: `${planted.slice(0, 8)}zzzz`,
+        targetUrl: 'https://elsewhere.example/',
+        expiresAt: new Date(Date.now() + DAY).toISOString(),
+      });
+    const link = await shortLinkFor(env, db(), {
+      tenantId: a.t.tenantId,
+      campaignId: a.campaignId,
+      contactId,
+      targetUrl: 'https://shop.example.com/',
+    });
+    expect(link.token).toBe(await createLinkToken(env.LINK_SECRET, a.campaignId, contactId, 1));
+    expect((await visit(link.token)).headers.get('location')).toBe('https://shop.example.com/');
+  });
+
+  it('preview: the representative URL is exactly as long as a real one', async () => {
+    const { link } = await linkFixture();
+    expect(previewShortLinkUrl(env)).toHaveLength(link.url.length);
+  });
+});
+
+describe('GET /l/:token', () => {
+  it('happy: redirects 302 to the target with the campaign UTM parameters appended', async () => {
+    const { token } = await linkFixture({ utm: { utm_source: 'sms', utm_campaign: 'spring' } });
+    const res = await visit(token);
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location') ?? '');
+    expect(location.origin + location.pathname).toBe('https://shop.example.com/offer');
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      ref: 'sms',
+      utm_source: 'sms',
+      utm_campaign: 'spring',
+    });
+    expect(res.headers.get('cache-control')).toContain('no-store');
+  });
+
+  it('happy: a person opening the link counts as a click and a human click, with a CLICKED event', async () => {
+    const { link, contactId, campaignId } = await linkFixture();
+    await visit(link.token);
+    const row = await linkRow(link.id);
+    expect(row.clickCount).toBe(1);
+    expect(row.humanClickCount).toBe(1);
+    expect(row.clickedAt).not.toBeNull();
+    const [event] = await clickEvents(link.id);
+    expect(event?.contactId).toBe(contactId);
+    expect(event?.campaignId).toBe(campaignId);
+    expect(event?.metadata).toMatchObject({ human: true });
+  });
+
+  it('bot: a link-preview fetch counts as a click but not a human click, and sets no clicked_at', async () => {
+    const { link } = await linkFixture();
+    await visit(link.token, { headers: { 'user-agent': IMESSAGE_PREVIEW } });
+    const row = await linkRow(link.id);
+    expect([row.clickCount, row.humanClickCount, row.clickedAt]).toEqual([1, 0, null]);
+    const [event] = await clickEvents(link.id);
+    expect(event?.metadata).toEqual({ human: false, reason: 'link_preview' });
+  });
+
+  it('bot: prefetch is not a human click; HEAD answers like GET and is not counted at all', async () => {
+    const { link } = await linkFixture();
+    const head = await visit(link.token, { method: 'HEAD' });
+    expect(head.status).toBe(302);
+    expect(head.headers.get('location')).toBe('https://shop.example.com/offer?ref=sms');
+    expect(await head.text()).toBe('');
+    await visit(link.token, { headers: { 'sec-purpose': 'prefetch' } });
+    await visit(link.token, { headers: { purpose: 'prefetch' } });
+    const row = await linkRow(link.id);
+    expect([row.clickCount, row.humanClickCount, row.clickedAt]).toEqual([2, 0, null]);
+    expect((await clickEvents(link.id)).map((e) => e.metadata)).toEqual([
+      { human: false, reason: 'prefetch' },
+      { human: false, reason: 'prefetch' },
+    ]);
+  });
+
+  it("bot: Cloudflare's bot verdict on request.cf wins over a browser user agent", async () => {
+    const { link } = await linkFixture();
+    await visit(link.token, { cf: { botManagement: { score: 2, verifiedBot: false } } });
+    const row = await linkRow(link.id);
+    expect([row.clickCount, row.humanClickCount]).toEqual([1, 0]);
+  });
+
+  it('human: repeated opens by the same client within 30 s count once; another client counts', async () => {
+    const { link } = await linkFixture();
+    const ip = { 'cf-connecting-ip': '203.0.113.7' };
+    await Promise.all([visit(link.token, { headers: ip }), visit(link.token, { headers: ip })]);
+    await visit(link.token, { headers: ip });
+    await visit(link.token, { headers: { ...ip, 'user-agent': ANDROID } });
+    await visit(link.token, { headers: { 'cf-connecting-ip': '198.51.100.4' } });
+    const row = await linkRow(link.id);
+    expect([row.clickCount, row.humanClickCount]).toEqual([5, 3]);
+    const metas = (await clickEvents(link.id)).map((e) => e.metadata);
+    expect(metas.filter((m) => m.reason === 'repeat')).toHaveLength(2);
+    expect(metas.filter((m) => m.human === true)).toHaveLength(3);
+  });
+
+  it('human: the same client counts again once the window has passed', async () => {
+    const { link, token } = await linkFixture();
+    const resolved = await resolveLink(env, token, () => {});
+    if (!resolved) throw new Error('link should resolve');
+    const req = () => new Request(`${BASE}/l/${token}`, { headers: { 'user-agent': IPHONE } });
+    const t0 = Date.now();
+    expect(await recordClick(env, resolved, req(), new Date(t0))).toEqual({ human: true });
+    await recordClick(env, resolved, req(), new Date(t0 + 10_000));
+    await recordClick(env, resolved, req(), new Date(t0 + 31_000));
+    const row = await linkRow(link.id);
+    expect([row.clickCount, row.humanClickCount]).toEqual([3, 2]);
+    expect(row.clickedAt).toBe(new Date(t0).toISOString());
+  });
+
+  it('resilience: the redirect still answers 302 when recording the click fails', async () => {
+    const { link } = await linkFixture();
+    await visit(link.token, { method: 'HEAD' }); // warm the lookup cache, so only the recording uses D1
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(env.DB, 'batch').mockRejectedValue(new Error('D1 is down'));
+    const res = await visit(link.token);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('https://shop.example.com/offer?ref=sms');
+    expect(errors).toHaveBeenCalledWith('short-link click not recorded', link.id, expect.any(Error));
+    vi.restoreAllMocks();
+    expect((await linkRow(link.id)).clickCount).toBe(0);
+  });
+
+  it('performance: a hot link is served without querying D1 for the lookup', async () => {
+    const { link } = await linkFixture();
+    await visit(link.token, { method: 'HEAD' });
+    const prepare = vi.spyOn(env.DB, 'prepare');
+    for (let i = 0; i < 5; i++) expect((await visit(link.token, { method: 'HEAD' })).status).toBe(302);
+    expect(prepare).not.toHaveBeenCalled();
+  });
+});
+
+describe('GET /l/:token with bad tokens', () => {
+  it('security: forged, truncated and mistyped tokens answer the 404 page without touching the database', async () => {
+    const { token } = await linkFixture();
+    const prepare = vi.spyOn(env.DB, 'prepare');
+    const batch = vi.spyOn(env.DB, 'batch');
+    const typo = token.slice(0, 5) + (token[5] === 'x' ? 'y' : 'x') + token.slice(6);
+    const forged = await signLinkToken('attacker-secret', token.slice(0, 8));
+    for (const bad of [forged, token.slice(0, 11), typo, `${token}x`, 'AAAAAAAAAAAA', 'not-a-token!']) {
+      const res = await visit(encodeURIComponent(bad));
+      expect(res.status, bad).toBe(404);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(await res.text()).toContain('Link not found');
+    }
+    expect(prepare).not.toHaveBeenCalled();
+    expect(batch).not.toHaveBeenCalled();
+  });
+
+  it('error: a correctly signed token that names no link is a 404 page', async () => {
+    const token = await createLinkToken(env.LINK_SECRET, uuidv7(), uuidv7());
+    const res = await visit(token);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('Link not found');
+  });
+
+  it('expired: after 60 days the link answers a friendly 410 page naming the sender, and counts nothing', async () => {
+    const { link } = await linkFixture({
+      createdAt: new Date(Date.now() - 61 * DAY),
+      senderName: 'Bean & Leaf <Cafe>',
+    });
+    const res = await visit(link.token);
+    expect(res.status).toBe(410);
+    const html = await res.text();
+    expect(html).toContain('This link has expired');
+    expect(html).toContain('Bean &amp; Leaf &lt;Cafe&gt;');
+    expect(html).not.toContain('<Cafe>');
+    const head = await visit(link.token, { method: 'HEAD' });
+    expect(head.status).toBe(410);
+    expect((await linkRow(link.id)).clickCount).toBe(0);
+  });
+
+  it('expired: without a sender name the page names the tenant', async () => {
+    const { link } = await linkFixture({
+      createdAt: new Date(Date.now() - 90 * DAY),
+      tenantName: 'Harbour Dental',
+    });
+    const res = await visit(link.token);
+    expect(res.status).toBe(410);
+    expect(await res.text()).toContain('Harbour Dental');
+  });
+
+  it('expired: a link 59 days old still redirects', async () => {
+    const { link } = await linkFixture({ createdAt: new Date(Date.now() - 59 * DAY) });
+    expect((await visit(link.token)).status).toBe(302);
+  });
+});
+
+describe('secret rotation', () => {
+  it('rotation: links signed with the previous secret keep working; links from a retired secret do not', async () => {
+    const oldSecret = 'the-old-link-secret';
+    const before = { ...env, LINK_SECRET: oldSecret } as Env;
+    const after = { ...env, LINK_SECRET: 'the-new-link-secret', LINK_SECRET_PREVIOUS: oldSecret } as Env;
+    const later = {
+      ...env,
+      LINK_SECRET: 'a-third-secret',
+      LINK_SECRET_PREVIOUS: 'the-new-link-secret',
+    } as Env;
+    const { link } = await linkFixture({ linkEnv: before });
+    const res = await visit(link.token, {}, after);
+    expect(res.status).toBe(302);
+    expect((await linkRow(link.id)).clickCount).toBe(1);
+    const { link: fresh } = await linkFixture({ linkEnv: before });
+    expect((await visit(fresh.token, {}, later)).status).toBe(404);
+  });
+});
