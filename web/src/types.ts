@@ -79,31 +79,34 @@ export type Contact = {
   first_name: string | null;
   last_name: string | null;
   timezone: string | null;
-  custom_fields: Record<string, unknown> | null;
+  custom_fields: Record<string, string>;
   consent_status: ConsentStatus;
   consent_source: string | null;
   consent_timestamp: string | null;
-  last_sent_at?: string | null;
-  on_do_not_contact?: boolean;
-  do_not_contact?: { reason: DncReason; created_at?: string } | null;
-  do_not_contact_reason?: DncReason | null;
-  erased_at?: string | null;
+  last_sent_at: string | null;
+  import_batch_id?: string | null;
+  on_do_not_contact: boolean;
+  do_not_contact: { reason: DncReason; created_at: string } | null;
+  erased_at: string | null;
   created_at: string;
-  updated_at?: string;
+  updated_at: string;
+  /** Detail only: whether a suppression rule holds the contact back right now. */
+  suppressed?: boolean;
+  suppressed_until?: string | null;
 };
 
 export type ContactEvent = {
   id: string;
   event_type: string;
-  campaign_id?: string | null;
+  campaign_id: string | null;
   send_job_id?: string | null;
-  metadata?: Record<string, unknown> | null;
+  metadata: Record<string, unknown> | null;
   created_at: string;
 };
 
 export type ImportStatus = 'pending' | 'processing' | 'completed' | 'failed';
 
-export type RejectedRow = { row: number; reason: string; data: unknown };
+export type RowEntry = { row: number; reason: string; data: Record<string, string> };
 
 export type ImportBatch = {
   id: string;
@@ -111,22 +114,29 @@ export type ImportBatch = {
   file_name: string;
   file_hash: string;
   total_rows: number;
+  rows_processed?: number;
   created_count: number;
   updated_count: number;
   skipped_count: number;
   rejected_count: number;
-  rejected_rows?: RejectedRow[];
-  failure_reason?: string | null;
-  created_at?: string;
-  completed_at?: string | null;
+  columns?: string[];
+  default_consent_status?: ConsentStatus;
+  consent_source?: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  completed_at: string | null;
+  /** Detail only. */
+  rejected_rows?: RowEntry[];
+  skipped_rows?: RowEntry[];
+  rejected_rows_complete?: boolean;
 };
 
 export type DncEntry = {
-  id?: string;
+  id: string;
   phone: string;
-  phone_e164?: string;
   reason: DncReason;
-  created_at?: string;
+  contact_id: string | null;
+  created_at: string;
 };
 
 export type SuppressionRule = {
@@ -135,5 +145,7 @@ export type SuppressionRule = {
   window_days: number;
   is_active: boolean;
   expires_at: string | null;
-  created_at?: string;
+  in_effect?: boolean;
+  created_at: string;
+  updated_at?: string;
 };
