@@ -26,19 +26,24 @@ describe('GET /api/v1/inbox (happy)', () => {
     const res = await t.api('/api/v1/inbox', { role: 'viewer' });
     expect(res.status).toBe(200);
     const body = await json<Page>(res);
-    expect(body.data.map((i) => [i.type, i.body])).toEqual([
-      ['opt_in', 'START'],
-      ['opt_out', 'STOP'],
-      ['help', 'HELP'],
-      ['reply', 'What time do you open?'],
+    // Newest first. Two messages within the same millisecond have no defined order, so the test
+    // checks the sort key (UUIDv7 ids: creation time) rather than a fixed sequence.
+    const ids = body.data.map((i) => i.id);
+    expect(ids).toEqual([...ids].sort().reverse());
+    expect(body.data.map((i) => `${i.type}:${i.body}`).sort()).toEqual([
+      'help:HELP',
+      'opt_in:START',
+      'opt_out:STOP',
+      'reply:What time do you open?',
     ]);
-    expect(body.data[3]).toMatchObject({
+    const reply = body.data.find((i) => i.type === 'reply');
+    expect(reply).toMatchObject({
       from: contact.phone,
       keyword: null,
       contact: { id: contact.id, first_name: 'Ada', last_name: 'Lovelace', phone_e164: contact.phone },
       campaign: { id: campaign.id, name: campaign.name },
     });
-    expect(body.data[3]?.created_at).toMatch(/Z$/);
+    expect(reply?.created_at).toMatch(/Z$/);
     expect(body.next_cursor).toBeNull();
   });
 
@@ -71,14 +76,18 @@ describe('GET /api/v1/inbox (happy)', () => {
     const phone = uniquePhone();
     for (let i = 1; i <= 5; i++) await inbound(phone, number.phone, `message ${i}`);
     const seen: string[] = [];
+    const ids: string[] = [];
     let cursor: string | null = null;
     do {
       const q: string = cursor ? `&cursor=${cursor}` : '';
       const p: Page = await json<Page>(await t.api(`/api/v1/inbox?limit=2${q}`));
       seen.push(...p.data.map((i) => i.body ?? ''));
+      ids.push(...p.data.map((i) => i.id));
       cursor = p.next_cursor;
     } while (cursor);
-    expect(seen).toEqual(['message 5', 'message 4', 'message 3', 'message 2', 'message 1']);
+    expect(ids).toEqual([...ids].sort().reverse());
+    expect(seen).toHaveLength(5);
+    expect([...seen].sort()).toEqual(['message 1', 'message 2', 'message 3', 'message 4', 'message 5']);
   });
 
   it('shows only inbound messages, not other events of the same types', async () => {

@@ -1,5 +1,181 @@
-/** Cron job (every minute). */
-export async function reconcileMessages(env: Env, now: Date): Promise<void> {
-  void env;
-  void now;
+// Every minute: resolve what Twilio's callbacks left open, so no job and no campaign stays open.
+// 1. Callbacks that arrived before the send path recorded the MessageSid (stored with no tenant)
+//    are applied once the job shows up.
+// 2. Jobs 'sent' more than 72 hours ago with no final status are looked up at Twilio
+//    (GET Messages/{Sid}.json) and moved through the same forward-only transition:
+//    - Twilio says delivered/undelivered/failed → applied like the callback that never came;
+//    - Twilio has no such message (404) → failed, "Twilio has no record…", and the cost refunded
+//      (Twilio bills no message it does not know);
+//    - Twilio still says sent/queued → the job stays 'sent': many carriers never send delivery
+//      receipts, the message was sent and billed, and calling it delivered or failed would be a
+//      guess. A marker row (webhook_events 'reconcile:<job id>') stops it being asked again.
+//    Network errors, 401/429/5xx: left for the next run.
+// 3. Running campaigns whose fan-out is done and that have no queued job left become completed.
+import { and, asc, eq, isNotNull, isNull, like, lt, sql } from 'drizzle-orm';
+import { type Db, getDb } from '../db/client';
+import { sendingNumbers, sendJobs, webhookEvents } from '../db/schema';
+import { fetchTwilioMessage } from '../providers/twilio-lookup';
+import { applyStatus } from '../webhooks/status';
+
+export const RECONCILE_AFTER_HOURS = 72;
+/** Bounded per run: a minute's cron must finish well inside its CPU and subrequest limits. */
+export const RECONCILE_BATCH = 100;
+const LOOKUP_CONCURRENCY = 6;
+/** Orphan callbacks older than this are given up on (kept for audit, marked processed). */
+const ORPHAN_MAX_AGE_MS = 24 * 3600 * 1000;
+export const NOT_FOUND_REASON = `Twilio has no record of this message (checked after ${RECONCILE_AFTER_HOURS} hours)`;
+
+export type ReconcileSummary = {
+  orphansApplied: number;
+  looked: number;
+  resolved: number;
+  /** Twilio still says sent (no receipt), or its answer moved nothing. */
+  unchanged: number;
+  notFound: number;
+  errors: number;
+  campaignsCompleted: number;
+};
+
+export async function reconcileMessages(env: Env, now: Date): Promise<ReconcileSummary> {
+  const db = getDb(env.DB);
+  const summary: ReconcileSummary = {
+    orphansApplied: await replayOrphans(db, env, now),
+    looked: 0,
+    resolved: 0,
+    unchanged: 0,
+    notFound: 0,
+    errors: 0,
+    campaignsCompleted: 0,
+  };
+  await resolveStuckJobs(db, env, now, summary);
+  summary.campaignsCompleted = await completeFinishedCampaigns(db, now);
+  if (summary.looked + summary.orphansApplied + summary.campaignsCompleted > 0) {
+    console.log(JSON.stringify({ cron: 'reconcile', ...summary }));
+  }
+  return summary;
+}
+
+/** The creation time a UUIDv7 carries in its first 48 bits. */
+function uuidv7Time(id: string): number {
+  return Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+}
+
+async function replayOrphans(db: Db, env: Env, now: Date): Promise<number> {
+  const orphans = await db
+    .select()
+    .from(webhookEvents)
+    .where(
+      and(
+        isNull(webhookEvents.tenantId),
+        isNull(webhookEvents.processedAt),
+        like(webhookEvents.eventType, 'status:%'),
+      ),
+    )
+    .orderBy(asc(webhookEvents.id))
+    .limit(RECONCILE_BATCH);
+  let applied = 0;
+  for (const orphan of orphans) {
+    const p = orphan.payload;
+    const messageSid = p.MessageSid ?? p.SmsSid;
+    const status = (p.MessageStatus ?? p.SmsStatus ?? '').toLowerCase();
+    const stale = now.getTime() - uuidv7Time(orphan.id) > ORPHAN_MAX_AGE_MS;
+    if (messageSid && status && !stale) {
+      // Under its own event id: the orphan row already holds the original one.
+      const outcome = await applyStatus(db, env, {
+        providerEventId: `orphan:${orphan.id}`,
+        messageSid,
+        status,
+        errorCode: p.ErrorCode?.trim() || null,
+        from: p.From ?? null,
+        payload: p,
+        source: 'reconcile',
+        storeUnknown: false,
+      });
+      if (outcome.kind === 'unknown_message') continue;
+      if (outcome.kind === 'applied' || outcome.kind === 'no_change') {
+        applied++;
+        await db
+          .update(webhookEvents)
+          .set({ tenantId: outcome.tenantId, processedAt: now.toISOString() })
+          .where(eq(webhookEvents.id, orphan.id));
+        continue;
+      }
+    }
+    await db
+      .update(webhookEvents)
+      .set({ processedAt: now.toISOString() })
+      .where(eq(webhookEvents.id, orphan.id));
+  }
+  return applied;
+}
+
+async function resolveStuckJobs(db: Db, env: Env, now: Date, summary: ReconcileSummary) {
+  const cutoff = new Date(now.getTime() - RECONCILE_AFTER_HOURS * 3600 * 1000).toISOString();
+  const stuck = await db
+    .select({ id: sendJobs.id, sid: sendJobs.providerMessageId, from: sendingNumbers.phoneE164 })
+    .from(sendJobs)
+    .leftJoin(sendingNumbers, eq(sendingNumbers.id, sendJobs.sendingNumberId))
+    .where(
+      and(
+        eq(sendJobs.status, 'sent'),
+        lt(sendJobs.sentAt, cutoff),
+        isNotNull(sendJobs.providerMessageId),
+        sql`NOT EXISTS (SELECT 1 FROM webhook_events WHERE provider_event_id = 'reconcile:' || ${sendJobs.id})`,
+      ),
+    )
+    .orderBy(asc(sendJobs.sentAt))
+    .limit(RECONCILE_BATCH);
+  summary.looked = stuck.length;
+
+  let next = 0;
+  const worker = async () => {
+    while (next < stuck.length) {
+      const job = stuck[next++];
+      if (!job?.sid) continue;
+      const result = await fetchTwilioMessage(env, job.sid);
+      if (result.kind === 'error') {
+        summary.errors++;
+        console.warn(
+          JSON.stringify({ counter: 'reconcile_lookup_failed', job_id: job.id, detail: result.detail }),
+        );
+        continue;
+      }
+      const found = result.kind === 'found' ? result.message : null;
+      const outcome = await applyStatus(db, env, {
+        providerEventId: `reconcile:${job.id}`,
+        messageSid: job.sid,
+        status: found?.status ?? 'failed',
+        errorCode: found?.errorCode ?? null,
+        from: found?.from ?? job.from,
+        payload: found
+          ? {
+              source: 'reconcile',
+              MessageSid: found.sid,
+              MessageStatus: found.status,
+              ...(found.errorCode ? { ErrorCode: found.errorCode } : {}),
+            }
+          : { source: 'reconcile', MessageSid: job.sid, lookup: 'not_found' },
+        source: 'reconcile',
+        ...(found ? {} : { reason: NOT_FOUND_REASON }),
+      });
+      if (!found) summary.notFound++;
+      else if (outcome.kind === 'applied') summary.resolved++;
+      else summary.unchanged++;
+    }
+  };
+  await Promise.all(Array.from({ length: LOOKUP_CONCURRENCY }, worker));
+}
+
+/** running → completed once the fan-out is done and no job is left queued (the send path's rule). */
+async function completeFinishedCampaigns(db: Db, now: Date): Promise<number> {
+  const at = now.toISOString();
+  const rows = await db.all<{ id: string }>(sql`
+    UPDATE campaigns SET status = 'completed', completed_at = ${at}, updated_at = ${at}, status_reason = NULL
+     WHERE id IN (
+       SELECT c.id FROM campaigns c
+        WHERE c.status = 'running' AND c.fanout_done_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM send_jobs j WHERE j.campaign_id = c.id AND j.status = 'queued')
+        LIMIT ${RECONCILE_BATCH})
+    RETURNING id`);
+  return rows.length;
 }

@@ -24,6 +24,8 @@ export type StatusInput = {
   source: 'webhook' | 'reconcile';
   /** Overrides the reason derived from the error code (reconciliation's own verdicts). */
   reason?: string;
+  /** Store a callback for an unknown sid (default); reconciliation re-trying an orphan does not. */
+  storeUnknown?: boolean;
 };
 
 export type StatusOutcome =
@@ -94,7 +96,7 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
   if (found === 'unknown') {
     // Kept unprocessed: the callback may have beaten the send path's write of the sid, and
     // reconciliation re-applies such orphans once the job shows up.
-    await storeOrphan(db, input, false);
+    if (input.storeUnknown !== false) await storeOrphan(db, input, false);
     return { kind: 'unknown_message' };
   }
   if (found === 'mismatch') {
