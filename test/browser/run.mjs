@@ -85,6 +85,8 @@ function makeContext(seed) {
     baseUrl: BASE,
     seed,
     pages,
+    /** The local D1 directory wrangler dev runs on, for specs that seed rows with `wrangler d1 execute`. */
+    persistDir,
     /** A page in a fresh browser context (own cookies), with bounded timeouts. */
     async newPage({ width = 1280, height = 900 } = {}) {
       const context = await browser.newContext({

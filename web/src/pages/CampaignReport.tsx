@@ -7,8 +7,8 @@ import { EmptyState } from '../components/EmptyState';
 import { PageHeader } from '../components/Layout';
 import { Badge, ProblemAlert } from '../components/Status';
 import { Funnel } from '../components/sending/Funnel';
-import { loadSeries } from '../components/sending/series';
-import { TimeChart, type TimePoint } from '../components/sending/TimeChart';
+import { loadSeries, type TimePoint } from '../components/sending/series';
+import { TimeChart } from '../components/sending/TimeChart';
 import type { Campaign, CampaignStats, TemplateStats } from '../components/sending/types';
 import { CampaignBadge, percent, Stat, skipLabel, skippedRows, useResource } from '../components/sending/ui';
 import { formatCents, formatDateTime, formatNumber } from '../format';
@@ -91,15 +91,19 @@ export function CampaignReport() {
   const c = campaign.data;
   const live = !!c && (c.status === 'running' || c.status === 'queued');
   const stats = useResource<CampaignStats>(`/api/v1/campaigns/${id}/stats`, live ? 10_000 : undefined);
-  const [series, setSeries] = useState<TimePoint[] | null>(null);
+  const [series, setSeries] = useState<{ bucket: 'hour' | 'day'; points: TimePoint[] } | null>(null);
   const [seriesError, setSeriesError] = useState<string | null>(null);
 
+  // Loaded once the campaign is known (its run time picks hourly or daily buckets) and again when it finishes.
   useEffect(() => {
-    setSeries(null);
-    loadSeries(id)
-      .then(setSeries)
+    if (!c || c.status === 'draft') return;
+    loadSeries(c)
+      .then((s) => {
+        setSeries(s);
+        setSeriesError(null);
+      })
       .catch((err) => setSeriesError(messageOf(err)));
-  }, [id]);
+  }, [c?.id, c?.status]);
 
   const s = stats.data;
   const leader = useMemo(() => {
@@ -220,7 +224,11 @@ export function CampaignReport() {
             ) : series === null ? (
               <p aria-live="polite">Loading…</p>
             ) : (
-              <TimeChart points={series} label={`Sends and human clicks over time for ${c.name}`} />
+              <TimeChart
+                points={series.points}
+                bucket={series.bucket}
+                label={`Sends, deliveries and human clicks per ${series.bucket} for ${c.name}`}
+              />
             )}
           </section>
 

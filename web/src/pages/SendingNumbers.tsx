@@ -19,7 +19,7 @@ const EMPTY: Form = { phone: '', daily: '3000', perMinute: '60', warmup: '', act
 
 function formOf(n: SendingNumber): Form {
   return {
-    phone: n.phone_e164 ?? n.phone,
+    phone: n.phone,
     daily: String(n.daily_limit),
     perMinute: String(n.per_minute_limit),
     warmup: n.warmup_start_date?.slice(0, 10) ?? '',
@@ -58,14 +58,14 @@ function NumberForm({
     if (Object.keys(errs).length) return;
     setBusy(true);
     setError(null);
-    const json = {
-      phone: form.phone.trim(),
-      provider: 'twilio',
+    const limits = {
       daily_limit: Number(form.daily),
       per_minute_limit: Number(form.perMinute),
       warmup_start_date: form.warmup || null,
       is_active: form.active,
     };
+    // The phone number is the number's identity: it is set once, never patched.
+    const json = editing ? limits : { phone: form.phone.trim(), provider: 'twilio', ...limits };
     try {
       const n = editing
         ? await api<SendingNumber>(`/api/v1/sending-numbers/${editing.id}`, { method: 'PATCH', json })
@@ -81,19 +81,18 @@ function NumberForm({
 
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="number-form-title">
-      <h2 id="number-form-title">
-        {editing ? `Edit ${editing.phone_e164 ?? editing.phone}` : 'Add a sending number'}
-      </h2>
+      <h2 id="number-form-title">{editing ? `Edit ${editing.phone}` : 'Add a sending number'}</h2>
       <ProblemAlert error={error} />
       <div class="grid-2">
         <TextField
           label="Phone number"
           type="tel"
           required
+          readOnly={editing !== null}
           autocomplete="off"
           value={form.phone}
           onValue={set('phone')}
-          hint="E.164, e.g. +61400000000"
+          hint={editing ? 'A number cannot be changed; add a new one instead.' : 'E.164, e.g. +61400000000'}
           error={local.phone ?? server('phone')}
         />
         <TextField
@@ -147,7 +146,7 @@ export function SendingNumbers() {
   const [editing, setEditing] = useState<SendingNumber | 'new' | null>(null);
 
   const columns: Column<SendingNumber>[] = [
-    { header: 'Number', render: (n) => <span class="mono nowrap">{n.phone_e164 ?? n.phone}</span> },
+    { header: 'Number', render: (n) => <span class="mono nowrap">{n.phone}</span> },
     {
       header: 'Status',
       render: (n) => (n.is_active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>),
@@ -161,7 +160,7 @@ export function SendingNumbers() {
     columns.push({
       header: 'Actions',
       render: (n) => (
-        <Button small onClick={() => setEditing(n)} aria-label={`Edit ${n.phone_e164 ?? n.phone}`}>
+        <Button small onClick={() => setEditing(n)} aria-label={`Edit ${n.phone}`}>
           Edit
         </Button>
       ),

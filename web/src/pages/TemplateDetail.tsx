@@ -7,7 +7,6 @@ import { CheckboxField, Field, SelectField, TextField } from '../components/Fiel
 import { PageHeader } from '../components/Layout';
 import { ProblemAlert, toast } from '../components/Status';
 import { PreviewPanel } from '../components/sending/PreviewPanel';
-import { smartEncode } from '../components/sending/smart-encoding';
 import type { Template, TemplatePreview } from '../components/sending/types';
 import { fullName } from '../format';
 import { can } from '../session';
@@ -122,15 +121,7 @@ export function TemplateDetail() {
     });
   };
 
-  const applySmartEncoding = () => {
-    const next = preview?.smart_encoded ?? smartEncode(body);
-    if (next === body) {
-      toast(
-        'Nothing to replace: the remaining characters (such as emoji) have no GSM-7 look-alike.',
-        'error',
-      );
-      return;
-    }
+  const applySmartEncoding = (next: string) => {
     setBody(next);
     toast('Replaced characters with GSM-7 look-alikes.');
   };

@@ -2,11 +2,13 @@ import type { JSX } from 'preact';
 import { formatCents } from '../../format';
 import { Button } from '../Button';
 import { Badge, Notice } from '../Status';
-import { describeChar, hasReplacement, replacementFor } from './smart-encoding';
-import type { PreviewWarning, TemplatePreview } from './types';
+import type { TemplatePreview } from './types';
 
-function warningText(w: PreviewWarning): string {
-  return typeof w === 'string' ? w : w.message;
+/** A readable name for a character: "’ (U+2019)"; invisible ones by code only. */
+function describeChar(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return ch.trim() === '' || cp === 0x200b || cp === 0xfeff ? code : `${ch} (${code})`;
 }
 
 /** The rendered text with every character that forces UCS-2 marked, so the author sees where it is. */
@@ -33,18 +35,20 @@ function Highlighted({ text, flagged }: { text: string; flagged: ReadonlySet<str
   return <>{out}</>;
 }
 
+const shown = (s: string) => (s === '' ? 'nothing' : s.trim() === '' ? 'a space' : `“${s}”`);
+
 type Props = {
   preview: TemplatePreview | null;
   pending: boolean;
   error: string | null;
   canEdit: boolean;
-  onSmartEncode: () => void;
+  onSmartEncode: (body: string) => void;
 };
 
 /** The live preview: the message as the recipient sees it and what it costs to send. */
 export function PreviewPanel({ preview, pending, error, canEdit, onSmartEncode }: Props) {
   const flagged = new Set(preview?.non_gsm_characters ?? []);
-  const fixable = [...flagged].filter((c) => hasReplacement(c) || preview?.smart_encoded);
+  const smart = preview?.smart_encoded ?? null;
   return (
     <section class="card sending-preview" aria-labelledby="preview-title">
       <div class="sending-preview__head">
@@ -70,7 +74,9 @@ export function PreviewPanel({ preview, pending, error, canEdit, onSmartEncode }
           <ul class="stats sending-preview__stats" aria-live="polite" aria-atomic="true">
             <li class="stat">
               <span class="stat__value">
-                <Badge tone={preview.encoding === 'GSM-7' ? 'success' : 'warning'}>{preview.encoding}</Badge>
+                <Badge tone={preview.encoding === 'GSM-7' ? 'success' : 'warning'}>
+                  <span data-testid="preview-encoding">{preview.encoding}</span>
+                </Badge>
               </span>
               <span class="stat__label">Encoding</span>
             </li>
@@ -96,52 +102,55 @@ export function PreviewPanel({ preview, pending, error, canEdit, onSmartEncode }
           <p class="muted sending-small">
             {preview.encoding === 'GSM-7'
               ? 'GSM-7: 160 characters in one part, 153 per part when split. ^ { } [ ] ~ | € \\ count as two.'
-              : 'UCS-2: 70 characters in one part, 67 per part when split.'}
+              : 'UCS-2: 70 characters in one part, 67 per part when split.'}{' '}
+            {preview.footer_appended
+              ? 'The opt-out footer is added automatically and counted.'
+              : 'No footer is added.'}
           </p>
 
           {flagged.size > 0 && (
             <Notice kind="warning">
               <p class="alert__title">
-                {flagged.size === 1 ? 'This character forces' : 'These characters force'} UCS-2 encoding
+                {flagged.size === 1 ? 'This character forces' : 'These characters force'} UCS-2 (highlighted
+                above)
               </p>
               <ul class="sending-chars">
                 {[...flagged].map((c) => {
-                  const r = replacementFor(c);
+                  const r = smart?.replaced.find((x) => x.from === c);
                   return (
                     <li key={c}>
                       <mark class="sending-ucs2">{c.trim() === '' ? '\u2423' : c}</mark> {describeChar(c)}
-                      {r !== undefined && <span class="muted"> → {r === '' ? 'removed' : `“${r}”`}</span>}
+                      {r ? (
+                        <span class="muted"> → {shown(r.to)}</span>
+                      ) : (
+                        <span class="muted"> (no look-alike)</span>
+                      )}
                     </li>
                   );
                 })}
               </ul>
-              {canEdit && fixable.length > 0 && (
-                <Button small variant="primary" onClick={onSmartEncode}>
-                  Use smart encoding (replace with GSM-7 look-alikes)
-                </Button>
+              {smart && (
+                <>
+                  <p class="sending-small">
+                    With smart encoding: {smart.encoding}, {smart.segments}{' '}
+                    {smart.segments === 1 ? 'part' : 'parts'} instead of {preview.segments}.
+                  </p>
+                  {canEdit && (
+                    <Button small variant="primary" onClick={() => onSmartEncode(smart.body)}>
+                      Use smart encoding
+                    </Button>
+                  )}
+                </>
               )}
-            </Notice>
-          )}
-
-          {preview.unknown_variables.length > 0 && (
-            <Notice kind="warning">
-              <p class="alert__title">Unknown variables</p>
-              <p>
-                {preview.unknown_variables.map((v) => (
-                  <code key={v} class="sending-var">{`{{${v}}}`}</code>
-                ))}{' '}
-                match no contact field or custom field and render empty unless they have a fallback (
-                <code>{'{{name|fallback}}'}</code>).
-              </p>
             </Notice>
           )}
 
           {preview.warnings.length > 0 && (
             <Notice kind="warning">
-              <p class="alert__title">Compliance</p>
+              <p class="alert__title">Warnings</p>
               <ul data-testid="preview-warnings">
                 {preview.warnings.map((w) => (
-                  <li key={warningText(w)}>{warningText(w)}</li>
+                  <li key={w}>{w}</li>
                 ))}
               </ul>
             </Notice>
@@ -151,19 +160,18 @@ export function PreviewPanel({ preview, pending, error, canEdit, onSmartEncode }
             <dt>Variables</dt>
             <dd>
               {preview.variables.length
-                ? preview.variables.map((v) => <code key={v} class="sending-var">{`{{${v}}}`}</code>)
+                ? preview.variables.map((v) => (
+                    <code
+                      key={v}
+                      class={`sending-var${preview.unknown_variables.includes(v) ? ' sending-var--unknown' : ''}`}
+                    >{`{{${v}}}`}</code>
+                  ))
                 : 'none'}
             </dd>
-            {preview.footer_added !== undefined && (
-              <>
-                <dt>Opt-out footer</dt>
-                <dd data-testid="preview-footer">
-                  {preview.footer_added
-                    ? `Added automatically${preview.footer ? `: “${preview.footer.trim()}”` : ''} (counted above)`
-                    : 'Not added'}
-                </dd>
-              </>
-            )}
+            <dt>Opt-out footer</dt>
+            <dd data-testid="preview-footer">
+              {preview.footer_appended ? 'Added automatically' : 'Not added'}
+            </dd>
           </dl>
         </>
       )}

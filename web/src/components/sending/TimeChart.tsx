@@ -1,16 +1,24 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { formatDateTime } from '../../format';
-
-export type TimePoint = { t: number; sent: number; clicks: number };
+import { formatDate, formatDateTime } from '../../format';
+import type { TimePoint } from './series';
 
 const HEIGHT = 260;
+const iso = (t: number) => new Date(t).toISOString();
 
 /**
  * Sends and human clicks over time, drawn with uPlot (loaded on demand so other pages do not pay for
  * it). Screen readers get the same numbers as a table.
  */
-export function TimeChart({ points, label }: { points: TimePoint[]; label: string }) {
+export function TimeChart({
+  points,
+  bucket,
+  label,
+}: {
+  points: TimePoint[];
+  bucket: 'hour' | 'day';
+  label: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const [failed, setFailed] = useState(false);
 
@@ -27,7 +35,8 @@ export function TimeChart({ points, label }: { points: TimePoint[]; label: strin
         const data: uPlot.AlignedData = [
           points.map((p) => p.t / 1000),
           points.map((p) => p.sent),
-          points.map((p) => p.clicks),
+          points.map((p) => p.delivered),
+          points.map((p) => p.human_clicks),
         ];
         chart = new UPlot(
           {
@@ -37,6 +46,7 @@ export function TimeChart({ points, label }: { points: TimePoint[]; label: strin
             series: [
               {},
               { label: 'Sent', stroke: '#245ea8', fill: 'rgba(36, 94, 168, 0.12)', width: 2 },
+              { label: 'Delivered', stroke: '#1c7a3f', width: 2 },
               { label: 'Human clicks', stroke: '#c2410c', width: 2, dash: [6, 3] },
             ],
             axes: [{}, { label: 'Messages / clicks', size: 60 }],
@@ -80,6 +90,9 @@ export function TimeChart({ points, label }: { points: TimePoint[]; label: strin
                   Sent
                 </th>
                 <th scope="col" class="num">
+                  Delivered
+                </th>
+                <th scope="col" class="num">
                   Human clicks
                 </th>
               </tr>
@@ -87,9 +100,10 @@ export function TimeChart({ points, label }: { points: TimePoint[]; label: strin
             <tbody>
               {points.map((p) => (
                 <tr key={p.t}>
-                  <td>{formatDateTime(new Date(p.t).toISOString())}</td>
+                  <td>{bucket === 'day' ? formatDate(iso(p.t)) : formatDateTime(iso(p.t))}</td>
                   <td class="num">{p.sent}</td>
-                  <td class="num">{p.clicks}</td>
+                  <td class="num">{p.delivered}</td>
+                  <td class="num">{p.human_clicks}</td>
                 </tr>
               ))}
             </tbody>

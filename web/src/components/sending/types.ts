@@ -6,12 +6,18 @@ export type Template = {
   body: string;
   variables: string[];
   is_active: boolean;
-  created_at?: string;
-  updated_at?: string;
+  created_at: string;
+  updated_at: string;
 };
 
-/** A compliance warning: the API may send a plain sentence or `{code, message}`. */
-export type PreviewWarning = string | { code?: string; message: string };
+export type SmartEncoded = {
+  body: string;
+  rendered: string;
+  encoding: 'GSM-7' | 'UCS-2';
+  segments: number;
+  characters: number;
+  replaced: { from: string; to: string }[];
+};
 
 export type TemplatePreview = {
   rendered: string;
@@ -19,26 +25,26 @@ export type TemplatePreview = {
   segments: number;
   characters: number;
   cost_cents: number | null;
+  per_part_cents: number | null;
   variables: string[];
   unknown_variables: string[];
   non_gsm_characters: string[];
-  warnings: PreviewWarning[];
-  /** The body with look-alike characters replaced so it fits GSM-7, when the server offers it. */
-  smart_encoded?: string | null;
-  footer_added?: boolean;
-  footer?: string | null;
+  /** Compliance (no opt-out, no sender name), unknown variables, UCS-2, missing price: plain sentences. */
+  warnings: string[];
+  footer_appended: boolean;
+  /** The body with look-alikes replaced, when that changes anything; null otherwise. */
+  smart_encoded: SmartEncoded | null;
 };
 
 export type SendingNumber = {
   id: string;
   phone: string;
-  phone_e164?: string;
-  provider: string;
+  provider: 'twilio';
   daily_limit: number;
   per_minute_limit: number;
   warmup_start_date: string | null;
   is_active: boolean;
-  created_at?: string;
+  created_at: string;
 };
 
 export type NumberUsage = {
@@ -46,7 +52,8 @@ export type NumberUsage = {
   sent_today: number;
   allowed_today: number;
   per_minute_limit: number;
-  daily_limit?: number;
+  daily_limit: number;
+  is_active: boolean;
 };
 
 export type CampaignStatus = 'draft' | 'queued' | 'running' | 'paused' | 'completed';
@@ -136,18 +143,16 @@ export type SendJob = {
   failed_at: string | null;
 };
 
-export type InboxType = 'opt_out' | 'reply' | 'help';
+export type InboxType = 'reply' | 'opt_out' | 'opt_in' | 'help';
 
 export type InboxItem = {
   id: string;
-  type?: InboxType | string;
-  event_type?: string;
-  body?: string | null;
-  from?: string | null;
-  contact_id?: string | null;
-  contact?: { id: string; phone_e164?: string; first_name?: string | null; last_name?: string | null } | null;
-  campaign_id?: string | null;
-  campaign?: { id: string; name: string } | null;
-  metadata?: Record<string, unknown> | null;
+  type: InboxType;
+  body: string | null;
+  from: string | null;
+  to: string | null;
+  keyword: string | null;
+  contact: { id: string; first_name: string | null; last_name: string | null; phone_e164: string } | null;
+  campaign: { id: string; name: string } | null;
   created_at: string;
 };
