@@ -129,6 +129,31 @@ export type ParsedCsv = {
   chunks: ParsedChunk[];
 };
 
+const DELIMITERS = [',', ';', '\t', '|'] as const;
+
+/**
+ * The delimiter is read from the header row: the candidate it contains most often outside quotes.
+ * (papaparse's own guess needs several consistent lines and gets two-line files wrong.)
+ */
+export function guessDelimiter(text: string): string {
+  const header =
+    text
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '') ?? '';
+  const unquoted = header.replace(/"[^"]*"/g, '');
+  let best: string = ',';
+  let bestCount = 0;
+  for (const d of DELIMITERS) {
+    const count = unquoted.split(d).length - 1;
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
 const isBlank = (values: string[]) => values.every((v) => v.trim() === '');
 
 /**
@@ -158,15 +183,15 @@ export function parseCsv(text: string, chunkSize = 1000): ParsedCsv {
     current = [];
     currentCount = 0;
   };
+  delimiter = guessDelimiter(text);
   Papa.parse<string[]>(text, {
-    delimitersToGuess: [',', ';', '\t', '|'],
+    delimiter,
     skipEmptyLines: false,
     step: (result) => {
       const values = result.data;
       if (headers === null) {
         if (isBlank(values)) return;
         headers = values;
-        delimiter = result.meta.delimiter;
         return;
       }
       rowNo++;
@@ -180,6 +205,8 @@ export function parseCsv(text: string, chunkSize = 1000): ParsedCsv {
       if (current.length >= chunkSize) flush();
     },
   });
+  // Trailing blank lines (the usual final newline) are not rows to keep.
+  while (current.length > 0 && current[current.length - 1]?.length === 0) current.pop();
   flush();
   return { headers: headers ?? [], delimiter, totalRows, chunks };
 }
