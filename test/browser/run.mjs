@@ -134,7 +134,8 @@ function makeContext(seed) {
       if (!link) throw new Error(`no sign-in email for ${email} in /dev/outbox`);
       await page.goto(link);
       await page.waitForURL(`${BASE}/`);
-      await page.getByRole('navigation', { name: 'Main' }).waitFor({ state: 'attached' });
+      // The navigation is a collapsed menu at phone width; the Log out button shows at every width.
+      await page.getByRole('button', { name: 'Log out' }).waitFor();
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => {});
