@@ -39,6 +39,10 @@ describe('applyComplianceFooter', () => {
     );
   });
 
+  it('leaves an empty body empty (nothing to send, nothing to count)', () => {
+    expect(applyComplianceFooter('  ', { appendOptOutFooter: true })).toBe('  ');
+  });
+
   it('leaves the body unchanged when the tenant turned the footer off', () => {
     expect(applyComplianceFooter('Sale!', { appendOptOutFooter: false })).toBe('Sale!');
   });

@@ -17,7 +17,8 @@ export function hasOptOutInstruction(body: string): boolean {
 
 /** The body as sent: with "Reply STOP to opt out" on a new line when missing and the tenant wants it. */
 export function applyComplianceFooter(body: string, tenant: { appendOptOutFooter: boolean }): string {
-  if (!tenant.appendOptOutFooter || hasOptOutInstruction(body)) return body;
+  // An empty body is not a message (it cannot be sent), so it gets no footer either.
+  if (!tenant.appendOptOutFooter || body.trim() === '' || hasOptOutInstruction(body)) return body;
   return `${body.replace(/\s+$/, '')}\n${OPT_OUT_FOOTER}`;
 }
 
