@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { logout, me } from '../session';
 
@@ -46,8 +46,12 @@ export function Layout({ children }: { children: ComponentChildren }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const m = me.value;
 
+  const navigated = useRef(false);
   useEffect(() => {
     setMenuOpen(false);
+    // After client-side navigation (not the first load), start keyboard and screen-reader users at the content.
+    if (navigated.current) document.getElementById('main')?.focus();
+    navigated.current = true;
   }, [path]);
 
   const signOut = async () => {
