@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { expireLinks } from '../../workers/cron/links';
 import { uuidv7 } from '../../workers/db/ids';
 import { campaigns, contacts, events, shortLinks, tenants } from '../../workers/db/schema';
 import { createLinkToken, signLinkToken } from '../../workers/domain/link-token';
@@ -346,5 +347,24 @@ describe('secret rotation', () => {
     expect((await linkRow(link.id)).clickCount).toBe(1);
     const { link: fresh } = await linkFixture({ linkEnv: before });
     expect((await visit(fresh.token, {}, later)).status).toBe(404);
+  });
+});
+
+describe('expireLinks (cron)', () => {
+  it('privacy: strips the client fingerprint from clicks once the repeat window is over, and keeps links', async () => {
+    const { link, token } = await linkFixture({ createdAt: new Date(Date.now() - 61 * DAY) });
+    const { link: live, token: liveToken } = await linkFixture();
+    const resolved = await resolveLink(env, liveToken, () => {});
+    if (!resolved) throw new Error('link should resolve');
+    const t0 = Date.now();
+    const req = () => new Request(`${BASE}/l/${liveToken}`, { headers: { 'user-agent': IPHONE } });
+    await recordClick(env, resolved, req(), new Date(t0 - 5 * 60_000));
+    await recordClick(env, resolved, req(), new Date(t0 - 10_000));
+    await expireLinks(env, new Date(t0));
+    const metas = (await clickEvents(live.id)).map((e) => e.metadata);
+    expect(metas[0]).toEqual({ human: true });
+    expect(metas[1]).toMatchObject({ human: true, client: expect.any(String) });
+    expect((await visit(token)).status).toBe(410);
+    expect(await linkRow(link.id)).toBeDefined();
   });
 });
