@@ -207,11 +207,14 @@ export type TwilioCall = {
 
 /**
  * A fetch mock answering like Twilio's Messages API. `respond` may return an error
- * ({status, code}) or 'throw' (a dropped connection) per call; otherwise 201 with a fresh SID.
+ * ({status, code}), 'throw' (connection lost before Twilio got it) or 'drop' (Twilio took it, then
+ * the connection was lost) per call; otherwise 201 with a fresh SID.
  * The list endpoint answers from the messages it accepted.
  */
 export function mockTwilio(
-  respond?: (call: TwilioCall, n: number) => { status: number; code: number } | 'throw' | undefined,
+  respond?: (call: TwilioCall, n: number) => { status: number; code: number } | 'throw' | 'drop' | undefined,
+  /** Twilio's clock for date_created (tests that pin "now" pin it here too). */
+  clock: () => Date = () => new Date(),
 ) {
   const calls: TwilioCall[] = [];
   const accepted: { sid: string; to: string; from: string; body: string; date_created: string }[] = [];
@@ -239,7 +242,7 @@ export function mockTwilio(
     calls.push(call);
     const r = respond?.(call, calls.length);
     if (r === 'throw') throw new TypeError('Network connection lost.');
-    if (r) {
+    if (r && r !== 'drop') {
       return Response.json(
         {
           code: r.code,
@@ -256,8 +259,9 @@ export function mockTwilio(
       to: call.to,
       from: call.from,
       body: call.body,
-      date_created: new Date().toUTCString(),
+      date_created: clock().toUTCString(),
     });
+    if (r === 'drop') throw new TypeError('Network connection lost.');
     return Response.json(
       { sid, status: 'queued', to: call.to, from: call.from, body: call.body, num_segments: '1' },
       { status: 201 },

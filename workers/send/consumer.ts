@@ -25,7 +25,7 @@ export async function processSendBatch(
   const db = getDb(env.DB);
   const clock = opts.clock ?? (() => new Date());
   const base = new D1SendStore(db);
-  const store = opts.store ? opts.store(base) : base;
+  const store = opts.store ? opts.store(bindStore(base)) : base;
 
   const byJob = new Map<string, Message<unknown>[]>();
   const jobs: JobMessage[] = [];
