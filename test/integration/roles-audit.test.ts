@@ -122,3 +122,37 @@ describe('audit log', () => {
     expect(second.next_cursor).toBeNull();
   });
 });
+
+describe('tenant timezone', () => {
+  it('happy: a timezone change reaches the sending numbers, which count days in it', async () => {
+    const t = await createTenant();
+    const created = await json<{ id: string }>(
+      await t.api('/api/v1/sending-numbers', {
+        method: 'POST',
+        json: { phone: `+6148${String(Date.now()).slice(-7)}`, daily_limit: 1000, per_minute_limit: 10 },
+      }),
+    );
+    await t.api('/api/v1/tenant', { method: 'PATCH', json: { timezone: 'Australia/Perth' } });
+    const { env } = await import('cloudflare:workers');
+    const cfg = await env.SENDING_NUMBER.getByName(created.id).getConfig();
+    expect(cfg?.timezone).toBe('Australia/Perth');
+  });
+});
+
+describe('read-only POSTs', () => {
+  it('happy: a viewer may preview a template (it changes nothing) but not save one', async () => {
+    const t = await createTenant();
+    const preview = await t.api('/api/v1/templates/preview', {
+      method: 'POST',
+      role: 'viewer',
+      json: { body: 'Hi {{first_name|there}}' },
+    });
+    expect(preview.status).toBe(200);
+    const save = await t.api('/api/v1/templates', {
+      method: 'POST',
+      role: 'viewer',
+      json: { name: 'x', body: 'Hi' },
+    });
+    expect(save.status).toBe(403);
+  });
+});

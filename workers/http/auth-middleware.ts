@@ -50,11 +50,14 @@ export function requireRole(needed: Role) {
   });
 }
 
-/** GET/HEAD for every role, writes for `writer` and above. */
+/** POSTs that compute an answer and change nothing, so every role may call them. */
+const READ_ONLY_POSTS = new Set(['/api/v1/templates/preview']);
+
+/** GET/HEAD (and read-only POSTs) for every role, writes for `writer` and above. */
 export function writesNeed(writer: Role) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const m = c.req.method;
-    if (m === 'GET' || m === 'HEAD') return next();
+    if (m === 'GET' || m === 'HEAD' || (m === 'POST' && READ_ONLY_POSTS.has(c.req.path))) return next();
     const { role } = c.get('principal');
     if (!hasRole(role, writer)) {
       throw new ApiError('FORBIDDEN', `Changing this needs the ${writer} role; you have ${role}.`);

@@ -1,11 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { nowIso } from '../db/client';
-import { budgets, tenants } from '../db/schema';
+import { budgets, sendingNumbers, tenants } from '../db/schema';
 import { audit, diff } from '../http/audit';
 import { requireRole } from '../http/auth-middleware';
 import { notFound } from '../http/errors';
 import { createRouter, errorResponses, jsonBody, jsonResponse, TimeZone } from '../http/router';
+import { numberConfig } from './sending-numbers';
 
 export const TenantSchema = z
   .object({
@@ -141,6 +142,13 @@ export const tenantRoutes = createRouter()
         dailyBudgetCents: after.dailyBudgetCents,
         monthlyBudgetCents: after.monthlyBudgetCents,
       });
+      // Sending numbers count their days in the tenant's timezone: move them with it.
+      if (after.timezone !== before.timezone) {
+        const numbers = await db.select().from(sendingNumbers).where(eq(sendingNumbers.tenantId, tenantId));
+        await Promise.all(
+          numbers.map((n) => c.env.SENDING_NUMBER.getByName(n.id).configure(numberConfig(n, after.timezone))),
+        );
+      }
       const changes = diff(tenantJson(before), body);
       const action =
         body.is_paused !== undefined && body.is_paused !== before.isPaused
