@@ -53,6 +53,7 @@ function finishedCampaignSql(tenantId, numberId) {
     );
     if (failed) rows.push(event('FAILED', contactId, jobId, 5 + i * 6, { reason: failed[0] }));
     else rows.push(event('SENT', contactId, jobId, 5 + i * 6));
+    if (status === 'delivered') rows.push(event('DELIVERED', contactId, jobId, 6 + i * 6));
     if (humanClicks.has(i) || i === 2 || i === 3) {
       const human = humanClicks.has(i);
       rows.push(
@@ -65,9 +66,16 @@ function finishedCampaignSql(tenantId, numberId) {
     }
   }
   rows.push(
-    event('REPLIED', uuid('01940000', 5), null, 60, { body: 'Is this at every store?' }),
-    event('REPLIED', uuid('01940000', 15), null, 90, { body: 'Thanks!' }),
-    event('OPT_OUT', uuid('01940000', 16), null, 95, { body: 'STOP' }),
+    event('REPLIED', uuid('01940000', 5), null, 60, {
+      source: 'inbound_sms',
+      body: 'Is this at every store?',
+    }),
+    event('REPLIED', uuid('01940000', 15), null, 90, { source: 'inbound_sms', body: 'HELP', intent: 'help' }),
+    event('OPT_OUT', uuid('01940000', 16), null, 95, {
+      source: 'inbound_sms',
+      body: 'Stop.',
+      keyword: 'STOP',
+    }),
   );
   return { campaignId, sql: rows.join('\n') };
 }

@@ -73,7 +73,7 @@ function LaunchSummary({ preview }: { preview: LaunchPreview }) {
           <h3 class="sending-gap">Messages</h3>
           <ul class="sending-samples">
             {preview.templates.map((t) => (
-              <li key={t.template_id}>
+              <li key={t.template_id} class="sending-phone">
                 <p class="sending-bubble">{t.sample}</p>
                 <p class="muted sending-small">
                   {t.encoding} · {t.segments} {t.segments === 1 ? 'part' : 'parts'}

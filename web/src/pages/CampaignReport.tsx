@@ -218,7 +218,7 @@ export function CampaignReport() {
           </div>
 
           <section class="card" aria-labelledby="chart-title">
-            <h2 id="chart-title">Sends and human clicks over time</h2>
+            <h2 id="chart-title">Sends, deliveries and human clicks over time</h2>
             {seriesError ? (
               <p class="field-error">The time series could not be loaded: {seriesError}</p>
             ) : series === null ? (

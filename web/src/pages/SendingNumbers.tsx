@@ -1,7 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiProblem, api } from '../api';
 import { Button } from '../components/Button';
-import { type Column, DataTable } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
 import { CheckboxField, TextField } from '../components/Field';
 import { PageHeader } from '../components/Layout';
@@ -145,28 +144,6 @@ export function SendingNumbers() {
   const isAdmin = can('admin');
   const [editing, setEditing] = useState<SendingNumber | 'new' | null>(null);
 
-  const columns: Column<SendingNumber>[] = [
-    { header: 'Number', render: (n) => <span class="mono nowrap">{n.phone}</span> },
-    {
-      header: 'Status',
-      render: (n) => (n.is_active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>),
-    },
-    { header: 'Daily limit', numeric: true, render: (n) => formatNumber(n.daily_limit) },
-    { header: 'Per minute', numeric: true, render: (n) => formatNumber(n.per_minute_limit) },
-    { header: 'Warm-up from', render: (n) => <span class="nowrap">{formatDate(n.warmup_start_date)}</span> },
-    { header: 'Usage', render: (n) => <NumberUsageCell id={n.id} /> },
-  ];
-  if (isAdmin) {
-    columns.push({
-      header: 'Actions',
-      render: (n) => (
-        <Button small onClick={() => setEditing(n)} aria-label={`Edit ${n.phone}`}>
-          Edit
-        </Button>
-      ),
-    });
-  }
-
   const done = (n: SendingNumber) => {
     list.setItems((items) =>
       items.some((x) => x.id === n.id) ? items.map((x) => (x.id === n.id ? n : x)) : [n, ...items],
@@ -199,7 +176,37 @@ export function SendingNumbers() {
         </EmptyState>
       ) : (
         <>
-          <DataTable caption="Sending numbers" columns={columns} rows={list.items} rowKey={(n) => n.id} />
+          <ul class="sending-cards sending-plain">
+            {list.items.map((n) => (
+              <li key={n.id} class="card">
+                <h2 id={`num-${n.id}`} class="mono sending-number">
+                  {n.phone} {n.is_active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}
+                </h2>
+                <dl class="sending-mini">
+                  <div>
+                    <dt>Daily limit</dt>
+                    <dd>{formatNumber(n.daily_limit)}</dd>
+                  </div>
+                  <div>
+                    <dt>Per minute</dt>
+                    <dd>{formatNumber(n.per_minute_limit)}</dd>
+                  </div>
+                  <div>
+                    <dt>Warm-up from</dt>
+                    <dd>{n.warmup_start_date ? formatDate(n.warmup_start_date) : 'None'}</dd>
+                  </div>
+                </dl>
+                <NumberUsageCell id={n.id} />
+                {isAdmin && (
+                  <div class="actions">
+                    <Button small onClick={() => setEditing(n)} aria-label={`Edit ${n.phone}`}>
+                      Edit
+                    </Button>
+                  </div>
+                )}
+              </li>
+            ))}
+          </ul>
           <LoadMore list={list} noun="numbers" />
         </>
       )}

@@ -15,7 +15,14 @@ const TONE: Record<JobStatus, string> = {
 };
 
 const columns: Column<SendJob>[] = [
-  { header: 'Contact', render: (j) => <a href={`/contacts/${j.contact_id}`}>Contact</a> },
+  {
+    header: 'Message',
+    render: (j) => (
+      <a href={`/contacts/${j.contact_id}`} title="Open the recipient">
+        {j.body ? (j.body.length > 60 ? `${j.body.slice(0, 59)}…` : j.body) : 'Not rendered yet'}
+      </a>
+    ),
+  },
   { header: 'Status', render: (j) => <Badge tone={TONE[j.status]}>{j.status}</Badge> },
   {
     header: 'Detail',

@@ -35,7 +35,7 @@ function Highlighted({ text, flagged }: { text: string; flagged: ReadonlySet<str
   return <>{out}</>;
 }
 
-const shown = (s: string) => (s === '' ? 'nothing' : s.trim() === '' ? 'a space' : `“${s}”`);
+const shown = (s: string) => (s === '' ? 'nothing' : s.trim() === '' ? 'a space' : <code>{s}</code>);
 
 type Props = {
   preview: TemplatePreview | null;
