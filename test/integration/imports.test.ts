@@ -143,8 +143,10 @@ describe('CSV oddities, each imported end to end', () => {
   it('happy: blank lines are not rows and do not shift row numbers', async () => {
     const t = await createTenant();
     const s = await importCsv(t, blankLines);
-    expect(s).toMatchObject({ total_rows: 2, created_count: 2, rejected_count: 0 });
+    expect(s).toMatchObject({ total_rows: 3, created_count: 2, rejected_count: 1 });
     addsUp(s);
+    // header row 0, blank 1, Jack 2, blank 3, only a delimiter 4, Kate 5, blank 6, the bad row 7
+    expect(s.rejected_rows.map((r) => r.row)).toEqual([7]);
   });
 
   it('happy: header case and aliases, consent kept exactly as given, custom fields', async () => {
@@ -464,6 +466,13 @@ describe('import access', () => {
     const s = await importCsv(a, 'phone\nbad\n');
     expect((await b.api(`/api/v1/imports/${s.id}`)).status).toBe(404);
     expect((await b.api(`/api/v1/imports/${s.id}/rejected.csv`)).status).toBe(404);
+  });
+
+  it('error: a file over the upload limit answers 413 telling the user to split it', async () => {
+    const t = await createTenant();
+    const res = await upload(t, `phone\n${'0412345678\n'.repeat(1_600_000)}`);
+    expect(res.status).toBe(413);
+    expect((await json<{ detail: string }>(res)).detail).toMatch(/Split it/);
   });
 
   it('error: a JSON body is refused with a problem telling how to upload', async () => {

@@ -13,7 +13,7 @@ import { toHex } from '../lib/crypto';
 /** Rows per stored chunk: one consumer transaction each (about 100 KB of JSON for typical files). */
 export const CHUNK_ROWS = 1000;
 /** Larger files would not fit the upload's memory (the text and its chunks are both held); split them. */
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
 
 const RowEntry = z.object({
   row: z.number().int(),
@@ -156,7 +156,7 @@ export const importRoutes = createRouter()
       if (bytes.byteLength > MAX_UPLOAD_BYTES) {
         throw new ApiError(
           'PAYLOAD_TOO_LARGE',
-          `The file is ${(bytes.byteLength / 1048576).toFixed(1)} MB; the limit is ${MAX_UPLOAD_BYTES / 1048576} MB (about 250,000 rows). Split it into smaller files.`,
+          `The file is ${(bytes.byteLength / 1048576).toFixed(1)} MB; the limit is ${MAX_UPLOAD_BYTES / 1048576} MB (about 150,000 rows). Split it into smaller files.`,
         );
       }
       const fileHash = toHex(await crypto.subtle.digest('SHA-256', bytes));
