@@ -94,18 +94,25 @@ export function CampaignReport() {
   const [series, setSeries] = useState<{ bucket: 'hour' | 'day'; points: TimePoint[] } | null>(null);
   const [seriesError, setSeriesError] = useState<string | null>(null);
 
-  // Loaded once the campaign is known (its run time picks hourly or daily buckets) and again when it finishes.
+  const s = stats.data;
+  // The stats poll notices the end of a running campaign first; reloading the campaign stops the poll.
+  const statsStatus = s?.status;
+  useEffect(() => {
+    if (c && statsStatus && statsStatus !== c.status) campaign.reload();
+  }, [statsStatus]);
+
+  // Hourly or daily buckets depend on how long the campaign ran; while it runs, the chart follows the stats.
+  const progress = live && s ? s.sent + s.delivered + s.failed + s.human_clicks : 0;
   useEffect(() => {
     if (!c || c.status === 'draft') return;
     loadSeries(c)
-      .then((s) => {
-        setSeries(s);
+      .then((next) => {
+        setSeries(next);
         setSeriesError(null);
       })
       .catch((err) => setSeriesError(messageOf(err)));
-  }, [c?.id, c?.status]);
+  }, [c?.id, c?.status, progress]);
 
-  const s = stats.data;
   const leader = useMemo(() => {
     if (!s || s.by_template.length < 2) return null;
     const ranked = [...s.by_template]

@@ -70,7 +70,6 @@ export function useResource<T>(path: string | null, pollMs?: number): Resource<T
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
-  const [generation, setGeneration] = useState(0);
   const ctrl = useRef<AbortController | null>(null);
 
   const load = useCallback(
@@ -97,7 +96,7 @@ export function useResource<T>(path: string | null, pollMs?: number): Resource<T
     setData(null);
     load(false);
     return () => ctrl.current?.abort();
-  }, [load, generation]);
+  }, [load]);
 
   useEffect(() => {
     if (!pollMs || !path) return;
@@ -107,7 +106,8 @@ export function useResource<T>(path: string | null, pollMs?: number): Resource<T
     return () => clearInterval(t);
   }, [load, pollMs, path]);
 
-  return { data, error, loading, reload: () => setGeneration((g) => g + 1), setData };
+  // A reload keeps the current value on screen until the new one arrives.
+  return { data, error, loading, reload: () => load(true), setData };
 }
 
 /** One headline figure. */
