@@ -75,7 +75,8 @@ export function TemplateDetail() {
   const [saving, setSaving] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const bodyRef = useRef<HTMLTextAreaElement>(null);
-  const { preview, pending, error: previewError } = usePreview(body, contactId);
+  // The preview is a POST under /templates, which the server keeps for staff and admins.
+  const { preview, pending, error: previewError } = usePreview(editable ? body : '', contactId);
 
   useEffect(() => {
     if (isNew) {
@@ -274,7 +275,7 @@ export function TemplateDetail() {
         <PreviewPanel
           preview={preview}
           pending={pending}
-          error={previewError}
+          error={editable ? previewError : 'Previews are available to staff and admins.'}
           canEdit={editable}
           onSmartEncode={applySmartEncoding}
         />
