@@ -15,9 +15,11 @@ function prepare(d1: D1Database, query: Renderable): D1PreparedStatement {
   return d1.prepare(q.sql).bind(...q.params);
 }
 
-/** Runs the statements atomically, in order; answers how many rows each one changed. */
-export async function runBatch(db: Db, queries: Renderable[]): Promise<number[]> {
+export type BatchResult = { changes: number; rows: Record<string, unknown>[] };
+
+/** Runs the statements atomically, in order; answers each one's changed-row count and RETURNING rows. */
+export async function runBatch(db: Db, queries: Renderable[]): Promise<BatchResult[]> {
   const d1 = db.$client;
-  const results = await d1.batch(queries.map((q) => prepare(d1, q)));
-  return results.map((r) => r.meta.changes ?? 0);
+  const results = await d1.batch<Record<string, unknown>>(queries.map((q) => prepare(d1, q)));
+  return results.map((r) => ({ changes: r.meta.changes ?? 0, rows: r.results ?? [] }));
 }

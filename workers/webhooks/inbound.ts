@@ -188,6 +188,6 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
     statements = [recorded, event()];
   }
   const [inserted] = await runBatch(db, statements);
-  if (inserted === 0) return { kind: 'replay', intent, event: null, reply: null };
+  if (inserted?.changes === 0) return { kind: 'replay', intent, event: null, reply: null };
   return { kind: 'processed', intent, event: eventType, reply };
 }

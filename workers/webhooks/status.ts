@@ -1,15 +1,20 @@
 // Applies one Twilio message status (from a status callback or from reconciliation) to its
-// send job. Replay-safe and order-tolerant without reading the job's state first:
-// - the webhook_events insert (ON CONFLICT DO NOTHING) is the replay guard, and every other
-//   statement in the same batch only acts when that insert happened;
+// send job, in ONE D1 batch (one round trip, one transaction), replay-safe and order-tolerant
+// without reading the job first:
+// - the job is found in SQL by MessageSid, refusing one whose tenant differs from the tenant
+//   owning the `From` number (a number we do not hold says nothing: the sid decides);
+// - the webhook_events insert (ON CONFLICT DO NOTHING) is the replay guard: the job UPDATE only
+//   runs when this request's row went in;
 // - the UPDATE's WHERE lists the states the target may be reached from (forward-only), so two
 //   callbacks racing each other end in the same state whatever order D1 runs them in;
 // - DELIVERED / FAILED events are inserted only when the job is in that state and has no such
-//   event yet, so each is emitted once per job.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+//   event yet, so each is emitted once per job;
+// - a callback naming no job of ours is kept with tenant_id null (unprocessed, so reconciliation
+//   can apply it once the send path has recorded the sid; processed when it is a tenant mismatch).
+import { sql } from 'drizzle-orm';
 import { type Db, nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
-import { type JobStatus, sendingNumbers, sendJobs, webhookEvents } from '../db/schema';
+import type { JobStatus } from '../db/schema';
 import { ALLOWED_FROM, failureReason, isUncharged, jobStatusFor } from '../domain/twilio-status';
 import { type Renderable, runBatch } from './batch';
 
@@ -35,125 +40,66 @@ export type StatusOutcome =
   | { kind: 'no_change'; jobId: string; tenantId: string }
   | { kind: 'applied'; jobId: string; tenantId: string; status: JobStatus; refundedCents: number };
 
-type JobRef = {
-  id: string;
-  tenantId: string;
-  campaignId: string;
-  contactId: string;
-  sendingNumberId: string | null;
-  costCents: number | null;
-  sentAt: string | null;
-};
-
-/** The job a MessageSid names, refusing one whose tenant differs from the sending number's. */
-async function findJob(
-  db: Db,
-  messageSid: string,
-  from: string | null,
-): Promise<JobRef | 'unknown' | 'mismatch'> {
-  const jobsQuery = db
-    .select({
-      id: sendJobs.id,
-      tenantId: sendJobs.tenantId,
-      campaignId: sendJobs.campaignId,
-      contactId: sendJobs.contactId,
-      sendingNumberId: sendJobs.sendingNumberId,
-      costCents: sendJobs.costCents,
-      sentAt: sendJobs.sentAt,
-    })
-    .from(sendJobs)
-    .where(eq(sendJobs.providerMessageId, messageSid))
-    .limit(5);
-  const numberQuery = db
-    .select({ tenantId: sendingNumbers.tenantId })
-    .from(sendingNumbers)
-    .where(eq(sendingNumbers.phoneE164, from ?? ''))
-    .limit(1);
-  const [jobs, numbers] = await db.batch([jobsQuery, numberQuery]);
-  if (jobs.length === 0) return 'unknown';
-  const numberTenant = from ? numbers[0]?.tenantId : undefined;
-  // A number we do not (or no longer) hold says nothing about the tenant: the sid decides.
-  const job = numberTenant ? jobs.find((j) => j.tenantId === numberTenant) : jobs[0];
-  return job ?? 'mismatch';
-}
-
-function storeOrphan(db: Db, input: StatusInput, processed: boolean) {
-  return db
-    .insert(webhookEvents)
-    .values({
-      id: uuidv7(),
-      tenantId: null,
-      providerEventId: input.providerEventId,
-      eventType: `status:${input.status}`,
-      payload: input.payload,
-      processedAt: processed ? nowIso() : null,
-    })
-    .onConflictDoNothing({ target: webhookEvents.providerEventId });
-}
+type Recorded = { tenant_id: string; job_id: string };
+type Orphan = { processed_at: string | null };
+type Updated = { id: string; tenant_id: string; cost_cents: number | null; sent_at: string | null };
 
 export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise<StatusOutcome> {
-  const found = await findJob(db, input.messageSid, input.from);
-  if (found === 'unknown') {
-    // Kept unprocessed: the callback may have beaten the send path's write of the sid, and
-    // reconciliation re-applies such orphans once the job shows up.
-    if (input.storeUnknown !== false) await storeOrphan(db, input, false);
-    return { kind: 'unknown_message' };
-  }
-  if (found === 'mismatch') {
-    console.warn(
-      JSON.stringify({
-        counter: 'twilio_webhook_tenant_mismatch',
-        message_sid: input.messageSid,
-        from: input.from,
-      }),
-    );
-    await storeOrphan(db, input, true);
-    return { kind: 'tenant_mismatch' };
-  }
-
-  const job = found;
   const now = nowIso();
   const weId = uuidv7();
   const target = jobStatusFor(input.status);
-  const recorded = db
-    .insert(webhookEvents)
-    .values({
-      id: weId,
-      tenantId: job.tenantId,
-      providerEventId: input.providerEventId,
-      eventType: `status:${input.status}`,
-      payload: input.payload,
-      processedAt: now,
-    })
-    .onConflictDoNothing({ target: webhookEvents.providerEventId });
+  const eventType = `status:${input.status}`;
+  const payload = JSON.stringify(input.payload);
+  const from = input.from;
 
-  if (target === null || target === 'queued') {
-    const [inserted] = await runBatch(db, [recorded]);
-    return inserted === 0 ? { kind: 'replay' } : { kind: 'no_change', jobId: job.id, tenantId: job.tenantId };
+  const jobId = sql`(SELECT j.id FROM send_jobs j
+      WHERE j.provider_message_id = ${input.messageSid}
+        AND (${from} IS NULL
+             OR NOT EXISTS (SELECT 1 FROM sending_numbers sn WHERE sn.phone_e164 = ${from})
+             OR j.tenant_id = (SELECT sn.tenant_id FROM sending_numbers sn WHERE sn.phone_e164 = ${from}))
+      ORDER BY j.id LIMIT 1)`;
+  const ours = sql`EXISTS (SELECT 1 FROM webhook_events WHERE id = ${weId})`;
+
+  const statements: Renderable[] = [
+    sql`INSERT INTO webhook_events (id, tenant_id, provider_event_id, event_type, payload, processed_at)
+        SELECT ${weId}, j.tenant_id, ${input.providerEventId}, ${eventType}, ${payload}, ${now}
+          FROM send_jobs j WHERE j.id = ${jobId}
+        ON CONFLICT (provider_event_id) DO NOTHING
+        RETURNING tenant_id, (SELECT ${jobId}) AS job_id`,
+  ];
+  if (input.storeUnknown !== false) {
+    statements.push(
+      sql`INSERT INTO webhook_events (id, tenant_id, provider_event_id, event_type, payload, processed_at)
+          SELECT ${uuidv7()}, NULL, ${input.providerEventId}, ${eventType}, ${payload},
+                 CASE WHEN EXISTS (SELECT 1 FROM send_jobs WHERE provider_message_id = ${input.messageSid})
+                      THEN ${now} END
+          WHERE NOT ${ours}
+          ON CONFLICT (provider_event_id) DO NOTHING
+          RETURNING processed_at`,
+    );
   }
 
+  const moves = target !== null && target !== 'queued';
   const reason = target === 'failed' ? (input.reason ?? failureReason(input.errorCode, input.status)) : null;
-  const changes =
-    target === 'sent'
-      ? { status: target, sentAt: sql`coalesce(${sendJobs.sentAt}, ${now})` }
-      : target === 'delivered'
-        ? { status: target, deliveredAt: now, errorCode: null, failureReason: null }
-        : { status: target, failedAt: now, errorCode: input.errorCode, failureReason: reason };
-  const update = db
-    .update(sendJobs)
-    .set(changes)
-    .where(
-      and(
-        eq(sendJobs.id, job.id),
-        eq(sendJobs.tenantId, job.tenantId),
-        inArray(sendJobs.status, [...ALLOWED_FROM[target]]),
-        sql`EXISTS (SELECT 1 FROM webhook_events WHERE id = ${weId})`,
-      ),
+  if (moves) {
+    const allowed = sql.join(
+      ALLOWED_FROM[target].map((s) => sql`${s}`),
+      sql`, `,
     );
-  const statements: Renderable[] = [recorded, update];
-
+    const set =
+      target === 'sent'
+        ? sql`status = 'sent', sent_at = coalesce(sent_at, ${now})`
+        : target === 'delivered'
+          ? sql`status = 'delivered', delivered_at = ${now}, error_code = NULL, failure_reason = NULL`
+          : sql`status = 'failed', failed_at = ${now}, error_code = ${input.errorCode}, failure_reason = ${reason}`;
+    statements.push(
+      sql`UPDATE send_jobs SET ${set}
+          WHERE id = ${jobId} AND status IN (${allowed}) AND ${ours}
+          RETURNING id, tenant_id, cost_cents, sent_at`,
+    );
+  }
   if (target === 'delivered' || target === 'failed') {
-    const eventType = target === 'delivered' ? 'DELIVERED' : 'FAILED';
+    const kind = target === 'delivered' ? 'DELIVERED' : 'FAILED';
     const metadata = JSON.stringify({
       source: input.source,
       twilio_status: input.status,
@@ -162,22 +108,37 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
     });
     statements.push(
       sql`INSERT INTO events (id, tenant_id, contact_id, campaign_id, send_job_id, event_type, metadata, created_at)
-          SELECT ${uuidv7()}, tenant_id, contact_id, campaign_id, id, ${eventType}, ${metadata}, ${now}
-          FROM send_jobs
-          WHERE id = ${job.id} AND status = ${target}
-            AND NOT EXISTS (SELECT 1 FROM events WHERE send_job_id = ${job.id} AND event_type = ${eventType})`,
+          SELECT ${uuidv7()}, tenant_id, contact_id, campaign_id, id, ${kind}, ${metadata}, ${now}
+            FROM send_jobs
+           WHERE id = ${jobId} AND status = ${target} AND ${ours}
+             AND NOT EXISTS (SELECT 1 FROM events WHERE send_job_id = send_jobs.id AND event_type = ${kind})`,
     );
   }
 
-  const [inserted, updated] = await runBatch(db, statements);
-  if (inserted === 0) return { kind: 'replay' };
-  if (updated === 0) return { kind: 'no_change', jobId: job.id, tenantId: job.tenantId };
+  const results = await runBatch(db, statements);
+  const recorded = results[0]?.rows[0] as Recorded | undefined;
+  if (!recorded) {
+    const orphan = input.storeUnknown !== false ? (results[1]?.rows[0] as Orphan | undefined) : undefined;
+    if (orphan?.processed_at) {
+      console.warn(
+        JSON.stringify({ counter: 'twilio_webhook_tenant_mismatch', message_sid: input.messageSid, from }),
+      );
+      return { kind: 'tenant_mismatch' };
+    }
+    if (orphan || input.storeUnknown === false) return { kind: 'unknown_message' };
+    return { kind: 'replay' };
+  }
+  const updated = moves
+    ? (results[input.storeUnknown !== false ? 2 : 1]?.rows[0] as Updated | undefined)
+    : undefined;
+  if (!updated || !target) return { kind: 'no_change', jobId: recorded.job_id, tenantId: recorded.tenant_id };
 
   let refundedCents = 0;
-  if (target === 'failed' && isUncharged(input.status) && job.costCents && job.costCents > 0) {
-    refundedCents = (await refund(env, job.tenantId, job.costCents, job.sentAt ?? now)) ? job.costCents : 0;
+  if (target === 'failed' && isUncharged(input.status) && updated.cost_cents && updated.cost_cents > 0) {
+    const ok = await refund(env, updated.tenant_id, updated.cost_cents, updated.sent_at ?? now);
+    refundedCents = ok ? updated.cost_cents : 0;
   }
-  return { kind: 'applied', jobId: job.id, tenantId: job.tenantId, status: target, refundedCents };
+  return { kind: 'applied', jobId: updated.id, tenantId: updated.tenant_id, status: target, refundedCents };
 }
 
 /**
