@@ -94,6 +94,13 @@ function importJson(b: BatchRow): z.infer<typeof ImportSchema> {
   };
 }
 
+function tooLarge(size: number): never {
+  throw new ApiError(
+    'PAYLOAD_TOO_LARGE',
+    `The file is ${(size / 1048576).toFixed(1)} MB; the limit is ${MAX_UPLOAD_BYTES / 1048576} MB (about 150,000 rows). Split it into smaller files.`,
+  );
+}
+
 /** The upload: `multipart/form-data` (field `file`) or the raw CSV as the body. */
 async function readUpload(
   req: Request,
@@ -147,17 +154,15 @@ export const importRoutes = createRouter()
       const db = c.get('db');
       const principal = c.get('principal');
       const query = c.req.valid('query');
+      // Refused before reading when the size is declared, so an oversized body never fills memory.
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > MAX_UPLOAD_BYTES + 64 * 1024) tooLarge(declared);
       const { bytes, fileName } = await readUpload(c.req.raw);
+      if (bytes.byteLength > MAX_UPLOAD_BYTES) tooLarge(bytes.byteLength);
       if (bytes.byteLength === 0) {
         throw new ApiError('VALIDATION', 'The file is empty.', {
           errors: [{ path: 'file', message: 'The file is empty' }],
         });
-      }
-      if (bytes.byteLength > MAX_UPLOAD_BYTES) {
-        throw new ApiError(
-          'PAYLOAD_TOO_LARGE',
-          `The file is ${(bytes.byteLength / 1048576).toFixed(1)} MB; the limit is ${MAX_UPLOAD_BYTES / 1048576} MB (about 150,000 rows). Split it into smaller files.`,
-        );
       }
       const fileHash = toHex(await crypto.subtle.digest('SHA-256', bytes));
       const [earlier] = await db
