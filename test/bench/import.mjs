@@ -1,7 +1,7 @@
 // `npm run bench:import`: imports a realistic 100,000-row CSV through the real API on a fresh
 // `wrangler dev` and prints rows per second, the total time and the peak memory (RSS) of the
-// wrangler/workerd process tree. Then checks that the counts add up and a second upload of the
-// same file is refused.
+// wrangler/workerd process tree. A second file with the same people (one column changed) then
+// measures the update path. Checks that the counts add up and that re-uploading a file is refused.
 //
 // Env: BENCH_PORT (8791), BENCH_ROWS (100000), BENCH_PERSIST (.wrangler/state-import-bench; wiped first).
 import { execFileSync, spawn } from 'node:child_process';
@@ -50,40 +50,45 @@ function formatPhone(national, style) {
 }
 const csvField = (v) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-let expectedBad = 0;
-let expectedDuplicates = 0;
-const lines = ['Mobile,First Name,Last Name,Email,Consent,Consent Source,Consent Date,Store,Tier,Notes'];
-for (let i = 0; i < ROWS; i++) {
-  const national = `04${String(12_000_000 + i)}`;
-  let phone = formatPhone(national, i % 5);
-  if (i % 50 === 7) {
-    phone = BAD[Math.floor(i / 50) % BAD.length];
-    expectedBad++;
-  } else if (i % 200 === 13) {
-    phone = formatPhone(`04${String(12_000_000 + i - 1)}`, (i + 2) % 5);
-    if ((i - 1) % 50 !== 7) expectedDuplicates++;
+/** The file; `tiers` shifts the Tier column so a second upload updates every contact. */
+function generate(tiers = ['gold', 'silver', 'bronze']) {
+  let expectedBad = 0;
+  let expectedDuplicates = 0;
+  const lines = ['Mobile,First Name,Last Name,Email,Consent,Consent Source,Consent Date,Store,Tier,Notes'];
+  for (let i = 0; i < ROWS; i++) {
+    const national = `04${String(12_000_000 + i)}`;
+    let phone = formatPhone(national, i % 5);
+    if (i % 50 === 7) {
+      phone = BAD[Math.floor(i / 50) % BAD.length];
+      expectedBad++;
+    } else if (i % 200 === 13) {
+      phone = formatPhone(`04${String(12_000_000 + i - 1)}`, (i + 2) % 5);
+      expectedDuplicates++;
+    }
+    const first = FIRST[i % FIRST.length];
+    const last = LAST[(i * 7) % LAST.length];
+    const consent = ['explicit', 'implied', 'unknown'][i % 3];
+    lines.push(
+      [
+        phone,
+        first,
+        last,
+        `${first.toLowerCase()}.${i}@example.com`,
+        consent,
+        consent === 'unknown' ? '' : 'in-store signup',
+        consent === 'unknown' ? '' : `2025-0${1 + (i % 9)}-1${i % 10}T09:30:00+10:00`,
+        STORES[i % STORES.length],
+        tiers[i % 3],
+        i % 97 === 0 ? 'Prefers SMS, not calls\nVIP' : '',
+      ]
+        .map(csvField)
+        .join(','),
+    );
   }
-  const first = FIRST[i % FIRST.length];
-  const last = LAST[(i * 7) % LAST.length];
-  const consent = ['explicit', 'implied', 'unknown'][i % 3];
-  lines.push(
-    [
-      phone,
-      first,
-      last,
-      `${first.toLowerCase()}.${i}@example.com`,
-      consent,
-      consent === 'unknown' ? '' : 'in-store signup',
-      consent === 'unknown' ? '' : `2025-0${1 + (i % 9)}-1${i % 10}T09:30:00+10:00`,
-      STORES[i % STORES.length],
-      ['gold', 'silver', 'bronze'][i % 3],
-      i % 97 === 0 ? 'Prefers SMS, not calls\nVIP' : '',
-    ]
-      .map(csvField)
-      .join(','),
-  );
+  return { csv: `${lines.join('\r\n')}\r\n`, expectedBad, expectedDuplicates };
 }
-const csv = `${lines.join('\r\n')}\r\n`;
+const { csv, expectedBad, expectedDuplicates } = generate();
+
 console.log(
   `Generated ${ROWS} rows (${(csv.length / 1048576).toFixed(1)} MB): ${expectedBad} bad phones, ${expectedDuplicates} in-file duplicates`,
 );
@@ -174,25 +179,20 @@ const api = (path, init = {}) =>
     headers: { authorization: `Bearer ${seed.api_key}`, ...(init.headers ?? {}) },
   });
 
-let failed = false;
-try {
-  await waitForServer();
-  sampleMemory();
-  const idleTree = peakTree;
-  const sampler = setInterval(sampleMemory, 100);
+/** Uploads a file and polls until the import settles; prints and returns its figures. */
+async function importFile(label, body) {
   const started = performance.now();
-  const res = await api('/imports?file_name=bench-100k.csv&default_consent_status=unknown', {
+  const res = await api(`/imports?file_name=${label}.csv&default_consent_status=unknown`, {
     method: 'POST',
     headers: { 'content-type': 'text/csv' },
-    body: csv,
+    body,
   });
   const uploaded = await res.json();
   const uploadSeconds = (performance.now() - started) / 1000;
   if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${JSON.stringify(uploaded)}`);
   console.log(
-    `Uploaded in ${uploadSeconds.toFixed(2)} s → 202, import ${uploaded.id}, ${uploaded.chunks_total} chunks`,
+    `\n${label}: uploaded in ${uploadSeconds.toFixed(2)} s → 202, import ${uploaded.id}, ${uploaded.chunks_total} chunks`,
   );
-
   let state = uploaded;
   let lastPrint = 0;
   while (state.status === 'pending' || state.status === 'processing') {
@@ -206,21 +206,31 @@ try {
       throw new Error('import did not finish within 10 minutes');
   }
   const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  sampleMemory();
-
   const sum = state.created_count + state.updated_count + state.skipped_count + state.rejected_count;
-  console.log(`\n  status ${state.status}${state.failure_reason ? ` (${state.failure_reason})` : ''}`);
+  console.log(`  status ${state.status}${state.failure_reason ? ` (${state.failure_reason})` : ''}`);
   console.log(
     `  ${state.total_rows} rows in ${seconds.toFixed(2)} s = ${Math.round(state.total_rows / seconds)} rows/s (upload ${uploadSeconds.toFixed(2)} s, processing ${(seconds - uploadSeconds).toFixed(2)} s)`,
   );
   console.log(
     `  created ${state.created_count}, updated ${state.updated_count}, skipped ${state.skipped_count}, rejected ${state.rejected_count} (sum ${sum})`,
   );
-  console.log(
-    `  peak RSS: wrangler+workerd tree ${(peakTree / 1024).toFixed(0)} MB (idle ${(idleTree / 1024).toFixed(0)} MB), workerd alone ${(peakWorkerd / 1024).toFixed(0)} MB`,
-  );
+  return { state, sum };
+}
 
+let failed = false;
+try {
+  await waitForServer();
+  sampleMemory();
+  const idleTree = peakTree;
+  const sampler = setInterval(sampleMemory, 100);
+  const first = await importFile('bench-100k', csv);
+  const second = await importFile('bench-100k-updated', generate(['silver', 'bronze', 'gold']).csv);
+  clearInterval(sampler);
+  sampleMemory();
+  console.log(
+    `\n  peak RSS: wrangler+workerd tree ${(peakTree / 1024).toFixed(0)} MB (idle ${(idleTree / 1024).toFixed(0)} MB), workerd alone ${(peakWorkerd / 1024).toFixed(0)} MB`,
+  );
+  const { state, sum } = first;
   const again = await api('/imports', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
   const againBody = await again.json();
   console.log(`  same file again → ${again.status} (existing_import_id ${againBody.existing_import_id})`);
@@ -232,6 +242,15 @@ try {
     failed = true;
   }
   if (again.status !== 409) failed = true;
+  const s2 = second.state;
+  if (
+    s2.status !== 'completed' ||
+    second.sum !== ROWS ||
+    s2.updated_count !== ROWS - expectedBad - expectedDuplicates
+  ) {
+    console.log('  the second (updating) import did not update every valid row');
+    failed = true;
+  }
 } catch (err) {
   console.error(err);
   failed = true;
