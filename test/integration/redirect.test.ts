@@ -261,9 +261,24 @@ describe('GET /l/:token', () => {
     const res = await visit(link.token);
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('https://shop.example.com/offer?ref=sms');
-    expect(errors).toHaveBeenCalledWith('short-link click not recorded', link.id, expect.any(Error));
+    expect(errors).toHaveBeenCalledWith('short-link clicks not recorded', [link.id], expect.any(Error));
     vi.restoreAllMocks();
     expect((await linkRow(link.id)).clickCount).toBe(0);
+  });
+
+  it('performance: clicks arriving together are written in one D1 batch, none lost', async () => {
+    const { link } = await linkFixture();
+    await visit(link.token, { method: 'HEAD' });
+    const batch = vi.spyOn(env.DB, 'batch');
+    const visits = Array.from({ length: 6 }, () =>
+      visit(link.token, { headers: { 'user-agent': 'WhatsApp/2.23.20.0 A' } }),
+    );
+    expect((await Promise.all(visits)).map((r) => r.status)).toEqual([302, 302, 302, 302, 302, 302]);
+    expect(batch).toHaveBeenCalledTimes(1);
+    expect(batch.mock.calls[0]?.[0]).toHaveLength(12);
+    const row = await linkRow(link.id);
+    expect([row.clickCount, row.humanClickCount]).toEqual([6, 0]);
+    expect(await clickEvents(link.id)).toHaveLength(6);
   });
 
   it('performance: a hot link is served without querying D1 for the lookup', async () => {

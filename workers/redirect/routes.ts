@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/context';
-import { recordClickSafely } from './clicks';
+import { queueClick } from './clicks';
 import { resolveLink } from './lookup';
 import { linkExpiredPage, linkNotFoundPage } from './pages';
 
@@ -16,7 +16,7 @@ export const redirectRoutes = new Hono<AppEnv>().get('/:token', async (c) => {
   if (!link) return linkNotFoundPage();
   const now = new Date();
   if (link.expiresAt <= now.toISOString()) return linkExpiredPage(link.sender);
-  if (c.req.method !== 'HEAD') waitUntil(recordClickSafely(c.env, link, c.req.raw, now));
+  if (c.req.method !== 'HEAD') waitUntil(queueClick(c.env, link, c.req.raw, now));
   return new Response(null, {
     status: 302,
     headers: {
