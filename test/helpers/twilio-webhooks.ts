@@ -125,7 +125,8 @@ export function postTwilio(
 ): Promise<Response> {
   const pairs = Array.isArray(params) ? params : Object.entries(params);
   const url = `${BASE}${path}${opts.query ?? ''}`;
-  const grouped: Record<string, string | string[]> = {};
+  // Null prototype: a parameter named __proto__ is signed like any other.
+  const grouped: Record<string, string | string[]> = Object.create(null);
   for (const [k, v] of pairs) {
     const prev = grouped[k];
     grouped[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];

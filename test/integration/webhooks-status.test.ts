@@ -256,6 +256,19 @@ describe('status callbacks: signature (security)', () => {
     expect((await job(j.id))?.status).toBe('delivered');
   });
 
+  it('odd parameter names (__proto__, repeated MessageStatus) are plain data', async () => {
+    const t = await createTenant('Odd params');
+    const { job: j } = await seedSentMessage(t.tenantId);
+    const res = await postTwilio('/webhooks/twilio/status', [
+      ['MessageSid', j.sid ?? ''],
+      ['MessageStatus', 'delivered'],
+      ['MessageStatus', 'failed'],
+      ['__proto__', 'x'],
+    ]);
+    expect(res.status).toBe(200);
+    expect((await job(j.id))?.status).toBe('delivered');
+  });
+
   it('a correctly signed request missing MessageStatus is a 400 problem, not a 500', async () => {
     const res = await postTwilio('/webhooks/twilio/status', { MessageSid: sid() });
     expect(res.status).toBe(400);
