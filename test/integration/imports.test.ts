@@ -425,6 +425,12 @@ describe('scale and robustness', () => {
     const s = await json<ImportJson>(await t.api(`/api/v1/imports/${id}`));
     expect(s).toMatchObject({ status: 'failed', created_count: 1000, total_rows: 1500 });
     expect(s.failure_reason).toMatch(/1000 of 1500 rows were processed/);
+    // A slow chain that wakes up after the batch was failed imports nothing more.
+    expect(await runImport(env.DB, id)).toBe('done');
+    const after = await json<ImportJson>(await t.api(`/api/v1/imports/${id}`));
+    expect(after).toMatchObject({ status: 'failed', created_count: 1000, chunks_done: 1 });
+    const rows = await db().select({ id: contacts.id }).from(contacts).where(eq(contacts.tenantId, t.tenantId));
+    expect(rows).toHaveLength(1000);
   });
 
   it('security: processing a chunk twice changes nothing the second time', async () => {

@@ -140,7 +140,9 @@ export async function runImport(
   for (let n = 0; n < budget.maxChunks; n++) {
     const chunk = await d1
       .prepare(
-        'SELECT id, seq, first_row, rows FROM import_chunks WHERE batch_id = ? AND processed_at IS NULL ORDER BY seq LIMIT 1',
+        `SELECT c.id, c.seq, c.first_row, c.rows FROM import_chunks c JOIN import_batches b ON b.id = c.batch_id
+          WHERE c.batch_id = ? AND c.processed_at IS NULL AND b.status IN ('pending', 'processing')
+          ORDER BY c.seq LIMIT 1`,
       )
       .bind(batchId)
       .first<{ id: string; seq: number; first_row: number; rows: string }>();
@@ -366,11 +368,15 @@ export async function processChunk(
     await d1.batch(statements);
   } catch (err) {
     const state = await d1
-      .prepare('SELECT processed_at FROM import_chunks WHERE id = ?')
+      .prepare(
+        'SELECT c.processed_at, b.status FROM import_chunks c JOIN import_batches b ON b.id = c.batch_id WHERE c.id = ?',
+      )
       .bind(chunk.id)
-      .first<{ processed_at: string | null }>();
-    // Someone else finished this chunk first: nothing was written twice, carry on.
-    if (state?.processed_at) return { created: 0, updated: 0, skipped: 0, rejected: 0 };
+      .first<{ processed_at: string | null; status: ImportStatus }>();
+    // Someone else finished this chunk first, or the batch was stopped: nothing was written, carry on.
+    if (!state || state.processed_at || (state.status !== 'pending' && state.status !== 'processing')) {
+      return { created: 0, updated: 0, skipped: 0, rejected: 0 };
+    }
     throw err;
   }
   return { created, updated, skipped, rejected };
