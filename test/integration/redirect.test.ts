@@ -10,6 +10,7 @@ import worker from '../../workers/index';
 import { recordClick } from '../../workers/redirect/clicks';
 import { previewShortLinkUrl, SHORT_LINK_TOKEN_LENGTH, shortLinkFor } from '../../workers/redirect/links';
 import { resolveLink } from '../../workers/redirect/lookup';
+import { LruCache } from '../../workers/redirect/lru';
 import { BASE, createTenant, db } from '../helpers/fixtures';
 
 const IPHONE =
@@ -251,6 +252,22 @@ describe('GET /l/:token', () => {
     const row = await linkRow(link.id);
     expect([row.clickCount, row.humanClickCount]).toEqual([3, 2]);
     expect(row.clickedAt).toBe(new Date(t0).toISOString());
+  });
+
+  it('human: D1 recognises a repeat the isolate cannot know about (the first click went to another isolate)', async () => {
+    const { link, token } = await linkFixture();
+    const resolved = await resolveLink(env, token, () => {});
+    if (!resolved) throw new Error('link should resolve');
+    const req = () => new Request(`${BASE}/l/${token}`, { headers: { 'user-agent': ANDROID } });
+    const t0 = Date.now();
+    await recordClick(env, resolved, req(), new Date(t0), new LruCache<number>(10));
+    await recordClick(env, resolved, req(), new Date(t0 + 5_000), new LruCache<number>(10));
+    const row = await linkRow(link.id);
+    expect([row.clickCount, row.humanClickCount]).toEqual([2, 1]);
+    expect((await clickEvents(link.id)).map((e) => e.metadata)).toEqual([
+      { human: true, client: expect.any(String) },
+      { human: false, reason: 'repeat', client: expect.any(String) },
+    ]);
   });
 
   it('resilience: the redirect still answers 302 when recording the click fails', async () => {

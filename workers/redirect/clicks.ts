@@ -5,14 +5,20 @@ import { uuidv7 } from '../db/ids';
 import { type ClickVerdict, classifyClick, clickSignals } from '../domain/bots';
 import { hmac, toHex } from '../lib/crypto';
 import type { ResolvedLink } from './lookup';
+import { LruCache } from './lru';
 
 /**
  * Human clicks from the same client (same IP and user agent) within this window of the last
  * counted one count once: a double tap, or the browser re-requesting on app switch, is one
- * person opening the link once. Checked in D1 against the link's own recent events, so it holds
- * across isolates and colos.
+ * person opening the link once. Two layers: this isolate remembers the clients it sent to D1 in
+ * the window (a repeat it already knows about costs no query), and D1 checks the link's recent
+ * events for the rest, so the rule also holds across isolates and colos.
  */
 export const REPEAT_WINDOW_MS = 30_000;
+
+/** `${linkId}:${client}` → when this isolate last sent that client's click to D1 as a candidate. */
+export type ClickMemory = LruCache<number>;
+const recentClients: ClickMemory = new LruCache<number>(50_000);
 
 /** A keyed hash, so the stored value cannot be reversed to an IP address by brute force. */
 export async function clientFingerprint(secret: string, ip: string, userAgent: string): Promise<string> {
@@ -47,24 +53,37 @@ VALUES (?1, ?2, ?3, ?4, ?5, 'CLICKED', ?6, ?7)`;
 
 const BOT_COUNTERS = 'UPDATE short_links SET click_count = click_count + 1 WHERE id = ?1';
 
+/** What a click was recorded as: the request's verdict, or a repeat this isolate recognised. */
+export type RecordedVerdict = ClickVerdict | { human: false; reason: 'repeat' };
+
 type PendingClick = {
   link: ResolvedLink;
-  verdict: ClickVerdict;
+  verdict: RecordedVerdict;
   eventId: string;
   at: string;
   windowStart: string;
   client: string | null;
 };
 
-async function prepareClick(env: Env, link: ResolvedLink, req: Request, now: Date): Promise<PendingClick> {
-  const verdict = classifyClick(clickSignals(req));
-  const client = verdict.human
-    ? await clientFingerprint(
-        env.LINK_SECRET,
-        req.headers.get('cf-connecting-ip') ?? '',
-        req.headers.get('user-agent') ?? '',
-      )
-    : null;
+async function prepareClick(
+  env: Env,
+  link: ResolvedLink,
+  req: Request,
+  now: Date,
+  memory: ClickMemory,
+): Promise<PendingClick> {
+  let verdict: RecordedVerdict = classifyClick(clickSignals(req));
+  let client: string | null = null;
+  if (verdict.human) {
+    client = await clientFingerprint(
+      env.LINK_SECRET,
+      req.headers.get('cf-connecting-ip') ?? '',
+      req.headers.get('user-agent') ?? '',
+    );
+    const key = `${link.id}:${client}`;
+    if (memory.get(key, now.getTime()) !== undefined) verdict = { human: false, reason: 'repeat' };
+    else memory.set(key, now.getTime(), REPEAT_WINDOW_MS, now.getTime());
+  }
   return {
     link,
     verdict,
@@ -107,14 +126,15 @@ function statements(env: Env, c: PendingClick): D1PreparedStatement[] {
   ];
 }
 
-/** Records one click at once (one D1 batch). */
+/** Records one click at once (one D1 batch); `memory` stands in for another isolate's in tests. */
 export async function recordClick(
   env: Env,
   link: ResolvedLink,
   req: Request,
   now: Date,
-): Promise<ClickVerdict> {
-  const click = await prepareClick(env, link, req, now);
+  memory: ClickMemory = recentClients,
+): Promise<RecordedVerdict> {
+  const click = await prepareClick(env, link, req, now, memory);
   await env.DB.batch(statements(env, click));
   return click.verdict;
 }
@@ -176,7 +196,7 @@ const batcher = new ClickBatcher();
 /** For waitUntil: resolves once the click is written; a failure is logged, never thrown. */
 export async function queueClick(env: Env, link: ResolvedLink, req: Request, now: Date): Promise<void> {
   try {
-    await batcher.add(env, await prepareClick(env, link, req, now));
+    await batcher.add(env, await prepareClick(env, link, req, now, recentClients));
   } catch (err) {
     console.error('short-link clicks not recorded', [link.id], err);
   }
