@@ -9,9 +9,11 @@
 //    - Twilio still says sent/queued → the job stays 'sent': many carriers never send delivery
 //      receipts, the message was sent and billed, and calling it delivered or failed would be a
 //      guess. A marker row (webhook_events 'reconcile:<job id>') stops it being asked again.
-//    Network errors, 401/429/5xx: left for the next run.
-// 3. Running campaigns whose fan-out is done and that have no queued job left become completed.
-import { and, asc, eq, isNotNull, isNull, like, lt, sql } from 'drizzle-orm';
+//    Network errors, 401/429/5xx: left for the next run, for up to a week; after that the job
+//    stays 'sent' (the window keeps each run an index range scan, not a walk over history).
+// Campaign completion (running → completed when nothing is left queued) is the send path's
+// cron step (cron/campaigns.ts, completeCampaignIfDone): jobs these steps move were never queued.
+import { and, asc, eq, gte, isNotNull, isNull, like, lt, sql } from 'drizzle-orm';
 import { type Db, getDb } from '../db/client';
 import { sendingNumbers, sendJobs, webhookEvents } from '../db/schema';
 import { fetchTwilioMessage } from '../providers/twilio-lookup';
@@ -23,6 +25,8 @@ export const RECONCILE_BATCH = 100;
 const LOOKUP_CONCURRENCY = 6;
 /** Orphan callbacks older than this are given up on (kept for audit, marked processed). */
 const ORPHAN_MAX_AGE_MS = 24 * 3600 * 1000;
+/** How long after the 72 hours reconciliation keeps trying a job whose lookups fail. */
+export const RECONCILE_WINDOW_DAYS = 7;
 export const NOT_FOUND_REASON = `Twilio has no record of this message (checked after ${RECONCILE_AFTER_HOURS} hours)`;
 
 export type ReconcileSummary = {
@@ -33,7 +37,6 @@ export type ReconcileSummary = {
   unchanged: number;
   notFound: number;
   errors: number;
-  campaignsCompleted: number;
 };
 
 export async function reconcileMessages(env: Env, now: Date): Promise<ReconcileSummary> {
@@ -45,11 +48,9 @@ export async function reconcileMessages(env: Env, now: Date): Promise<ReconcileS
     unchanged: 0,
     notFound: 0,
     errors: 0,
-    campaignsCompleted: 0,
   };
   await resolveStuckJobs(db, env, now, summary);
-  summary.campaignsCompleted = await completeFinishedCampaigns(db, now);
-  if (summary.looked + summary.orphansApplied + summary.campaignsCompleted > 0) {
+  if (summary.looked + summary.orphansApplied > 0) {
     console.log(JSON.stringify({ cron: 'reconcile', ...summary }));
   }
   return summary;
@@ -110,7 +111,8 @@ async function replayOrphans(db: Db, env: Env, now: Date): Promise<number> {
 }
 
 async function resolveStuckJobs(db: Db, env: Env, now: Date, summary: ReconcileSummary) {
-  const cutoff = new Date(now.getTime() - RECONCILE_AFTER_HOURS * 3600 * 1000).toISOString();
+  const cutoff = new Date(now.getTime() - RECONCILE_AFTER_HOURS * 3600 * 1000);
+  const oldest = new Date(cutoff.getTime() - RECONCILE_WINDOW_DAYS * 86_400_000);
   const stuck = await db
     .select({ id: sendJobs.id, sid: sendJobs.providerMessageId, from: sendingNumbers.phoneE164 })
     .from(sendJobs)
@@ -118,7 +120,8 @@ async function resolveStuckJobs(db: Db, env: Env, now: Date, summary: ReconcileS
     .where(
       and(
         eq(sendJobs.status, 'sent'),
-        lt(sendJobs.sentAt, cutoff),
+        lt(sendJobs.sentAt, cutoff.toISOString()),
+        gte(sendJobs.sentAt, oldest.toISOString()),
         isNotNull(sendJobs.providerMessageId),
         sql`NOT EXISTS (SELECT 1 FROM webhook_events WHERE provider_event_id = 'reconcile:' || ${sendJobs.id})`,
       ),
@@ -164,18 +167,4 @@ async function resolveStuckJobs(db: Db, env: Env, now: Date, summary: ReconcileS
     }
   };
   await Promise.all(Array.from({ length: LOOKUP_CONCURRENCY }, worker));
-}
-
-/** running → completed once the fan-out is done and no job is left queued (the send path's rule). */
-async function completeFinishedCampaigns(db: Db, now: Date): Promise<number> {
-  const at = now.toISOString();
-  const rows = await db.all<{ id: string }>(sql`
-    UPDATE campaigns SET status = 'completed', completed_at = ${at}, updated_at = ${at}, status_reason = NULL
-     WHERE id IN (
-       SELECT c.id FROM campaigns c
-        WHERE c.status = 'running' AND c.fanout_done_at IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM send_jobs j WHERE j.campaign_id = c.id AND j.status = 'queued')
-        LIMIT ${RECONCILE_BATCH})
-    RETURNING id`);
-  return rows.length;
 }

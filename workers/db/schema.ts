@@ -453,6 +453,8 @@ export const sendJobs = sqliteTable(
     index('send_jobs_campaign_status_idx').on(t.campaignId, t.status),
     index('send_jobs_provider_message_id_idx').on(t.providerMessageId),
     index('send_jobs_status_lease_idx').on(t.status, t.leaseUntil),
+    // beyond the ERD: reconciliation finds jobs 'sent' long ago with a range scan (migration 0003)
+    index('send_jobs_status_sent_at_idx').on(t.status, t.sentAt),
     check('send_jobs_status_enum', oneOf('status', JOB_STATUSES)),
   ],
 );
