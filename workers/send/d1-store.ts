@@ -16,7 +16,7 @@ import {
   tenants,
 } from '../db/schema';
 import { suppressionCutoff } from '../domain/eligibility';
-import type { Attempt, ClaimRefusal, Failure, JobContext, SendStore, TenantRow } from './types';
+import type { Attempt, ClaimRefusal, Failure, JobContext, SendStore, SentItem, TenantRow } from './types';
 
 /** D1 allows 100 bound parameters per statement. */
 const CHUNK = 90;
@@ -197,38 +197,37 @@ export class D1SendStore implements SendStore {
       );
   }
 
-  async markSent(
-    ctx: JobContext,
-    r: { sid: string; parts: number | null; costCents: number | null },
-    now: Date,
-  ): Promise<void> {
+  async markSent(items: SentItem[]): Promise<void> {
+    if (items.length === 0) return;
     const db = this.db;
-    const at = now.toISOString();
-    const { job } = ctx;
-    await db.batch([
-      db
-        .update(sendJobs)
-        .set({
-          status: 'sent',
-          providerMessageId: r.sid,
-          sentAt: at,
-          parts: r.parts ?? sql`${sendJobs.parts}`,
-          costCents: r.costCents ?? sql`${sendJobs.costCents}`,
-          errorCode: null,
-          leaseUntil: null,
-        })
-        .where(and(eq(sendJobs.id, job.id), eq(sendJobs.status, 'queued'))),
-      eventRow(db, {
-        tenantId: job.tenantId,
-        eventType: 'SENT',
-        contactId: job.contactId,
-        campaignId: job.campaignId,
-        sendJobId: job.id,
-        metadata: { provider_message_id: r.sid, parts: r.parts, cost_cents: r.costCents },
-        createdAt: at,
-      }),
-      db.update(contacts).set({ lastSentAt: at }).where(eq(contacts.id, job.contactId)),
-    ]);
+    const stmts = items.flatMap(({ ctx: { job }, sid, parts, costCents, at }) => {
+      const iso = at.toISOString();
+      return [
+        db
+          .update(sendJobs)
+          .set({
+            status: 'sent',
+            providerMessageId: sid,
+            sentAt: iso,
+            parts: parts ?? sql`${sendJobs.parts}`,
+            costCents: costCents ?? sql`${sendJobs.costCents}`,
+            errorCode: null,
+            leaseUntil: null,
+          })
+          .where(and(eq(sendJobs.id, job.id), eq(sendJobs.status, 'queued'))),
+        eventRow(db, {
+          tenantId: job.tenantId,
+          eventType: 'SENT',
+          contactId: job.contactId,
+          campaignId: job.campaignId,
+          sendJobId: job.id,
+          metadata: { provider_message_id: sid, parts, cost_cents: costCents },
+          createdAt: iso,
+        }),
+        db.update(contacts).set({ lastSentAt: iso }).where(eq(contacts.id, job.contactId)),
+      ];
+    });
+    await db.batch(stmts as [(typeof stmts)[0], ...typeof stmts]);
   }
 
   async markFailed(ctx: JobContext, f: Failure, now: Date): Promise<void> {

@@ -15,6 +15,7 @@ import type {
   Permits,
   Renderer,
   SendStore,
+  SentItem,
 } from './types';
 import { validityPeriodSeconds } from './validity';
 
@@ -26,7 +27,8 @@ export const MAX_QUEUE_DELAY_SECONDS = 12 * 3600;
 export const LEASE_GRACE_SECONDS = 600;
 /** An attempt younger than this is not judged by a lookup yet (the first consumer may still be working). */
 const UNKNOWN_SETTLE_MS = 60_000;
-const CONCURRENCY = 6;
+/** Jobs of one batch in flight at once: each waits mostly on D1, the Durable Objects and Twilio. */
+const CONCURRENCY = 16;
 
 export type SendDeps = {
   store: SendStore;
@@ -51,6 +53,8 @@ export type BatchReport = {
 };
 
 type BatchState = BatchReport & {
+  /** Accepted by the provider; recorded together when the batch's jobs are done. */
+  sent: SentItem[];
   exhausted: Map<string, { until: number; denied: Denied }>;
   costs: Map<string, Promise<number | null>>;
 };
@@ -70,6 +74,7 @@ export async function runSendBatch(messages: JobMessage[], deps: SendDeps): Prom
     touchedCampaigns: new Set(),
     failedCampaigns: new Set(),
     sentCampaigns: new Set(),
+    sent: [],
     exhausted: new Map(),
     costs: new Map(),
   };
@@ -101,6 +106,20 @@ export async function runSendBatch(messages: JobMessage[], deps: SendDeps): Prom
   };
   try {
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, messages.length) }, worker));
+    try {
+      await deps.store.markSent(st.sent);
+      for (const s of st.sent) st.sentCampaigns.add(s.ctx.campaign.id);
+    } catch (err) {
+      // Their attempts are recorded: the redelivery looks each one up instead of resending.
+      console.error('recording sent messages failed', err);
+      const attemptsById = new Map(messages.map((m) => [m.jobId, m.attempts]));
+      for (const s of st.sent) {
+        st.outcomes.set(s.ctx.job.id, {
+          kind: 'retry',
+          delaySeconds: backoffSeconds(attemptsById.get(s.ctx.job.id) ?? 1),
+        });
+      }
+    }
   } finally {
     await deps.permits.settle();
   }
@@ -126,7 +145,9 @@ function park(ctx: JobContext, st: BatchState, reason?: string): Outcome {
 }
 
 function defer(seconds: number, deps: SendDeps): Outcome {
-  const jitter = Math.floor((deps.random ?? Math.random)() * Math.min(5, Math.max(1, seconds / 10)));
+  // Long waits (quiet hours, budgets) get up to 5 s of jitter so a whole campaign does not wake in
+  // one burst; short limiter waits get none, so a number's next window is used from its first second.
+  const jitter = seconds >= 300 ? Math.floor((deps.random ?? Math.random)() * 5) : 0;
   return {
     kind: 'defer',
     delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, Math.ceil(seconds) + jitter)),
@@ -246,8 +267,7 @@ async function processJob(
   });
   if (res.ok) {
     deps.permits.spend(tenant.id, cost);
-    await store.markSent(ctx, { sid: res.sid, parts: res.segments ?? parts, costCents: cost }, deps.clock());
-    st.sentCampaigns.add(campaign.id);
+    st.sent.push({ ctx, sid: res.sid, parts: res.segments ?? parts, costCents: cost, at: deps.clock() });
     return ack;
   }
   const c = classifyTwilioFailure(res.failure);
@@ -309,8 +329,7 @@ async function resolveUnknownOutcome(
       const r = await deps.permits.reserve(ctx.tenant, cost, now);
       if (r.ok) deps.permits.spend(ctx.tenant.id, cost);
     }
-    await deps.store.markSent(ctx, { sid: match.sid, parts: job.parts, costCents: cost }, now);
-    st.sentCampaigns.add(ctx.campaign.id);
+    st.sent.push({ ctx, sid: match.sid, parts: job.parts, costCents: cost, at: now });
     return ack;
   }
   if (now.getTime() - started < UNKNOWN_SETTLE_MS) return { kind: 'retry', delaySeconds: 60 };

@@ -82,6 +82,14 @@ export type JobContext = {
 
 export type Attempt = { sendingNumberId: string; body: string; parts: number; costCents: number };
 
+export type SentItem = {
+  ctx: JobContext;
+  sid: string;
+  parts: number | null;
+  costCents: number | null;
+  at: Date;
+};
+
 export type Failure = { reason: string; code?: string | null; optOut?: boolean; detail?: string };
 
 /** Why a claim was refused, re-read from the database. */
@@ -93,11 +101,12 @@ export interface SendStore {
   claim(ctx: JobContext, attempt: Attempt, now: Date): Promise<true | ClaimRefusal>;
   /** Frees an attempt the provider certainly did not take, so a later delivery may try again. */
   releaseClaim(jobId: string): Promise<void>;
-  markSent(
-    ctx: JobContext,
-    r: { sid: string; parts: number | null; costCents: number | null },
-    now: Date,
-  ): Promise<void>;
+  /**
+   * Records accepted messages (job sent + SENT event + contact.last_sent_at), for a whole batch in
+   * one transaction. Their attempts are already recorded, so if this fails the next delivery
+   * finds them at the provider instead of sending again.
+   */
+  markSent(items: SentItem[]): Promise<void>;
   markFailed(ctx: JobContext, f: Failure, now: Date): Promise<void>;
   /** Jobs whose queue message was acknowledged without a follow-up: lease null, or a new lease. */
   setLeases(leases: { jobId: string; leaseUntil: string | null }[]): Promise<void>;
