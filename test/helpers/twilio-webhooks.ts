@@ -184,6 +184,7 @@ export function inbound(
       NumMedia: '0',
       NumSegments: '1',
       ApiVersion: '2010-04-01',
+      ...opts.extra,
     },
     opts,
   );

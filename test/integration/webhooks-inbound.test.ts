@@ -95,6 +95,18 @@ describe('inbound: opt-out keywords', () => {
     },
   );
 
+  it("follows Twilio's OptOutType for a custom opt-out keyword (Advanced Opt-Out)", async () => {
+    const t = await createTenant('Advanced opt-out');
+    const number = await addSendingNumber(t.tenantId);
+    const phone = uniquePhone();
+    await inbound(phone, number.phone, 'ARRET', { extra: { OptOutType: 'STOP' } });
+    expect((await dncRow(t.tenantId, phone))?.reason).toBe('STOP');
+    expect((await tenantEvents(t.tenantId))[0]?.metadata).toMatchObject({
+      keyword: 'ARRET',
+      intent: 'opt_out',
+    });
+  });
+
   it('uses the tenant’s own confirmation text, XML-escaped', async () => {
     const t = await createTenant('Custom');
     await db()

@@ -81,6 +81,19 @@ describe('classifyInbound: everything else is a message for a human', () => {
   });
 });
 
+describe("classifyInbound with Twilio's OptOutType", () => {
+  it('follows Twilio when Advanced Opt-Out classified the message (custom keywords included)', () => {
+    expect(classifyInbound('ARRET', 'STOP')).toEqual({ intent: 'opt_out', keyword: 'ARRET' });
+    expect(classifyInbound('Subscribe', 'start')).toEqual({ intent: 'opt_in', keyword: 'SUBSCRIBE' });
+    expect(classifyInbound('aide', 'HELP')).toEqual({ intent: 'help', keyword: 'AIDE' });
+  });
+
+  it('ignores an OptOutType it does not know, and falls back to the table', () => {
+    expect(classifyInbound('stop', 'SOMETHING')).toEqual({ intent: 'opt_out', keyword: 'STOP' });
+    expect(classifyInbound('hello', '')).toEqual({ intent: 'message', keyword: null });
+  });
+});
+
 describe('normaliseKeyword', () => {
   it('only strips the edges: inner punctuation and spaces stay', () => {
     expect(normaliseKeyword(' ...Opt-Out!! ')).toBe('OPT-OUT');

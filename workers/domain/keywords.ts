@@ -33,8 +33,17 @@ export function normaliseKeyword(body: string): string {
   return body.normalize('NFKC').replace(EDGES, '').toUpperCase();
 }
 
-export function classifyInbound(body: string): Classification {
+const OPT_OUT_TYPES: Record<string, KeywordIntent> = { STOP: 'opt_out', START: 'opt_in', HELP: 'help' };
+
+/**
+ * `optOutType` is Twilio's own verdict (the `OptOutType` parameter sent when Advanced Opt-Out
+ * is on, which also covers keywords configured in the Twilio console): it wins over our table.
+ */
+export function classifyInbound(body: string, optOutType?: string | null): Classification {
   const word = normaliseKeyword(body);
+  const twilioIntent = optOutType ? OPT_OUT_TYPES[optOutType.trim().toUpperCase()] : undefined;
+  if (twilioIntent)
+    return { intent: twilioIntent, keyword: word || optOutType?.trim().toUpperCase() || null };
   const intent = TABLE.get(word);
   return intent ? { intent, keyword: word } : { intent: 'message', keyword: null };
 }

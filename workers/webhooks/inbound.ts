@@ -18,6 +18,8 @@ export type InboundInput = {
   to: string;
   body: string;
   numMedia: number;
+  /** Twilio's Advanced Opt-Out verdict (STOP / START / HELP), when the account has it on. */
+  optOutType: string | null;
   payload: Record<string, string>;
 };
 
@@ -113,7 +115,7 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
   const campaignId = campaignRows[0]?.campaignId ?? null;
   const dncReason = dncRows[0]?.reason ?? null;
   const texts = replyTexts(owner, input.to);
-  const { intent, keyword } = classifyInbound(input.body);
+  const { intent, keyword } = classifyInbound(input.body, input.optOutType);
 
   // START/YES/UNSTOP lift only an opt-out the person made by text. A MANUAL or COMPLAINED entry
   // was put there by staff or after a complaint, and a "Yes" from someone not opted out is an

@@ -64,6 +64,7 @@ const Inbound = z.object({
   To: z.string().min(1).max(64),
   Body: z.string().max(5000).default(''),
   NumMedia: z.coerce.number().int().min(0).max(100).default(0),
+  OptOutType: z.string().max(20).optional(),
 });
 
 function invalid(issues: readonly { path: readonly PropertyKey[]; message: string }[]): never {
@@ -119,6 +120,7 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
       to: p.To,
       body: p.Body,
       numMedia: p.NumMedia,
+      optOutType: p.OptOutType ?? null,
       payload: v.params,
     });
     return twiml(outcome.reply);
