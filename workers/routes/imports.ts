@@ -142,7 +142,17 @@ export const importRoutes = createRouter()
         '(`phone` or an alias such as `Mobile` is required; `email, first_name, last_name, timezone, consent_status, ' +
         'consent_source, consent_timestamp`; any other column becomes a custom field). The same file (by SHA-256) ' +
         'uploaded again answers 409 naming the earlier import, unless that import failed.',
-      request: { query: ImportQuery },
+      request: {
+        query: ImportQuery,
+        // Documented only: the handler reads the body itself (multipart is described above, not validated here,
+        // because a form validator would consume the stream before the file can be read).
+        body: {
+          required: true,
+          content: {
+            'text/csv': { schema: z.string().openapi({ example: 'phone,first_name\n0412 345 678,Ann\n' }) },
+          },
+        },
+      },
       responses: {
         202: jsonResponse(ImportSummarySchema, 'Stored; rows are processed in the background'),
         409: errorResponses[422],
