@@ -168,7 +168,7 @@ export function inbound(
   from: string,
   to: string,
   body: string,
-  opts: PostOptions & { messageSid?: string } = {},
+  opts: PostOptions & { messageSid?: string; extra?: Record<string, string> } = {},
 ) {
   const messageSid = opts.messageSid ?? sid();
   return postTwilio(
