@@ -27,7 +27,7 @@ import { userRoutes } from './routes/users';
 import { twilioWebhookRoutes } from './webhooks/routes';
 
 const JSON_BODY_LIMIT = 1024 * 1024;
-export const IMPORT_BODY_LIMIT = 50 * 1024 * 1024;
+export const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
 
 function tooLarge(limit: number) {
   return () => {
