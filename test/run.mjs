@@ -1,8 +1,9 @@
 // `npm test`: every test. Vitest suites run inside workerd (unit + integration); the browser
 // suites drive real Chromium against `wrangler dev`. `--only vitest|browser` runs one part.
+
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { node22, ROOT } from '../workers/cli/node.mjs';
 
 const onlyIdx = process.argv.indexOf('--only');
@@ -14,11 +15,14 @@ function step(name, args) {
   const started = Date.now();
   console.log(`\n▶ ${name}`);
   const r = spawnSync(node, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
-  console.log(`◀ ${name}: ${r.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `◀ ${name}: ${r.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   if (r.status !== 0) failed = true;
 }
 
-if (!only || only === 'vitest') step('vitest (workerd)', [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run']);
+if (!only || only === 'vitest')
+  step('vitest (workerd)', [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run']);
 if ((!only || only === 'browser') && existsSync(join(ROOT, 'test/browser/run.mjs'))) {
   step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
 }

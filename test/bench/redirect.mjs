@@ -55,8 +55,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 
 /** The same algorithm as workers/domain/link-token.ts, in Node. */
 function linkToken(secret, campaignId, contactId) {
-  const nonce = createHash('sha256').update(`${campaignId}:${contactId}:0`).digest().subarray(0, 6).toString('base64url');
-  const tag = createHmac('sha256', secret).update(`short-link:${nonce}`).digest().subarray(0, 3).toString('base64url');
+  const nonce = createHash('sha256')
+    .update(`${campaignId}:${contactId}:0`)
+    .digest()
+    .subarray(0, 6)
+    .toString('base64url');
+  const tag = createHmac('sha256', secret)
+    .update(`short-link:${nonce}`)
+    .digest()
+    .subarray(0, 3)
+    .toString('base64url');
   return nonce + tag;
 }
 
@@ -71,10 +79,14 @@ function prepareDatabase(secret) {
   rmSync(STATE, { recursive: true, force: true });
   log(`fresh local D1 in ${STATE}; applying migrations and seeding`);
   d1(['migrations', 'apply', 'DB']);
-  const seeded = execFileSync(node22(), [join(ROOT, 'workers/cli/seed.mjs'), '--json', '--persist-to', STATE], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const seeded = execFileSync(
+    node22(),
+    [join(ROOT, 'workers/cli/seed.mjs'), '--json', '--persist-to', STATE],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   const { tenant_id: tenantId } = JSON.parse(seeded.trim().split('\n').pop());
   const token = linkToken(secret, IDS.campaign, IDS.contact);
   const expires = new Date(Date.now() + 60 * 86400_000).toISOString();
@@ -184,7 +196,8 @@ async function runNode(url, seconds) {
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
   return {
     rps: latencies.length / elapsed,
     p50: pct(50),
@@ -266,7 +279,11 @@ async function main() {
   const summary = Object.fromEntries(
     Object.entries(results).map(([k, rs]) => [
       k,
-      { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) },
+      {
+        rps: median(rs.map((r) => r.rps)),
+        p50: median(rs.map((r) => r.p50)),
+        p99: median(rs.map((r) => r.p99)),
+      },
     ]),
   );
   const throughput = summary.app.rps / summary.bare.rps;
@@ -287,7 +304,9 @@ async function main() {
     ['bare 302 Worker', summary.bare],
     ['GET /l/:token  ', summary.app],
   ]) {
-    console.log(`${label}  ${s.rps.toFixed(0).padStart(7)}  ${fmtMs(s.p50).padStart(9)}  ${fmtMs(s.p99).padStart(9)}`);
+    console.log(
+      `${label}  ${s.rps.toFixed(0).padStart(7)}  ${fmtMs(s.p50).padStart(9)}  ${fmtMs(s.p99).padStart(9)}`,
+    );
   }
   console.log(`throughput ratio: ${(throughput * 100).toFixed(1)}% of bare (goal >= 80%)`);
   console.log(`p99 ratio:        ${tail.toFixed(2)}x bare (goal <= 2x)`);

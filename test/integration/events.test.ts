@@ -28,15 +28,13 @@ async function campaignWithContact(t: TestTenant) {
   await db()
     .insert(contacts)
     .values({ id: contactId, tenantId: t.tenantId, phoneE164: `+6142${String(++phone).padStart(7, '0')}` });
-  await db()
-    .insert(campaigns)
-    .values({
-      id: campaignId,
-      tenantId: t.tenantId,
-      name: 'Promo',
-      status: 'running',
-      targetUrl: 'https://x.example/',
-    });
+  await db().insert(campaigns).values({
+    id: campaignId,
+    tenantId: t.tenantId,
+    name: 'Promo',
+    status: 'running',
+    targetUrl: 'https://x.example/',
+  });
   return { contactId, campaignId };
 }
 

@@ -429,7 +429,10 @@ describe('scale and robustness', () => {
     expect(await runImport(env.DB, id)).toBe('done');
     const after = await json<ImportJson>(await t.api(`/api/v1/imports/${id}`));
     expect(after).toMatchObject({ status: 'failed', created_count: 1000, chunks_done: 1 });
-    const rows = await db().select({ id: contacts.id }).from(contacts).where(eq(contacts.tenantId, t.tenantId));
+    const rows = await db()
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(eq(contacts.tenantId, t.tenantId));
     expect(rows).toHaveLength(1000);
   });
 

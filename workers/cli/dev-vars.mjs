@@ -9,7 +9,10 @@ export function ensureDevVars() {
   if (existsSync(path)) return;
   const example = readFileSync(join(ROOT, '.dev.vars.example'), 'utf8');
   const filled = example
-    .replace('SESSION_SECRET=change-me-32-bytes-of-randomness', `SESSION_SECRET=${randomBytes(32).toString('hex')}`)
+    .replace(
+      'SESSION_SECRET=change-me-32-bytes-of-randomness',
+      `SESSION_SECRET=${randomBytes(32).toString('hex')}`,
+    )
     .replace('LINK_SECRET=change-me-link-signing-secret', `LINK_SECRET=${randomBytes(32).toString('hex')}`);
   writeFileSync(path, filled);
   console.log('Created .dev.vars with fresh local secrets.');

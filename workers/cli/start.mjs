@@ -1,11 +1,12 @@
 // `npm start`: the whole system on this machine. Applies migrations to local D1, seeds the demo
 // tenant, builds the admin UI, starts the Twilio simulator and `wrangler dev`, prints the admin's
 // login link, and ticks the cron trigger every minute (wrangler dev never fires crons itself).
+
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevVars } from './dev-vars.mjs';
 import { node22, ROOT, run, start } from './node.mjs';
-import { spawn } from 'node:child_process';
 
 const PORT = Number(process.env.PORT ?? 8787);
 const SIM_PORT = Number(process.env.TWILIO_SIM_PORT ?? PORT + 1);
@@ -23,8 +24,13 @@ process.on('SIGTERM', () => shutdown(0));
 
 ensureDevVars();
 console.log('Applying D1 migrations (local) ...');
-run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs], { env: { ...process.env, CI: '1' } });
-const seed = spawn(node22(), [join(ROOT, 'workers/cli/seed.mjs'), ...persistArgs], { cwd: ROOT, stdio: 'inherit' });
+run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs], {
+  env: { ...process.env, CI: '1' },
+});
+const seed = spawn(node22(), [join(ROOT, 'workers/cli/seed.mjs'), ...persistArgs], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
 await new Promise((r, j) => seed.on('exit', (code) => (code === 0 ? r() : j(new Error('seed failed')))));
 
 if (!process.env.SKIP_WEB_BUILD) {

@@ -3,7 +3,11 @@ import { consumeImportBatch } from './import';
 import { consumeSendBatch } from './send';
 
 /** Routes a batch to its consumer by queue name (names as in wrangler.toml). */
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+export async function handleQueue(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
   switch (batch.queue) {
     case 'sms-fanout':
       return consumeFanoutBatch(batch, env, ctx);
