@@ -16,7 +16,7 @@ import { costRoutes } from './routes/costs';
 import { devRoutes } from './routes/dev';
 import { doNotContactRoutes } from './routes/do-not-contact';
 import { eventRoutes } from './routes/events';
-import { importRoutes } from './routes/imports';
+import { importRoutes, MAX_UPLOAD_BYTES } from './routes/imports';
 import { inboxRoutes } from './routes/inbox';
 import { meRoutes } from './routes/me';
 import { sendingNumberRoutes } from './routes/sending-numbers';
@@ -27,11 +27,10 @@ import { userRoutes } from './routes/users';
 import { twilioWebhookRoutes } from './webhooks/routes';
 
 const JSON_BODY_LIMIT = 1024 * 1024;
-export const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
 
-function tooLarge(limit: number) {
+function tooLarge(detail: string) {
   return () => {
-    throw new ApiError('PAYLOAD_TOO_LARGE', `The body is larger than ${Math.round(limit / 1024)} KiB.`);
+    throw new ApiError('PAYLOAD_TOO_LARGE', detail);
   };
 }
 
@@ -39,10 +38,21 @@ function tooLarge(limit: number) {
 function apiV1() {
   const api = createRouter();
   api.use('*', authenticate);
-  api.use('/imports', bodyLimit({ maxSize: IMPORT_BODY_LIMIT, onError: tooLarge(IMPORT_BODY_LIMIT) }));
+  api.use(
+    '/imports',
+    bodyLimit({
+      maxSize: MAX_UPLOAD_BYTES,
+      onError: tooLarge(
+        `The file is larger than ${MAX_UPLOAD_BYTES / 1048576} MB (about 150,000 rows). Split it into smaller files.`,
+      ),
+    }),
+  );
   api.use('*', async (c, next) => {
     if (c.req.path.endsWith('/imports')) return next();
-    return bodyLimit({ maxSize: JSON_BODY_LIMIT, onError: tooLarge(JSON_BODY_LIMIT) })(c, next);
+    return bodyLimit({
+      maxSize: JSON_BODY_LIMIT,
+      onError: tooLarge(`The body is larger than ${JSON_BODY_LIMIT / 1024} KiB.`),
+    })(c, next);
   });
   for (const path of ['/users', '/users/*', '/api-keys', '/api-keys/*']) api.use(path, requireRole('admin'));
   for (const path of ['/sending-numbers', '/sending-numbers/*', '/costs', '/costs/*']) {
