@@ -256,6 +256,7 @@ CREATE TABLE `send_jobs` (
 	`attempt_count` integer DEFAULT 0 NOT NULL,
 	`attempt_started_at` text,
 	`error_code` text,
+	`lease_until` text,
 	`queued_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`sent_at` text,
 	`delivered_at` text,
@@ -277,6 +278,8 @@ CREATE INDEX `send_jobs_sending_number_id_idx` ON `send_jobs` (`sending_number_i
 CREATE INDEX `send_jobs_status_idx` ON `send_jobs` (`status`);--> statement-breakpoint
 CREATE INDEX `send_jobs_campaign_status_idx` ON `send_jobs` (`campaign_id`,`status`);--> statement-breakpoint
 CREATE INDEX `send_jobs_provider_message_id_idx` ON `send_jobs` (`provider_message_id`);--> statement-breakpoint
+CREATE INDEX `send_jobs_status_lease_idx` ON `send_jobs` (`status`,`lease_until`);--> statement-breakpoint
+CREATE INDEX `send_jobs_status_sent_at_idx` ON `send_jobs` (`status`,`sent_at`);--> statement-breakpoint
 CREATE TABLE `sending_numbers` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

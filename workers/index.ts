@@ -1,14 +1,32 @@
+import { Hono } from 'hono';
 import { createApp } from './app';
 import { runCron } from './cron';
+import type { AppEnv } from './http/context';
 import { handleQueue } from './queues';
+import { redirectRoutes } from './redirect/routes';
 
 export { SendingNumber } from '../durable-objects/sending-number';
 export { TenantGovernor } from '../durable-objects/tenant-governor';
 
 const app = createApp();
+// Short links are the hot path: a recipient's tap goes straight to the redirect's own small
+// router, skipping the app's middleware (database client, API routing).
+const shortLinks = new Hono<AppEnv>().route('/l', redirectRoutes);
+
+/** Paths the Worker answers; everything else is the admin UI (static assets, SPA fallback). */
+const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev|l)(?:[/?#]|$)/;
+const SHORT_LINK = /^https?:\/\/[^/]+\/l\/[^/?#]+(?:[?#]|$)/;
 
 export default {
-  fetch: app.fetch,
+  // wrangler.toml runs this Worker first for every request (run_worker_first = true): the asset
+  // router's pattern matching costs a hot short link more than one regex test here.
+  fetch(req, env, ctx) {
+    if (SHORT_LINK.test(req.url) && (req.method === 'GET' || req.method === 'HEAD')) {
+      return shortLinks.fetch(req, env, ctx);
+    }
+    if (WORKER_PATH.test(req.url)) return app.fetch(req, env, ctx);
+    return env.ASSETS.fetch(req);
+  },
   queue: handleQueue,
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runCron(env, new Date(controller.scheduledTime)));

@@ -2,10 +2,12 @@
 // only answers a fixed 302, both on `wrangler dev` (same runtime, same machine), loaded by the same
 // tool with the same settings. Prints both throughputs, p50/p99 latencies and the ratios.
 // Goal: redirect throughput >= 80% of the bare Worker's, and p99 <= 2x the bare one.
+// For context it also measures the same bare Worker behind the app's [assets] routing
+// (run_worker_first), the hop every request of the app pays before reaching the Worker.
 //
 // Settings (environment): BENCH_DURATION seconds per run (8), BENCH_CONNECTIONS (32),
-// BENCH_THREADS (2), BENCH_ROUNDS alternating bare/redirect rounds, median reported (3),
-// BENCH_APP_PORT (8793), BENCH_BARE_PORT (8794). Loopback only; every run is time-bounded.
+// BENCH_THREADS (2), BENCH_ROUNDS alternating rounds, median reported (3), BENCH_APP_PORT (8793),
+// BENCH_BARE_PORT (8794), BENCH_BARE_ASSETS_PORT (8797). Loopback only; every run is time-bounded.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const APP_PORT = Number(process.env.BENCH_APP_PORT ?? 8793);
 const BARE_PORT = Number(process.env.BENCH_BARE_PORT ?? 8794);
+const BARE_ASSETS_PORT = Number(process.env.BENCH_BARE_ASSETS_PORT ?? 8797);
 const STATE = join(ROOT, '.wrangler/state-redirect-bench');
 const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p));
 // A person on an iPhone: the full human-click path (classification, repeat check, counters).
@@ -221,6 +224,7 @@ async function main() {
   const token = prepareDatabase(secret);
   const appUrl = `http://127.0.0.1:${APP_PORT}/l/${token}`;
   const bareUrl = `http://127.0.0.1:${BARE_PORT}/l/${token}`;
+  const bareAssetsUrl = `http://127.0.0.1:${BARE_ASSETS_PORT}/l/${token}`;
 
   log(`starting the app on :${APP_PORT} and the bare Worker on :${BARE_PORT}`);
   startWorker('app', [
@@ -245,29 +249,41 @@ async function main() {
     '--persist-to',
     `${STATE}-bare`,
   ]);
+  startWorker('bare+assets', [
+    '--config',
+    join(ROOT, 'test/bench/bare-worker/wrangler.assets.toml'),
+    '--port',
+    String(BARE_ASSETS_PORT),
+    '--inspector-port',
+    String(BARE_ASSETS_PORT + 1000),
+    '--persist-to',
+    `${STATE}-bare-assets`,
+  ]);
   const first = await waitFor302(appUrl);
   const location = first.headers.get('location') ?? '';
   if (!location.startsWith(TARGET) || !location.includes('utm_campaign=bench')) {
     throw new Error(`the redirect answered an unexpected location: ${location}`);
   }
   await waitFor302(bareUrl);
-  log(`both answer 302 (redirect → ${location})`);
+  await waitFor302(bareAssetsUrl);
+  log(`all answer 302 (redirect → ${location})`);
   log(
     `tool: ${WRK ? `wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s --latency` : `node keep-alive loop, ${CONNECTIONS} connections, ${DURATION}s`}; ${ROUNDS} alternating rounds, warm-up 2 s each`,
   );
 
-  await load(bareUrl, 2);
-  await load(appUrl, 2);
-  const results = { bare: [], app: [] };
+  const targets = [
+    ['bare', bareUrl],
+    ['bare+assets', bareAssetsUrl],
+    ['app', appUrl],
+  ];
+  for (const [, url] of targets) await load(url, 2);
+  const results = { bare: [], 'bare+assets': [], app: [] };
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const [name, url] of [
-      ['bare', bareUrl],
-      ['app', appUrl],
-    ]) {
+    for (const [name, url] of targets) {
       const r = await load(url, DURATION);
       results[name].push(r);
       log(
-        `round ${round} ${name.padEnd(4)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${fmtMs(r.p50)}  p99 ${fmtMs(r.p99)}  (${r.requests} requests${r.bad ? `, ${r.bad} not 302` : ''}${r.socketErrors ? `, ${r.socketErrors}` : ''})`,
+        `round ${round} ${name.padEnd(11)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${fmtMs(r.p50)}  p99 ${fmtMs(r.p99)}  (${r.requests} requests${r.bad ? `, ${r.bad} not 302` : ''}${r.socketErrors ? `, ${r.socketErrors}` : ''})`,
       );
     }
   }
@@ -288,6 +304,7 @@ async function main() {
   );
   const throughput = summary.app.rps / summary.bare.rps;
   const tail = summary.app.p99 / summary.bare.p99;
+  const behindAssets = summary.app.rps / summary['bare+assets'].rps;
   const counted = JSON.parse(
     d1([
       'execute',
@@ -299,10 +316,11 @@ async function main() {
   )[0]?.results?.[0];
 
   console.log('\nShort-link redirect vs bare 302 Worker (wrangler dev, loopback, medians)');
-  console.log('                 req/s        p50        p99');
+  console.log('                                   req/s        p50        p99');
   for (const [label, s] of [
-    ['bare 302 Worker', summary.bare],
-    ['GET /l/:token  ', summary.app],
+    ['bare 302 Worker                  ', summary.bare],
+    ['bare 302 Worker + assets routing ', summary['bare+assets']],
+    ['GET /l/:token (app, with assets) ', summary.app],
   ]) {
     console.log(
       `${label}  ${s.rps.toFixed(0).padStart(7)}  ${fmtMs(s.p50).padStart(9)}  ${fmtMs(s.p99).padStart(9)}`,
@@ -310,6 +328,9 @@ async function main() {
   }
   console.log(`throughput ratio: ${(throughput * 100).toFixed(1)}% of bare (goal >= 80%)`);
   console.log(`p99 ratio:        ${tail.toFixed(2)}x bare (goal <= 2x)`);
+  console.log(
+    `for context:      ${(behindAssets * 100).toFixed(1)}% of the bare Worker behind the same [assets] routing as the app`,
+  );
   if (counted) {
     console.log(
       `clicks recorded:  click_count ${counted.click_count}, human_click_count ${counted.human_click_count} (one client: repeats within 30 s count once), ${counted.events} CLICKED events`,

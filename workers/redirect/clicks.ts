@@ -78,14 +78,15 @@ async function prepareClick(
   let verdict: RecordedVerdict = classifyClick(clickSignals(req));
   let client: string | null = null;
   if (verdict.human) {
-    client = await clientFingerprint(
-      env.LINK_SECRET,
-      req.headers.get('cf-connecting-ip') ?? '',
-      req.headers.get('user-agent') ?? '',
-    );
-    const key = `${link.id}:${client}`;
+    const ip = req.headers.get('cf-connecting-ip') ?? '';
+    const userAgent = req.headers.get('user-agent') ?? '';
+    // The isolate's memory is keyed by the raw client (never stored): a repeat costs no hashing.
+    const key = `${link.id}:${ip}|${userAgent}`;
     if (memory.get(key, now.getTime()) !== undefined) verdict = { human: false, reason: 'repeat' };
-    else memory.set(key, now.getTime(), REPEAT_WINDOW_MS, now.getTime());
+    else {
+      memory.set(key, now.getTime(), REPEAT_WINDOW_MS, now.getTime());
+      client = await clientFingerprint(env.LINK_SECRET, ip, userAgent);
+    }
   }
   return {
     link,
@@ -151,61 +152,41 @@ export async function recordClick(
 /**
  * Clicks arriving within FLUSH_MS of each other in one isolate are written in one D1 batch: one
  * transaction (one commit) for many clicks instead of one each, which is what bounds a hot
- * link's throughput. Every click's request keeps its waitUntil open until its batch is written.
+ * link's throughput. The request that opens a batch owns it: its timer flushes it and its
+ * waitUntil waits for the write. Later requests only add their click (plain data) and finish at
+ * once: workerd never lets a request wait on a promise settled by another request's I/O.
  */
 export const FLUSH_MS = 100;
 export const MAX_BATCH_CLICKS = 100;
 
-class ClickBatcher {
-  #items: PendingClick[] = [];
-  #env: Env | null = null;
-  #done: Promise<void> | null = null;
-  #release: (() => void) | null = null;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+let open: PendingClick[] | null = null;
 
-  add(env: Env, click: PendingClick): Promise<void> {
-    if (!this.#done) {
-      this.#env = env;
-      this.#done = new Promise<void>((resolve) => {
-        this.#release = resolve;
-      });
-      this.#timer = setTimeout(() => this.#flush(), FLUSH_MS);
-    }
-    const done = this.#done;
-    this.#items.push(click);
-    if (this.#items.length >= MAX_BATCH_CLICKS) this.#flush();
-    return done;
-  }
-
-  #flush(): void {
-    const items = this.#items;
-    const env = this.#env;
-    const release = this.#release;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#items = [];
-    this.#env = null;
-    this.#done = null;
-    this.#release = null;
-    this.#timer = null;
-    if (!env || !release) return;
-    env.DB.batch(statements(env, items))
-      .catch((err: unknown) => {
-        console.error(
-          'short-link clicks not recorded',
-          items.map((c) => c.link.id),
-          err,
-        );
-      })
-      .finally(release);
-  }
+function writeBatch(env: Env, items: PendingClick[]): Promise<void> {
+  return env.DB.batch(statements(env, items)).then(
+    () => undefined,
+    (err: unknown) => {
+      console.error(
+        'short-link clicks not recorded',
+        items.map((c) => c.link.id),
+        err,
+      );
+    },
+  );
 }
 
-const batcher = new ClickBatcher();
-
-/** For waitUntil: resolves once the click is written; a failure is logged, never thrown. */
+/** For waitUntil: the batch owner resolves once its batch is written; a failure is logged, never thrown. */
 export async function queueClick(env: Env, link: ResolvedLink, req: Request, now: Date): Promise<void> {
   try {
-    await batcher.add(env, await prepareClick(env, link, req, now, recentClients));
+    const click = await prepareClick(env, link, req, now, recentClients);
+    if (open && open.length < MAX_BATCH_CLICKS) {
+      open.push(click);
+      return;
+    }
+    const batch: PendingClick[] = [click];
+    open = batch;
+    await new Promise((resolve) => setTimeout(resolve, FLUSH_MS));
+    if (open === batch) open = null;
+    await writeBatch(env, batch);
   } catch (err) {
     console.error('short-link clicks not recorded', [link.id], err);
   }

@@ -831,7 +831,9 @@ export async function campaignStats(d1: D1Database, row: CampaignRow): Promise<z
       .prepare(
         `SELECT j.template_id AS template_id, coalesce(sum(l.click_count), 0) AS clicks,
                 coalesce(sum(l.human_click_count), 0) AS human
-           FROM short_links l LEFT JOIN send_jobs j ON j.campaign_id = l.campaign_id AND j.contact_id = l.contact_id
+           FROM short_links l
+           LEFT JOIN send_jobs j -- all three columns, so the join uses the UNIQUE index (not a scan per link)
+                  ON j.tenant_id = l.tenant_id AND j.campaign_id = l.campaign_id AND j.contact_id = l.contact_id
           WHERE l.campaign_id = ?1 GROUP BY j.template_id`,
       )
       .bind(row.id),
