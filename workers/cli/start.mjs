@@ -15,8 +15,14 @@ const persistTo = process.env.PERSIST_TO;
 const persistArgs = persistTo ? ['--persist-to', persistTo] : [];
 const children = [];
 
+// Each child runs in its own process group (detached), so a stop reaches wrangler's own children
+// (workerd) too, whether it comes from Ctrl-C or from a supervisor's SIGTERM to this process.
 function shutdown(code = 0) {
-  for (const c of children) c.kill('SIGTERM');
+  for (const c of children) {
+    try {
+      process.kill(-c.pid, 'SIGTERM');
+    } catch {}
+  }
   process.exit(code);
 }
 process.on('SIGINT', () => shutdown(0));
@@ -43,6 +49,7 @@ if (existsSync(simulator)) {
   const sim = spawn(node22(), [simulator], {
     cwd: ROOT,
     stdio: 'inherit',
+    detached: true,
     env: { ...process.env, PORT: String(SIM_PORT), WEBHOOK_BASE: BASE },
   });
   children.push(sim);
@@ -62,7 +69,7 @@ const wrangler = start(
     `TWILIO_API_BASE:http://127.0.0.1:${SIM_PORT}`,
     ...persistArgs,
   ],
-  { stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  { stdio: 'inherit', detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
 );
 children.push(wrangler);
 wrangler.on('exit', (code) => shutdown(code ?? 1));
