@@ -17,7 +17,8 @@ export type AcquireDenied = {
   reason: 'unconfigured' | 'inactive' | 'per_minute' | 'daily' | 'warmup';
   retryAfterSeconds: number;
 };
-export type AcquireResult = { ok: true } | AcquireDenied;
+/** `grantedAt` names the permit, so an unused one can be handed back exactly (see `release`). */
+export type AcquireResult = { ok: true; grantedAt: number } | AcquireDenied;
 
 export type NumberUsage = {
   sent_this_minute: number;
@@ -103,22 +104,27 @@ export class SendingNumber extends DurableObject<Env> {
     this.sentToday++;
     this.ctx.storage.sql.exec('INSERT INTO grants (at) VALUES (?)', at);
     this.putState('day', { day: this.day, count: this.sentToday });
-    return { ok: true };
+    return { ok: true, grantedAt: at };
   }
 
-  /** Hands back the most recent permit when it was not used (the send never happened). */
-  async release(now: number = Date.now()): Promise<void> {
+  /**
+   * Hands back the caller's own unused permit (the send never happened). Never another caller's:
+   * removing a newer grant in its place would let the window open early while that send counts.
+   */
+  async release(grantedAt: number, now: number = Date.now()): Promise<void> {
     const cfg = this.config;
     if (!cfg) return;
     this.rollDay(now, cfg);
     this.prune(now);
-    const last = this.grants.pop();
-    if (last === undefined) return;
-    this.ctx.storage.sql.exec(
-      'DELETE FROM grants WHERE rowid = (SELECT rowid FROM grants WHERE at = ? ORDER BY rowid DESC LIMIT 1)',
-      last,
-    );
-    if (this.sentToday > 0 && localDate(last, cfg.timezone) === this.day) {
+    const i = this.grants.lastIndexOf(grantedAt);
+    if (i >= 0) {
+      this.grants.splice(i, 1);
+      this.ctx.storage.sql.exec(
+        'DELETE FROM grants WHERE rowid = (SELECT rowid FROM grants WHERE at = ? ORDER BY rowid DESC LIMIT 1)',
+        grantedAt,
+      );
+    }
+    if (this.sentToday > 0 && localDate(grantedAt, cfg.timezone) === this.day) {
       this.sentToday--;
       this.putState('day', { day: this.day, count: this.sentToday });
     }

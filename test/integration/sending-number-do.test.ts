@@ -58,7 +58,7 @@ describe('SendingNumber durable object', () => {
       reason: 'daily',
     });
     expect(await stub.acquire(midnight - 1)).toMatchObject({ ok: false, reason: 'daily' });
-    expect(await stub.acquire(midnight)).toEqual({ ok: true });
+    expect(await stub.acquire(midnight)).toMatchObject({ ok: true });
   });
 
   it('invariant: the warm-up allowance caps day 0 at 100 and day 1 at 250', async () => {
@@ -110,12 +110,25 @@ describe('SendingNumber durable object', () => {
 
   it('release hands an unused permit back', async () => {
     const stub = await number({ perMinuteLimit: 2, dailyLimit: 2 });
-    expect(await stub.acquire(T0)).toEqual({ ok: true });
-    expect(await stub.acquire(T0)).toEqual({ ok: true });
+    expect(await stub.acquire(T0)).toMatchObject({ ok: true });
+    expect(await stub.acquire(T0)).toMatchObject({ ok: true, grantedAt: T0 });
     expect(await stub.acquire(T0)).toMatchObject({ ok: false });
-    await stub.release(T0);
+    await stub.release(T0, T0);
     expect(await stub.usage(T0)).toMatchObject({ sent_this_minute: 1, sent_today: 1 });
-    expect(await stub.acquire(T0)).toEqual({ ok: true });
+    expect(await stub.acquire(T0)).toMatchObject({ ok: true });
+  });
+
+  it("release gives back the caller's own permit, never a newer one that was used", async () => {
+    const stub = await number({ perMinuteLimit: 2 });
+    const a = await stub.acquire(T0); // job A: its send fails and it hands the permit back
+    const b = await stub.acquire(T0 + 50_000); // job B: sent
+    expect(a).toMatchObject({ ok: true, grantedAt: T0 });
+    expect(b).toMatchObject({ ok: true, grantedAt: T0 + 50_000 });
+    await stub.release(T0, T0 + 55_000);
+    // One slot is free (A's); B's send still counts until T0 + 110 s.
+    expect(await stub.acquire(T0 + 61_000)).toMatchObject({ ok: true });
+    expect(await stub.acquire(T0 + 62_000)).toMatchObject({ ok: false, reason: 'per_minute' });
+    expect(await stub.acquire(T0 + 110_001)).toMatchObject({ ok: true });
   });
 
   it('a tighter limit from configure() applies at once', async () => {

@@ -249,7 +249,7 @@ async function processJob(
   const claim = await store.claim(ctx, { sendingNumberId: number.id, body, parts, costCents: cost }, now);
   if (claim !== true) {
     deps.permits.unreserve(tenant.id, cost);
-    await deps.permits.releaseNumber(number, now);
+    await deps.permits.releaseNumber(number, picked.grantedAt, now);
     if (claim === 'do_not_contact') {
       await store.markFailed(ctx, { reason: 'do_not_contact' }, now);
       return ack;
@@ -279,7 +279,7 @@ async function processJob(
   }
   if (c.action === 'retry') {
     deps.permits.unreserve(tenant.id, cost);
-    await deps.permits.releaseNumber(number, now);
+    await deps.permits.releaseNumber(number, picked.grantedAt, now);
     await store.releaseClaim(job.id);
     return retryOrFail(ctx, attempts, c.reason, c.code, deps);
   }
@@ -342,7 +342,7 @@ async function pickNumber(
   deps: SendDeps,
   st: BatchState,
   now: Date,
-): Promise<{ ok: true; number: NumberRow } | Denied> {
+): Promise<{ ok: true; number: NumberRow; grantedAt: number } | Denied> {
   const byId = new Map(ctx.numbers.map((n) => [n.id, n]));
   const ids =
     ctx.campaign.sendingNumberIds.length > 0 ? ctx.campaign.sendingNumberIds : ctx.numbers.map((n) => n.id);
@@ -358,7 +358,7 @@ async function pickNumber(
       denied = known.denied;
     } else {
       const r = await deps.permits.acquire(n, ctx.tenant, now);
-      if (r.ok) return { ok: true, number: n };
+      if (r.ok) return { ok: true, number: n, grantedAt: r.grantedAt };
       denied = r;
       st.exhausted.set(n.id, { until: now.getTime() + r.retryAfterSeconds * 1000, denied: r });
     }

@@ -68,7 +68,11 @@ export class DurableObjectPermits implements Permits {
     this.pool(tenantId).spent += cents;
   }
 
-  async acquire(n: NumberRow, tenant: TenantRow, now: Date): Promise<{ ok: true } | Denied> {
+  async acquire(
+    n: NumberRow,
+    tenant: TenantRow,
+    now: Date,
+  ): Promise<{ ok: true; grantedAt: number } | Denied> {
     const stub = this.env.SENDING_NUMBER.getByName(n.id);
     let r = await stub.acquire(now.getTime());
     if (!r.ok && r.reason === 'unconfigured') {
@@ -82,12 +86,12 @@ export class DurableObjectPermits implements Permits {
       });
       r = await stub.acquire(now.getTime());
     }
-    if (r.ok) return { ok: true };
+    if (r.ok) return { ok: true, grantedAt: r.grantedAt };
     return { ok: false, reason: r.reason, retryAfterSeconds: Math.max(1, r.retryAfterSeconds) };
   }
 
-  async releaseNumber(n: NumberRow, now: Date): Promise<void> {
-    await this.env.SENDING_NUMBER.getByName(n.id).release(now.getTime());
+  async releaseNumber(n: NumberRow, grantedAt: number, now: Date): Promise<void> {
+    await this.env.SENDING_NUMBER.getByName(n.id).release(grantedAt, now.getTime());
   }
 
   /** Commits what was spent against the blocks (filling them in order) and releases the rest. */

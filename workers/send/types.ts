@@ -145,9 +145,9 @@ export interface Permits {
   unreserve(tenantId: string, cents: number): void;
   /** Marks reserved budget as spent. */
   spend(tenantId: string, cents: number): void;
-  acquire(number: NumberRow, tenant: TenantRow, now: Date): Promise<{ ok: true } | Denied>;
-  /** Hands a number's permit back when the message was not sent after all. */
-  releaseNumber(number: NumberRow, now: Date): Promise<void>;
+  acquire(number: NumberRow, tenant: TenantRow, now: Date): Promise<{ ok: true; grantedAt: number } | Denied>;
+  /** Hands this job's own number permit back when the message was not sent after all. */
+  releaseNumber(number: NumberRow, grantedAt: number, now: Date): Promise<void>;
   settle(): Promise<void>;
 }
 
