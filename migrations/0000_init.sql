@@ -166,6 +166,7 @@ CREATE INDEX `events_tenant_id_idx` ON `events` (`tenant_id`);--> statement-brea
 CREATE INDEX `events_contact_id_idx` ON `events` (`contact_id`);--> statement-breakpoint
 CREATE INDEX `events_campaign_id_idx` ON `events` (`campaign_id`);--> statement-breakpoint
 CREATE INDEX `events_send_job_id_idx` ON `events` (`send_job_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `events_sent_once_unique` ON `events` (`send_job_id`) WHERE event_type = 'SENT';--> statement-breakpoint
 CREATE INDEX `events_short_link_id_idx` ON `events` (`short_link_id`);--> statement-breakpoint
 CREATE INDEX `events_event_type_idx` ON `events` (`event_type`);--> statement-breakpoint
 CREATE INDEX `events_created_at_idx` ON `events` (`created_at`);--> statement-breakpoint

@@ -2,6 +2,7 @@
 // consumer (D1, both Durable Objects), with Twilio mocked at fetch and "now" pinned.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { addDoNotContactRow } from '../../workers/db/do-not-contact';
+import { D1SendStore } from '../../workers/send/d1-store';
 import { db } from '../helpers/fixtures';
 import {
   addContacts,
@@ -65,6 +66,22 @@ describe('invariant: no SMS to do-not-contact', () => {
 });
 
 describe('invariant: at most one SMS per (campaign, contact)', () => {
+  it('a message recorded as sent by two consumers is logged SENT once', async () => {
+    const t = await setupSendTenant();
+    await addContacts(t.tenantId, 1);
+    const c = await queuedCampaign(t);
+    const ids = await runFanout(testEnv(), c, DAYTIME);
+    const store = new D1SendStore(db());
+    const ctx = (await store.load(ids, DAYTIME)).get(ids[0] as string);
+    if (!ctx) throw new Error('job not loaded');
+    const item = { ctx, sid: 'SM00000000000000000000000000000001', parts: 1, costCents: 5, at: DAYTIME };
+    // The first consumer records late, after a redelivery found the message at Twilio and recorded it.
+    await store.markSent([item]);
+    await store.markSent([item]);
+    expect(await eventCount(c.id, 'SENT')).toBe(1);
+    expect((await jobsOf(c.id))[0]).toMatchObject({ status: 'sent', providerMessageId: item.sid });
+  });
+
   it('the same batch delivered twice (also concurrently) sends each job once', async () => {
     const t = await setupSendTenant();
     await addContacts(t.tenantId, 4);

@@ -511,6 +511,8 @@ export const events = sqliteTable(
     index('events_contact_id_idx').on(t.contactId),
     index('events_campaign_id_idx').on(t.campaignId),
     index('events_send_job_id_idx').on(t.sendJobId),
+    // A message is sent once, so it is logged SENT once, whichever consumer records it.
+    uniqueIndex('events_sent_once_unique').on(t.sendJobId).where(sql`event_type = 'SENT'`),
     index('events_short_link_id_idx').on(t.shortLinkId),
     index('events_event_type_idx').on(t.eventType),
     index('events_created_at_idx').on(t.createdAt),

@@ -223,7 +223,7 @@ export class D1SendStore implements SendStore {
           sendJobId: job.id,
           metadata: { provider_message_id: sid, parts, cost_cents: costCents },
           createdAt: iso,
-        }),
+        }).onConflictDoNothing(),
         db.update(contacts).set({ lastSentAt: iso }).where(eq(contacts.id, job.contactId)),
       ];
     });
