@@ -227,7 +227,12 @@ export function mockTwilio(
       lookups.push(url);
       const to = url.searchParams.get('To');
       const from = url.searchParams.get('From');
-      const messages = accepted.filter((m) => m.to === to && m.from === from);
+      // Like Twilio: newest first, and a DateSent filter never matches a message still queued
+      // (date_sent is null until the carrier takes it), which is every message here.
+      const messages = accepted
+        .filter((m) => m.to === to && m.from === from && !url.searchParams.has('DateSent>'))
+        .map((m) => ({ ...m, status: 'queued', date_sent: null }))
+        .reverse();
       return Response.json({ messages, page: 0, page_size: 50 });
     }
     const form = new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer()));

@@ -223,7 +223,13 @@ function listMessages(url, res) {
   const afterMs = after ? Date.parse(after) : Number.NEGATIVE_INFINITY;
   const size = Math.min(1000, Number(url.searchParams.get('PageSize') ?? 50));
   const found = [...messages.values()]
-    .filter((m) => (!to || m.to === to) && (!from || m.from === from) && m.createdAt.getTime() >= afterMs)
+    // Like Twilio: a DateSent filter never matches a message without date_sent (still queued).
+    .filter(
+      (m) =>
+        (!to || m.to === to) &&
+        (!from || m.from === from) &&
+        (!after || (m.sentAt != null && m.sentAt.getTime() >= afterMs)),
+    )
     .reverse()
     .slice(0, size);
   send(res, 200, { messages: found.map(messageJson), page: 0, page_size: size, next_page_uri: null });

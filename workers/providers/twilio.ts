@@ -94,14 +94,12 @@ export class TwilioClient {
     };
   }
 
-  /** Messages sent To/From on or after `since` (Twilio filters by UTC day; we narrow further). */
+  /**
+   * The newest messages To/From, created on or after `since`. No `DateSent` filter: a message
+   * still queued at Twilio has no date_sent yet, and it is exactly the one we must not resend.
+   */
   async find(q: { to: string; from: string; since: Date }): Promise<LookupResult> {
-    const params = new URLSearchParams({
-      To: q.to,
-      From: q.from,
-      'DateSent>': q.since.toISOString().slice(0, 10),
-      PageSize: '50',
-    });
+    const params = new URLSearchParams({ To: q.to, From: q.from, PageSize: '50' });
     const res = await this.request(`${this.messagesUrl}?${params}`, { method: 'GET' });
     if (!res.ok) return res;
     const parsed = ListJson.safeParse(res.json);
@@ -109,13 +107,15 @@ export class TwilioClient {
       return { ok: false, failure: { kind: 'network', message: 'unreadable Twilio list' } };
     return {
       ok: true,
-      messages: parsed.data.messages.map((m) => ({
-        sid: m.sid,
-        to: m.to,
-        from: m.from,
-        body: m.body ?? '',
-        dateCreated: m.date_created ?? null,
-      })),
+      messages: parsed.data.messages
+        .filter((m) => !m.date_created || Date.parse(m.date_created) >= q.since.getTime())
+        .map((m) => ({
+          sid: m.sid,
+          to: m.to,
+          from: m.from,
+          body: m.body ?? '',
+          dateCreated: m.date_created ?? null,
+        })),
     };
   }
 

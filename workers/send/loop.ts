@@ -25,8 +25,11 @@ export const SEND_MAX_RETRIES = 8;
 export const MAX_QUEUE_DELAY_SECONDS = 12 * 3600;
 /** A queued job whose message has not come back this long after it was due is re-enqueued by cron. */
 export const LEASE_GRACE_SECONDS = 600;
-/** An attempt younger than this is not judged by a lookup yet (the first consumer may still be working). */
-const UNKNOWN_SETTLE_MS = 60_000;
+/**
+ * An attempt younger than this is not judged by a lookup yet: the first consumer may still be
+ * working (a batch records its sends at the end; 50 jobs, 16 at a time, 10 s Twilio timeout).
+ */
+export const UNKNOWN_SETTLE_MS = 180_000;
 /** Jobs of one batch in flight at once: each waits mostly on D1, the Durable Objects and Twilio. */
 const CONCURRENCY = 16;
 
@@ -332,7 +335,9 @@ async function resolveUnknownOutcome(
     st.sent.push({ ctx, sid: match.sid, parts: job.parts, costCents: cost, at: now });
     return ack;
   }
-  if (now.getTime() - started < UNKNOWN_SETTLE_MS) return { kind: 'retry', delaySeconds: 60 };
+  const settlesIn = started + UNKNOWN_SETTLE_MS - now.getTime();
+  // Come back once, when the attempt has settled, rather than spend a retry every minute.
+  if (settlesIn > 0) return { kind: 'retry', delaySeconds: Math.ceil(settlesIn / 1000) + 5 };
   await deps.store.releaseClaim(job.id);
   return null;
 }
