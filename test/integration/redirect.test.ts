@@ -283,6 +283,21 @@ describe('GET /l/:token', () => {
     expect((await linkRow(link.id)).clickCount).toBe(0);
   });
 
+  it('resilience: when the lookup itself fails the visitor gets a friendly 503 page, no stack trace', async () => {
+    const { link } = await linkFixture(); // never visited: not in any cache, so the lookup needs D1
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(env.DB, 'prepare').mockImplementation(() => {
+      throw new Error('D1 is down');
+    });
+    const res = await visit(link.token);
+    vi.restoreAllMocks();
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('30');
+    const html = await res.text();
+    expect(html).toContain('briefly unavailable');
+    expect(html).not.toContain('D1 is down');
+  });
+
   it('performance: clicks arriving together are written in one D1 batch, none lost', async () => {
     const { link } = await linkFixture();
     await visit(link.token, { method: 'HEAD' });

@@ -51,3 +51,14 @@ export function linkExpiredPage(sender: string): Response {
     { status: 410, headers },
   );
 }
+
+/** The lookup itself failed (the database is unreachable): say so, and that trying again helps. */
+export function linkUnavailablePage(): Response {
+  return new Response(
+    page(
+      'This link is briefly unavailable',
+      '<p>We could not open this link just now. Please try again in a minute.</p>',
+    ),
+    { status: 503, headers: { ...headers, 'retry-after': '30' } },
+  );
+}
