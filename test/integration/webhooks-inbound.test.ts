@@ -294,6 +294,24 @@ describe('inbound: replay and security', () => {
     ]);
   });
 
+  it('security: a captured START replayed with a fresh idempotency header cannot undo a later STOP', async () => {
+    const t = await createTenant('Replay header');
+    const number = await addSendingNumber(t.tenantId);
+    const phone = uniquePhone();
+    const startSid = sid();
+    await inbound(phone, number.phone, 'STOP');
+    await inbound(phone, number.phone, 'START', { messageSid: startSid, idempotencyToken: 'first' });
+    await inbound(phone, number.phone, 'STOP');
+    // The header is not covered by the signature, so an attacker can change it; the sid is.
+    const replay = await inbound(phone, number.phone, 'START', {
+      messageSid: startSid,
+      idempotencyToken: 'forged-fresh-token',
+    });
+    expect(replay.status).toBe(200);
+    expect(await replyOf(replay)).toBeNull();
+    expect(await isDoNotContact(db(), t.tenantId, phone)).toBe(true);
+  });
+
   it('a forged STOP is 403 and does not opt anyone out', async () => {
     const t = await createTenant('Forged inbound');
     const number = await addSendingNumber(t.tenantId);

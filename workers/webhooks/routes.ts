@@ -114,7 +114,9 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
     const messageSid = p.MessageSid ?? p.SmsSid;
     if (!messageSid) throw new ApiError('BAD_REQUEST', 'MessageSid is required.');
     const outcome = await handleInbound(c.get('db'), {
-      providerEventId: v.idempotencyToken ?? messageSid,
+      // The MessageSid, not the idempotency header: the sid is signed, the header is not, so a
+      // captured START replayed with a fresh header cannot undo a later STOP.
+      providerEventId: messageSid,
       messageSid,
       from: p.From,
       to: p.To,
