@@ -38,7 +38,7 @@ describe('sending numbers', () => {
     });
 
     // The DO was configured on create: a permit is granted without any further setup.
-    expect(await env.SENDING_NUMBER.getByName(n.id).acquire()).toEqual({ ok: true });
+    expect(await env.SENDING_NUMBER.getByName(n.id).acquire()).toMatchObject({ ok: true });
 
     const usage = await json(await t.api(`/api/v1/sending-numbers/${n.id}/usage`, { role: 'viewer' }));
     expect(usage).toMatchObject({
@@ -75,7 +75,7 @@ describe('sending numbers', () => {
     });
     expect(await json<Num>(patched)).toMatchObject({ is_active: true, per_minute_limit: 1 });
     const stub = env.SENDING_NUMBER.getByName(n.id);
-    expect(await stub.acquire()).toEqual({ ok: true });
+    expect(await stub.acquire()).toMatchObject({ ok: true });
     expect(await stub.acquire()).toMatchObject({ ok: false, reason: 'per_minute' });
     const audit = await db().select().from(auditLog).where(eq(auditLog.resourceId, n.id));
     expect(audit.map((a) => a.action).sort()).toEqual([
