@@ -1,10 +1,7 @@
-import { Hono } from 'hono';
 import { createApp } from './app';
 import { runCron } from './cron';
-import type { AppEnv } from './http/context';
 import { handleQueue } from './queues';
-import { linkUnavailablePage } from './redirect/pages';
-import { redirectRoutes } from './redirect/routes';
+import { createShortLinkApp } from './redirect/app';
 
 export { SendingNumber } from '../durable-objects/sending-number';
 export { TenantGovernor } from '../durable-objects/tenant-governor';
@@ -12,10 +9,7 @@ export { TenantGovernor } from '../durable-objects/tenant-governor';
 const app = createApp();
 // Short links are the hot path: a recipient's tap goes straight to the redirect's own small
 // router, skipping the app's middleware (database client, API routing).
-const shortLinks = new Hono<AppEnv>().route('/l', redirectRoutes).onError((err) => {
-  console.error('short-link redirect failed', err);
-  return linkUnavailablePage();
-});
+const shortLinks = createShortLinkApp();
 
 /** Paths the Worker answers; everything else is the admin UI (static assets, SPA fallback). */
 const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev|l)(?:[/?#]|$)/;

@@ -7,6 +7,7 @@ import { uuidv7 } from '../../workers/db/ids';
 import { campaigns, contacts, events, shortLinks, tenants } from '../../workers/db/schema';
 import { createLinkToken, signLinkToken } from '../../workers/domain/link-token';
 import worker from '../../workers/index';
+import linkWorker from '../../workers/links/index';
 import { recordClick } from '../../workers/redirect/clicks';
 import { previewShortLinkUrl, SHORT_LINK_TOKEN_LENGTH, shortLinkFor } from '../../workers/redirect/links';
 import { resolveLink } from '../../workers/redirect/lookup';
@@ -415,5 +416,54 @@ describe('expireLinks (cron)', () => {
     expect(metas[1]).toMatchObject({ human: true, client: expect.any(String) });
     expect((await visit(token)).status).toBe(410);
     expect(await linkRow(link.id)).toBeDefined();
+  });
+});
+
+describe('the link-only Worker on a short domain', () => {
+  const SHORT = 'https://sms.to';
+
+  it('happy: with SHORT_LINK_BASE_URL set, new links and the preview count use the short domain', async () => {
+    const linkEnv = { ...env, SHORT_LINK_BASE_URL: `${SHORT}/` };
+    const { link } = await linkFixture({ linkEnv });
+    expect(link.url).toBe(`${SHORT}/l/${link.token}`);
+    expect(previewShortLinkUrl(linkEnv)).toHaveLength(`${SHORT}/l/`.length + SHORT_LINK_TOKEN_LENGTH);
+    expect(previewShortLinkUrl(linkEnv).length).toBeLessThan(previewShortLinkUrl(env).length);
+  });
+
+  it('happy: redirects and counts the click exactly like the main Worker', async () => {
+    const { link } = await linkFixture({ utm: { utm_source: 'sms' } });
+    const ctx = createExecutionContext();
+    const res = await linkWorker.fetch(
+      new Request(`${SHORT}/l/${link.token}`, { headers: { 'user-agent': IPHONE } }) as Request<
+        unknown,
+        IncomingRequestCfProperties
+      >,
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('https://shop.example.com/offer?ref=sms&utm_source=sms');
+    const row = await linkRow(link.id);
+    expect([row.clickCount, row.humanClickCount]).toEqual([1, 1]);
+  });
+
+  it('error: anything but a link (the root, a forged token, a POST) gets the 404 page', async () => {
+    const { link } = await linkFixture();
+    const forged = `${link.token.slice(0, -1)}${link.token.endsWith('A') ? 'B' : 'A'}`;
+    for (const [path, method] of [
+      ['/', 'GET'],
+      [`/l/${forged}`, 'GET'],
+      [`/l/${link.token}`, 'POST'],
+    ] as const) {
+      const res = await linkWorker.fetch(
+        new Request(`${SHORT}${path}`, { method }) as Request<unknown, IncomingRequestCfProperties>,
+        env,
+        createExecutionContext(),
+      );
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toContain('text/html');
+    }
+    expect((await linkRow(link.id)).clickCount).toBe(0);
   });
 });

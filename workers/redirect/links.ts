@@ -13,7 +13,7 @@ const MAX_ATTEMPTS = 8;
 export type ShortLink = { id: string; token: string; url: string };
 
 function baseUrl(env: Env): string {
-  return env.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  return (env.SHORT_LINK_BASE_URL || env.PUBLIC_BASE_URL).replace(/\/+$/, '');
 }
 
 export function shortLinkUrl(env: Env, token: string): string {
