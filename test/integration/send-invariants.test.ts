@@ -240,6 +240,45 @@ describe('invariant: no tenant over budget', () => {
   });
 });
 
+describe('budget settlement', () => {
+  it('a commit lost to a transient Durable Object error is tried again, so the spend still counts', async () => {
+    const t = await setupSendTenant({ dailyBudgetCents: 1000 });
+    await addContacts(t.tenantId, 3);
+    const c = await queuedCampaign(t);
+    const e = testEnv();
+    const ids = await runFanout(e, c, DAYTIME);
+    const tw = mockTwilio();
+    let failures = 0;
+    const real = e.env.TENANT_GOVERNOR;
+    const flaky = {
+      getByName: (name: string) => {
+        const stub = real.getByName(name);
+        type Stub = typeof stub;
+        return {
+          configure: (...a: Parameters<Stub['configure']>) => stub.configure(...a),
+          reserve: (...a: Parameters<Stub['reserve']>) => stub.reserve(...a),
+          release: (...a: Parameters<Stub['release']>) => stub.release(...a),
+          commit: async (...a: Parameters<Stub['commit']>) => {
+            if (failures === 0) {
+              failures++;
+              throw new Error('Durable Object reset');
+            }
+            return stub.commit(...a);
+          },
+        };
+      },
+    } as unknown as Env['TENANT_GOVERNOR'];
+
+    await runSend({ ...e, env: { ...e.env, TENANT_GOVERNOR: flaky } }, ids, { clock: () => DAYTIME });
+
+    expect(failures).toBe(1);
+    expect(tw.calls).toHaveLength(3);
+    const status = await real.getByName(t.tenantId).status(DAYTIME.getTime());
+    expect(status.dailySpentCents).toBe(15);
+    expect(status.reservedCents).toBe(0);
+  });
+});
+
 describe('invariant: nothing inside quiet hours (recipient timezone, DST-safe)', () => {
   // Quiet 20:00–09:00 local. Each case: an instant, the recipient zone, and whether it may send.
   const cases: [string, string, string, boolean][] = [

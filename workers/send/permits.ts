@@ -96,7 +96,7 @@ export class DurableObjectPermits implements Permits {
 
   /** Commits what was spent against the blocks (filling them in order) and releases the rest. */
   async settle(): Promise<void> {
-    const calls: Promise<unknown>[] = [];
+    const calls: (() => Promise<unknown>)[] = [];
     const now = this.clock().getTime();
     for (const [tenantId, p] of this.pools) {
       const stub = this.env.TENANT_GOVERNOR.getByName(tenantId);
@@ -104,13 +104,16 @@ export class DurableObjectPermits implements Permits {
       for (const r of p.reservations) {
         const used = Math.min(spent, r.granted);
         spent -= used;
-        calls.push(used > 0 ? stub.commit(r.id, used, now) : stub.release(r.id));
+        calls.push(used > 0 ? () => stub.commit(r.id, used, now) : () => stub.release(r.id));
       }
       p.reservations = [];
       p.available = 0;
       p.spent = 0;
     }
-    const results = await Promise.allSettled(calls);
+    // A commit lost to a transient Durable Object error would leave money spent but uncounted once
+    // the reservation expires, so each call gets a second try before it is logged. If the first
+    // try did land, the spend counts twice: the safe way round for a budget.
+    const results = await Promise.allSettled(calls.map((call) => call().catch(() => call())));
     for (const r of results) if (r.status === 'rejected') console.error('budget settle failed', r.reason);
   }
 }
