@@ -271,7 +271,7 @@ try {
     `\n(b) limiter accuracy: ${LIMIT_NUMBERS} numbers × ${PER_MINUTE}/min, ${LIMIT_CONTACTS} contacts (${LIMIT_MINUTES} min of allowed rate)`,
   );
   await fetch(`${SIM}/_sim/messages`, { method: 'DELETE' });
-  const b = await runCampaign(
+  await runCampaign(
     'Bench limiter',
     'b',
     limitedNumbers.map((n) => n.id),

@@ -42,7 +42,7 @@ import { audienceWhere } from '../queues/fanout';
 import { previewShortLinkUrl } from '../redirect/links';
 import { enqueueFanout, enqueueSendJobs } from '../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../send/loop';
-import { campaignTargetUrl, usesLink } from '../send/render';
+import { usesLink } from '../send/render';
 
 const Audience = z
   .object({

@@ -178,7 +178,7 @@ export class D1SendStore implements SendStore {
              (SELECT is_paused FROM tenants WHERE id = j.tenant_id) AS paused,
              EXISTS (SELECT 1 FROM do_not_contact WHERE tenant_id = j.tenant_id AND phone_e164 = ${contact.phoneE164}) AS dnc
         FROM send_jobs j WHERE j.id = ${job.id}`);
-    if (!why || why.status !== 'queued' || why.started !== null) return 'not_queued';
+    if (why?.status !== 'queued' || why.started !== null) return 'not_queued';
     if (why.dnc) return 'do_not_contact';
     if (why.paused) return 'tenant_paused';
     return 'campaign_not_running';
