@@ -74,6 +74,14 @@ export class SendingNumber extends DurableObject<Env> {
     this.putState('config', this.config);
   }
 
+  /**
+   * For consumers that found the number unconfigured: their row may be older than an admin's
+   * configure() that landed meanwhile, so they never overwrite one.
+   */
+  async configureIfUnset(config: NumberConfig): Promise<void> {
+    if (!this.config) await this.configure(config);
+  }
+
   async getConfig(): Promise<NumberConfig | null> {
     return this.config;
   }

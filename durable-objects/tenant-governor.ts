@@ -91,6 +91,14 @@ export class TenantGovernor extends DurableObject<Env> {
     this.putState('config', this.config);
   }
 
+  /**
+   * For consumers that found the governor unconfigured: their tenant row may be older than an
+   * admin's configure() that landed meanwhile, so they never overwrite one.
+   */
+  async configureIfUnset(config: GovernorConfig): Promise<void> {
+    if (!this.config) await this.configure(config);
+  }
+
   async getConfig(): Promise<GovernorConfig | null> {
     return this.config;
   }

@@ -255,7 +255,7 @@ describe('budget settlement', () => {
         const stub = real.getByName(name);
         type Stub = typeof stub;
         return {
-          configure: (...a: Parameters<Stub['configure']>) => stub.configure(...a),
+          configureIfUnset: (...a: Parameters<Stub['configureIfUnset']>) => stub.configureIfUnset(...a),
           reserve: (...a: Parameters<Stub['reserve']>) => stub.reserve(...a),
           release: (...a: Parameters<Stub['release']>) => stub.release(...a),
           commit: async (...a: Parameters<Stub['commit']>) => {

@@ -131,6 +131,17 @@ describe('SendingNumber durable object', () => {
     expect(await stub.acquire(T0 + 110_001)).toMatchObject({ ok: true });
   });
 
+  it("a consumer's late configureIfUnset never overwrites the admin's newer limits", async () => {
+    const stub = await number({ perMinuteLimit: 1 }); // the admin's PATCH landed first
+    const cfg = (await stub.getConfig()) as NumberConfig;
+    await stub.configureIfUnset({ ...cfg, perMinuteLimit: 1000 }); // a consumer's stale row
+    expect(await stub.acquire(T0)).toMatchObject({ ok: true });
+    expect(await stub.acquire(T0)).toMatchObject({ ok: false, reason: 'per_minute' });
+    const fresh = env.SENDING_NUMBER.getByName(crypto.randomUUID());
+    await fresh.configureIfUnset({ ...cfg, perMinuteLimit: 3 });
+    expect((await fresh.getConfig())?.perMinuteLimit).toBe(3);
+  });
+
   it('a tighter limit from configure() applies at once', async () => {
     const stub = await number({ perMinuteLimit: 100 });
     await Promise.all(Array.from({ length: 10 }, () => stub.acquire(T0)));

@@ -25,6 +25,14 @@ async function governor(cfg: Partial<GovernorConfig> = {}, tenantId: string = cr
 }
 
 describe('TenantGovernor durable object', () => {
+  it("a consumer's late configureIfUnset never overwrites the admin's kill switch or budgets", async () => {
+    const stub = await governor({ isPaused: true, dailyBudgetCents: 100 });
+    const cfg = (await stub.getConfig()) as GovernorConfig;
+    await stub.configureIfUnset({ ...cfg, isPaused: false, dailyBudgetCents: null });
+    expect(await stub.getConfig()).toMatchObject({ isPaused: true, dailyBudgetCents: 100 });
+    expect(await stub.reserve(10, T0)).toMatchObject({ ok: false, reason: 'paused' });
+  });
+
   it('error: an unconfigured governor says so', async () => {
     const r = await env.TENANT_GOVERNOR.getByName(crypto.randomUUID()).reserve(10, T0);
     expect(r).toEqual({ ok: false, reason: 'unconfigured', retryAfterSeconds: 0 });

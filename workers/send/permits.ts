@@ -40,7 +40,7 @@ export class DurableObjectPermits implements Permits {
     const want = cents * Math.min(BLOCK_MESSAGES, p.pending + 1) - p.available;
     let r = await stub.reserve(want, now.getTime(), { minCents: cents });
     if (!r.ok && r.reason === 'unconfigured') {
-      await stub.configure({
+      await stub.configureIfUnset({
         tenantId: tenant.id,
         timezone: tenant.timezone,
         isPaused: tenant.isPaused,
@@ -76,7 +76,7 @@ export class DurableObjectPermits implements Permits {
     const stub = this.env.SENDING_NUMBER.getByName(n.id);
     let r = await stub.acquire(now.getTime());
     if (!r.ok && r.reason === 'unconfigured') {
-      await stub.configure({
+      await stub.configureIfUnset({
         sendingNumberId: n.id,
         timezone: tenant.timezone,
         dailyLimit: n.dailyLimit,
