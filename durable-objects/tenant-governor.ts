@@ -219,8 +219,9 @@ export class TenantGovernor extends DurableObject<Env> {
     const { dailySpent, monthlySpent } = this.counters;
     try {
       await this.env.DB.prepare(
+        // A tenant that no longer exists has nothing to mirror (and no row to reference).
         `INSERT INTO budgets (id, tenant_id, daily_spent_cents, monthly_spent_cents, daily_reset_at, monthly_reset_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ?2)
          ON CONFLICT (tenant_id) DO UPDATE SET daily_spent_cents = excluded.daily_spent_cents,
            monthly_spent_cents = excluded.monthly_spent_cents, daily_reset_at = excluded.daily_reset_at,
            monthly_reset_at = excluded.monthly_reset_at, updated_at = excluded.updated_at`,
@@ -236,8 +237,8 @@ export class TenantGovernor extends DurableObject<Env> {
         )
         .run();
     } catch (err) {
-      // The mirror is for reporting; the counters here stay authoritative. Not retried in a loop
-      // (a deleted tenant would fail forever): the next change or reset writes it again.
+      // The mirror is for reporting; the counters here stay authoritative. Not retried in a loop:
+      // the next change or reset writes it again.
       console.warn(`budgets mirror failed for tenant ${cfg.tenantId}: ${String(err)}`);
     } finally {
       this.flushing = false;
