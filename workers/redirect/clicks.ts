@@ -81,7 +81,8 @@ async function prepareClick(
     const ip = req.headers.get('cf-connecting-ip') ?? '';
     const userAgent = req.headers.get('user-agent') ?? '';
     // The isolate's memory is keyed by the raw client (never stored): a repeat costs no hashing.
-    const key = `${link.id}:${ip}|${userAgent}`;
+    // The user agent is capped so huge made-up ones cannot grow the isolate's memory.
+    const key = `${link.id}:${ip}|${userAgent.slice(0, 256)}`;
     if (memory.get(key, now.getTime()) !== undefined) verdict = { human: false, reason: 'repeat' };
     else {
       memory.set(key, now.getTime(), REPEAT_WINDOW_MS, now.getTime());

@@ -99,12 +99,13 @@ export class DurableObjectPermits implements Permits {
     const calls: (() => Promise<unknown>)[] = [];
     const now = this.clock().getTime();
     for (const [tenantId, p] of this.pools) {
-      const stub = this.env.TENANT_GOVERNOR.getByName(tenantId);
+      // A fresh stub per call: once a call on a stub throws, that stub fails every later call too.
+      const governor = () => this.env.TENANT_GOVERNOR.getByName(tenantId);
       let spent = p.spent;
       for (const r of p.reservations) {
         const used = Math.min(spent, r.granted);
         spent -= used;
-        calls.push(used > 0 ? () => stub.commit(r.id, used, now) : () => stub.release(r.id));
+        calls.push(used > 0 ? () => governor().commit(r.id, used, now) : () => governor().release(r.id));
       }
       p.reservations = [];
       p.available = 0;
@@ -113,7 +114,15 @@ export class DurableObjectPermits implements Permits {
     // A commit lost to a transient Durable Object error would leave money spent but uncounted once
     // the reservation expires, so each call gets a second try before it is logged. If the first
     // try did land, the spend counts twice: the safe way round for a budget.
-    const results = await Promise.allSettled(calls.map((call) => call().catch(() => call())));
+    const results = await Promise.allSettled(
+      calls.map((call) =>
+        call().catch((err: unknown) => {
+          // An overloaded object must not be asked again at once (Cloudflare's guidance).
+          if ((err as { overloaded?: boolean } | null)?.overloaded) throw err;
+          return call();
+        }),
+      ),
+    );
     for (const r of results) if (r.status === 'rejected') console.error('budget settle failed', r.reason);
   }
 }
