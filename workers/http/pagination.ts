@@ -1,3 +1,6 @@
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/client';
 import { base64url, fromBase64url } from '../lib/crypto';
 import { ApiError } from './errors';
 
@@ -22,4 +25,27 @@ export function paginate<T>(rows: T[], limit: number, keyOf: (row: T) => string)
   const data = hasMore ? rows.slice(0, limit) : rows;
   const last = data[data.length - 1];
   return { data, next_cursor: hasMore && last ? encodeCursor(keyOf(last)) : null };
+}
+
+/** A tenant-owned table keyed by UUIDv7 `id`: what `newestFirst` can list. */
+type TenantTable = SQLiteTable & { id: SQLiteColumn; tenantId: SQLiteColumn };
+
+/**
+ * One page of a tenant's rows, newest first (keyset on the UUIDv7 id), with optional filters.
+ * The tenant filter is always applied: a list can never show another tenant's rows.
+ */
+export async function newestFirst<T extends TenantTable>(
+  db: Db,
+  table: T,
+  q: { tenantId: string; cursor?: string; limit: number },
+  ...filters: (SQL | undefined)[]
+): Promise<{ data: T['$inferSelect'][]; next_cursor: string | null }> {
+  const after = decodeCursor(q.cursor);
+  const rows = (await db
+    .select()
+    .from(table as SQLiteTable)
+    .where(and(eq(table.tenantId, q.tenantId), ...filters, after ? lt(table.id, after) : undefined))
+    .orderBy(desc(table.id))
+    .limit(q.limit + 1)) as T['$inferSelect'][];
+  return paginate(rows, q.limit, (r) => (r as { id: string }).id);
 }

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { newApiKey } from '../auth/session';
 import { nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { apiKeys, ROLES } from '../db/schema';
 import { auditRow } from '../http/audit';
 import { notFound } from '../http/errors';
-import { decodeCursor, paginate } from '../http/pagination';
+import { newestFirst } from '../http/pagination';
 import {
   createRouter,
   errorResponses,
@@ -55,17 +55,11 @@ export const apiKeyRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const after = decodeCursor(cursor);
-      const rows = await c
-        .get('db')
-        .select()
-        .from(apiKeys)
-        .where(
-          and(eq(apiKeys.tenantId, c.get('principal').tenantId), after ? lt(apiKeys.id, after) : undefined),
-        )
-        .orderBy(desc(apiKeys.id))
-        .limit(limit + 1);
-      const p = paginate(rows, limit, (k) => k.id);
+      const p = await newestFirst(c.get('db'), apiKeys, {
+        tenantId: c.get('principal').tenantId,
+        cursor,
+        limit,
+      });
       return c.json({ data: p.data.map(keyJson), next_cursor: p.next_cursor }, 200);
     },
   )

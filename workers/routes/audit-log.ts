@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { auditLog } from '../db/schema';
-import { decodeCursor, paginate } from '../http/pagination';
+import { newestFirst } from '../http/pagination';
 import { createRouter, errorResponses, jsonResponse, PageQuery, page } from '../http/router';
 
 const AuditEntrySchema = z
@@ -35,22 +35,13 @@ export const auditLogRoutes = createRouter().openapi(
   }),
   async (c) => {
     const { limit, cursor, resource_type, resource_id } = c.req.valid('query');
-    const after = decodeCursor(cursor);
-    const rows = await c
-      .get('db')
-      .select()
-      .from(auditLog)
-      .where(
-        and(
-          eq(auditLog.tenantId, c.get('principal').tenantId),
-          after ? lt(auditLog.id, after) : undefined,
-          resource_type ? eq(auditLog.resourceType, resource_type) : undefined,
-          resource_id ? eq(auditLog.resourceId, resource_id) : undefined,
-        ),
-      )
-      .orderBy(desc(auditLog.id))
-      .limit(limit + 1);
-    const p = paginate(rows, limit, (r) => r.id);
+    const p = await newestFirst(
+      c.get('db'),
+      auditLog,
+      { tenantId: c.get('principal').tenantId, cursor, limit },
+      resource_type ? eq(auditLog.resourceType, resource_type) : undefined,
+      resource_id ? eq(auditLog.resourceId, resource_id) : undefined,
+    );
     return c.json(
       {
         data: p.data.map((r) => ({

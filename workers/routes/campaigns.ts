@@ -3,7 +3,7 @@
 // (workers/queues/fanout.ts, workers/send/*); these routes only move the campaign's state and
 // kick the queues, so every action answers at once.
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Db } from '../db/client';
 import { nowIso } from '../db/client';
@@ -27,7 +27,7 @@ import { contactVariables, renderTemplate } from '../domain/template';
 import { auditRow, diff } from '../http/audit';
 import type { AppEnv } from '../http/context';
 import { ApiError, notFound } from '../http/errors';
-import { decodeCursor, paginate } from '../http/pagination';
+import { newestFirst } from '../http/pagination';
 import {
   createRouter,
   errorResponses,
@@ -425,21 +425,12 @@ export const campaignRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor, status } = c.req.valid('query');
-      const after = decodeCursor(cursor);
-      const rows = await c
-        .get('db')
-        .select()
-        .from(campaigns)
-        .where(
-          and(
-            eq(campaigns.tenantId, c.get('principal').tenantId),
-            status ? eq(campaigns.status, status) : undefined,
-            after ? lt(campaigns.id, after) : undefined,
-          ),
-        )
-        .orderBy(desc(campaigns.id))
-        .limit(limit + 1);
-      const p = paginate(rows, limit, (r) => r.id);
+      const p = await newestFirst(
+        c.get('db'),
+        campaigns,
+        { tenantId: c.get('principal').tenantId, cursor, limit },
+        status ? eq(campaigns.status, status) : undefined,
+      );
       return c.json({ data: p.data.map(campaignJson), next_cursor: p.next_cursor }, 200);
     },
   )
@@ -788,21 +779,13 @@ export const campaignRoutes = createRouter()
       const { id } = c.req.valid('param');
       const { limit, cursor, status } = c.req.valid('query');
       await findCampaign(db, tenantId, id);
-      const after = decodeCursor(cursor);
-      const rows = await db
-        .select()
-        .from(sendJobs)
-        .where(
-          and(
-            eq(sendJobs.tenantId, tenantId),
-            eq(sendJobs.campaignId, id),
-            status ? eq(sendJobs.status, status) : undefined,
-            after ? lt(sendJobs.id, after) : undefined,
-          ),
-        )
-        .orderBy(desc(sendJobs.id))
-        .limit(limit + 1);
-      const p = paginate(rows, limit, (r) => r.id);
+      const p = await newestFirst(
+        db,
+        sendJobs,
+        { tenantId, cursor, limit },
+        eq(sendJobs.campaignId, id),
+        status ? eq(sendJobs.status, status) : undefined,
+      );
       return c.json({ data: p.data.map(jobJson), next_cursor: p.next_cursor }, 200);
     },
   );

@@ -18,7 +18,7 @@ import { normalizePhone } from '../domain/phone';
 import { isSuppressed, suppressedUntil } from '../domain/suppression';
 import { auditRow, diff } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
-import { decodeCursor, paginate } from '../http/pagination';
+import { decodeCursor, newestFirst, paginate } from '../http/pagination';
 import {
   createRouter,
   errorResponses,
@@ -437,20 +437,7 @@ export const contactRoutes = createRouter()
       const { id } = c.req.valid('param');
       const { limit, cursor } = c.req.valid('query');
       await findContact(db, tenantId, id);
-      const after = decodeCursor(cursor);
-      const rows = await db
-        .select()
-        .from(events)
-        .where(
-          and(
-            eq(events.tenantId, tenantId),
-            eq(events.contactId, id),
-            after ? lt(events.id, after) : undefined,
-          ),
-        )
-        .orderBy(desc(events.id))
-        .limit(limit + 1);
-      const p = paginate(rows, limit, (e) => e.id);
+      const p = await newestFirst(db, events, { tenantId, cursor, limit }, eq(events.contactId, id));
       return c.json(
         {
           data: p.data.map((e) => ({

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, lt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import { uuidv7 } from '../db/ids';
 import { type ImportMessage, readOptions, writeOptions } from '../db/imports';
 import { CONSENT_STATUSES, IMPORT_STATUSES, importBatches, importChunks } from '../db/schema';
 import { decodeCsv, parseCsv, planColumns, toCsv } from '../domain/csv-import';
 import { auditRow } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
-import { decodeCursor, paginate } from '../http/pagination';
+import { newestFirst } from '../http/pagination';
 import { createRouter, errorResponses, IdParam, jsonResponse, PageQuery, page } from '../http/router';
 import { toHex } from '../lib/crypto';
 
@@ -271,20 +271,11 @@ export const importRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const after = decodeCursor(cursor);
-      const rows = await c
-        .get('db')
-        .select()
-        .from(importBatches)
-        .where(
-          and(
-            eq(importBatches.tenantId, c.get('principal').tenantId),
-            after ? lt(importBatches.id, after) : undefined,
-          ),
-        )
-        .orderBy(desc(importBatches.id))
-        .limit(limit + 1);
-      const p = paginate(rows, limit, (b) => b.id);
+      const p = await newestFirst(c.get('db'), importBatches, {
+        tenantId: c.get('principal').tenantId,
+        cursor,
+        limit,
+      });
       return c.json({ data: p.data.map(summaryJson), next_cursor: p.next_cursor }, 200);
     },
   )

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { NumberConfig } from '../../durable-objects/sending-number';
 import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
@@ -7,7 +7,7 @@ import { PROVIDERS, sendingNumbers, tenants } from '../db/schema';
 import { normalizePhone } from '../domain/phone';
 import { auditRow, diff } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
-import { decodeCursor, paginate } from '../http/pagination';
+import { newestFirst } from '../http/pagination';
 import {
   createRouter,
   errorResponses,
@@ -119,20 +119,11 @@ export const sendingNumberRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const after = decodeCursor(cursor);
-      const rows = await c
-        .get('db')
-        .select()
-        .from(sendingNumbers)
-        .where(
-          and(
-            eq(sendingNumbers.tenantId, c.get('principal').tenantId),
-            after ? lt(sendingNumbers.id, after) : undefined,
-          ),
-        )
-        .orderBy(desc(sendingNumbers.id))
-        .limit(limit + 1);
-      const p = paginate(rows, limit, (n) => n.id);
+      const p = await newestFirst(c.get('db'), sendingNumbers, {
+        tenantId: c.get('principal').tenantId,
+        cursor,
+        limit,
+      });
       return c.json({ data: p.data.map(numberJson), next_cursor: p.next_cursor }, 200);
     },
   )

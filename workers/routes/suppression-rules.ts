@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { suppressionRules } from '../db/schema';
 import { auditRow, diff } from '../http/audit';
 import { notFound } from '../http/errors';
-import { decodeCursor, paginate } from '../http/pagination';
+import { newestFirst } from '../http/pagination';
 import {
   createRouter,
   errorResponses,
@@ -88,20 +88,11 @@ export const suppressionRuleRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const after = decodeCursor(cursor);
-      const rows = await c
-        .get('db')
-        .select()
-        .from(suppressionRules)
-        .where(
-          and(
-            eq(suppressionRules.tenantId, c.get('principal').tenantId),
-            after ? lt(suppressionRules.id, after) : undefined,
-          ),
-        )
-        .orderBy(desc(suppressionRules.id))
-        .limit(limit + 1);
-      const p = paginate(rows, limit, (r) => r.id);
+      const p = await newestFirst(c.get('db'), suppressionRules, {
+        tenantId: c.get('principal').tenantId,
+        cursor,
+        limit,
+      });
       return c.json({ data: p.data.map((r) => ruleJson(r)), next_cursor: p.next_cursor }, 200);
     },
   )

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { nowIso } from '../db/client';
 import { costPerPartCents, messageCostCents } from '../db/costs';
 import { uuidv7 } from '../db/ids';
@@ -9,7 +9,7 @@ import { analyzeSms, smartEncode } from '../domain/sms-encoding';
 import { contactVariables, extractVariables, renderTemplate, STANDARD_VARIABLES } from '../domain/template';
 import { auditRow, diff } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
-import { decodeCursor, paginate } from '../http/pagination';
+import { newestFirst } from '../http/pagination';
 import {
   createRouter,
   errorResponses,
@@ -116,21 +116,12 @@ export const templateRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor, is_active } = c.req.valid('query');
-      const after = decodeCursor(cursor);
-      const rows = await c
-        .get('db')
-        .select()
-        .from(messageTemplates)
-        .where(
-          and(
-            eq(messageTemplates.tenantId, c.get('principal').tenantId),
-            is_active === undefined ? undefined : eq(messageTemplates.isActive, is_active),
-            after ? lt(messageTemplates.id, after) : undefined,
-          ),
-        )
-        .orderBy(desc(messageTemplates.id))
-        .limit(limit + 1);
-      const p = paginate(rows, limit, (t) => t.id);
+      const p = await newestFirst(
+        c.get('db'),
+        messageTemplates,
+        { tenantId: c.get('principal').tenantId, cursor, limit },
+        is_active === undefined ? undefined : eq(messageTemplates.isActive, is_active),
+      );
       return c.json({ data: p.data.map(templateJson), next_cursor: p.next_cursor }, 200);
     },
   )

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { ROLES, sessions, users } from '../db/schema';
 import { auditRow, diff } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
-import { decodeCursor, paginate } from '../http/pagination';
+import { newestFirst } from '../http/pagination';
 import {
   createRouter,
   errorResponses,
@@ -57,15 +57,11 @@ export const userRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const after = decodeCursor(cursor);
-      const rows = await c
-        .get('db')
-        .select()
-        .from(users)
-        .where(and(eq(users.tenantId, c.get('principal').tenantId), after ? lt(users.id, after) : undefined))
-        .orderBy(desc(users.id))
-        .limit(limit + 1);
-      const p = paginate(rows, limit, (u) => u.id);
+      const p = await newestFirst(c.get('db'), users, {
+        tenantId: c.get('principal').tenantId,
+        cursor,
+        limit,
+      });
       return c.json({ data: p.data.map(userJson), next_cursor: p.next_cursor }, 200);
     },
   )
