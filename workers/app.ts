@@ -6,7 +6,6 @@ import { authenticate, requireRole, writesNeed } from './http/auth-middleware';
 import type { AppEnv } from './http/context';
 import { ApiError, problem, problemResponse } from './http/errors';
 import { createRouter } from './http/router';
-import { redirectRoutes } from './redirect/routes';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditLogRoutes } from './routes/audit-log';
 import { authRoutes } from './routes/auth';
@@ -119,7 +118,6 @@ export function createApp() {
   app.route('/auth', authRoutes);
   app.route('/dev', devRoutes);
   app.route('/webhooks/twilio', twilioWebhookRoutes);
-  app.route('/l', redirectRoutes);
 
   app.notFound((c) => problemResponse(problem('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((err, c) => {

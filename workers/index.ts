@@ -12,16 +12,14 @@ const app = createApp();
 const shortLinks = createShortLinkApp();
 
 /** Paths the Worker answers; everything else is the admin UI (static assets, SPA fallback). */
-const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev|l)(?:[/?#]|$)/;
-const SHORT_LINK = /^https?:\/\/[^/]+\/l\/[^/?#]+(?:[?#]|$)/;
+const SHORT_LINK = /^https?:\/\/[^/]+\/l(?:[/?#]|$)/;
+const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev)(?:[/?#]|$)/;
 
 export default {
   // wrangler.toml runs this Worker first for every request (run_worker_first = true): the asset
   // router's pattern matching costs a hot short link more than one regex test here.
   fetch(req, env, ctx) {
-    if (SHORT_LINK.test(req.url) && (req.method === 'GET' || req.method === 'HEAD')) {
-      return shortLinks.fetch(req, env, ctx);
-    }
+    if (SHORT_LINK.test(req.url)) return shortLinks.fetch(req, env, ctx);
     if (WORKER_PATH.test(req.url)) return app.fetch(req, env, ctx);
     return env.ASSETS.fetch(req);
   },
