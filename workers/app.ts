@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { getDb } from './db/client';
+import { controlDb } from './db/shards';
 import { authenticate, requireRole, writesNeed } from './http/auth-middleware';
 import type { AppEnv } from './http/context';
 import { ApiError, problem, problemResponse } from './http/errors';
@@ -95,6 +96,7 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use('*', async (c, next) => {
+    c.set('control', controlDb(c.env));
     c.set('db', getDb(c.env.DB));
     await next();
   });

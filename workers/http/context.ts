@@ -15,7 +15,10 @@ export type Principal = {
 export type AppEnv = {
   Bindings: Env;
   Variables: {
+    /** The caller tenant's shard database (tenant-owned tables); set once the caller is known. */
     db: Db;
+    /** The control database: tenants directory, users, sessions, API keys, sender directory, prices. */
+    control: Db;
     principal: Principal;
   };
 };
