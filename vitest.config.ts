@@ -2,7 +2,8 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations('migrations');
+  const controlMigrations = await readD1Migrations('migrations/control');
+  const shardMigrations = await readD1Migrations('migrations/shard');
   return {
     plugins: [
       cloudflareTest({
@@ -17,7 +18,8 @@ export default defineConfig(async () => {
             SESSION_SECRET: 'test-session-secret',
             LINK_SECRET: 'test-link-secret',
             LINK_SECRET_PREVIOUS: 'test-link-secret-previous',
-            TEST_MIGRATIONS: migrations,
+            TEST_CONTROL_MIGRATIONS: controlMigrations,
+            TEST_SHARD_MIGRATIONS: shardMigrations,
           },
         },
       }),

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { shardOrNull } from '../workers/db/shards';
 import { localDate, localMonth, nextLocalMidnight, nextLocalMonthStart } from '../workers/domain/local-time';
 
 export type GovernorConfig = {
@@ -218,14 +219,17 @@ export class TenantGovernor extends DurableObject<Env> {
     this.lastFlushAt = now;
     const { dailySpent, monthlySpent } = this.counters;
     try {
-      await this.env.DB.prepare(
-        // A tenant that no longer exists has nothing to mirror (and no row to reference).
-        `INSERT INTO budgets (id, tenant_id, daily_spent_cents, monthly_spent_cents, daily_reset_at, monthly_reset_at, updated_at)
+      const shard = await shardOrNull(this.env, cfg.tenantId);
+      if (!shard) return; // a deleted tenant has nothing to mirror
+      await shard.d1
+        .prepare(
+          // A tenant that no longer exists has nothing to mirror (and no row to reference).
+          `INSERT INTO budgets (id, tenant_id, daily_spent_cents, monthly_spent_cents, daily_reset_at, monthly_reset_at, updated_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ?2)
          ON CONFLICT (tenant_id) DO UPDATE SET daily_spent_cents = excluded.daily_spent_cents,
            monthly_spent_cents = excluded.monthly_spent_cents, daily_reset_at = excluded.daily_reset_at,
            monthly_reset_at = excluded.monthly_reset_at, updated_at = excluded.updated_at`,
-      )
+        )
         .bind(
           crypto.randomUUID(),
           cfg.tenantId,

@@ -1,7 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { getDb } from './db/client';
 import { controlDb } from './db/shards';
 import { authenticate, requireRole, writesNeed } from './http/auth-middleware';
 import type { AppEnv } from './http/context';
@@ -97,7 +96,6 @@ export function createApp() {
 
   app.use('*', async (c, next) => {
     c.set('control', controlDb(c.env));
-    c.set('db', getDb(c.env.DB));
     await next();
   });
 

@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { migrateAll } from '../../workers/cli/databases.mjs';
 import { node22, ROOT, run, tool } from '../../workers/cli/node.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8791);
@@ -96,10 +97,7 @@ console.log(
 // ---- fresh local database, seeded tenant and API key ----------------------------------------
 console.log(`Fresh local D1 in ${PERSIST}`);
 rmSync(PERSIST, { recursive: true, force: true });
-run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs], {
-  stdio: 'ignore',
-  env: quiet,
-});
+migrateAll(['--local', ...persistArgs], { stdio: 'ignore', env: quiet });
 const seedOut = execFileSync(node22(), [join(ROOT, 'workers/cli/seed.mjs'), '--json', ...persistArgs], {
   cwd: ROOT,
   encoding: 'utf8',

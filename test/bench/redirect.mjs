@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { migrateAll } from '../../workers/cli/databases.mjs';
 import { capture, node22, ROOT, start } from '../../workers/cli/node.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
@@ -83,7 +84,7 @@ function d1(args, state = STATE) {
 function prepareDatabase(secret, state) {
   rmSync(state, { recursive: true, force: true });
   log(`fresh local D1 in ${state}; applying migrations and seeding`);
-  d1(['migrations', 'apply', 'DB'], state);
+  migrateAll(['--local', '--persist-to', state], { stdio: 'ignore' });
   const seeded = execFileSync(
     node22(),
     [join(ROOT, 'workers/cli/seed.mjs'), '--json', '--persist-to', state],

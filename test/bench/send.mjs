@@ -12,6 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { migrateAll } from '../../workers/cli/databases.mjs';
 import { ensureDevVars } from '../../workers/cli/dev-vars.mjs';
 import { node22, ROOT, run, tool } from '../../workers/cli/node.mjs';
 
@@ -41,10 +42,7 @@ function devVar(name) {
 ensureDevVars();
 console.log(`Fresh local D1 in ${PERSIST}`);
 rmSync(PERSIST, { recursive: true, force: true });
-run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs], {
-  stdio: 'ignore',
-  env: quiet,
-});
+migrateAll(['--local', ...persistArgs], { stdio: 'ignore', env: quiet });
 const seed = JSON.parse(
   execFileSync(node22(), [join(ROOT, 'workers/cli/seed.mjs'), '--json', ...persistArgs], {
     cwd: ROOT,

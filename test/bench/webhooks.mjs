@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { migrateAll } from '../../workers/cli/databases.mjs';
 import { capture, node22, ROOT, run, tool } from '../../workers/cli/node.mjs';
 
 const require = createRequire(import.meta.url);
@@ -113,10 +114,7 @@ for (let i = callbacks.length - 1; i > 0; i--) {
 // ---- fresh local database -----------------------------------------------------------------
 console.log(`Fresh local D1 in ${PERSIST}`);
 rmSync(PERSIST, { recursive: true, force: true });
-run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs], {
-  stdio: 'ignore',
-  env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
-});
+migrateAll(['--local', ...persistArgs], { stdio: 'ignore' });
 const seedOut = execFileSync(node22(), [join(ROOT, 'workers/cli/seed.mjs'), '--json', ...persistArgs], {
   cwd: ROOT,
   encoding: 'utf8',

@@ -85,7 +85,7 @@ function seedSql(persistDir, sql) {
   const file = join(dir, 'seed.sql');
   writeFileSync(file, sql);
   try {
-    capture('wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--file', file], {
+    capture('wrangler', ['d1', 'execute', 'SHARD_0', '--local', '--persist-to', persistDir, '--file', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
       timeout: 60_000,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { migrateAll } from '../../workers/cli/databases.mjs';
 import { ensureDevVars } from '../../workers/cli/dev-vars.mjs';
 import { node22, ROOT, run, start } from '../../workers/cli/node.mjs';
 
@@ -152,11 +153,7 @@ try {
 
   ensureDevVars();
   log(`migrating a fresh local D1 in ${persistDir}`);
-  run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], {
-    stdio: 'ignore',
-    env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
-    timeout: 120_000,
-  });
+  migrateAll(['--local', '--persist-to', persistDir], { stdio: 'ignore', timeout: 120_000 });
   const seedJson = execFileSync(
     node22(),
     [join(ROOT, 'workers/cli/seed.mjs'), '--json', '--persist-to', persistDir],

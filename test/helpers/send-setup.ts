@@ -3,9 +3,10 @@
 // for the fan-out and send consumers with a pinned clock.
 import { createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { vi } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
+import { replicateTenant } from '../../workers/db/replicate';
 import {
   campaigns,
   contacts,
@@ -18,7 +19,7 @@ import {
 import { fanoutPage } from '../../workers/queues/fanout';
 import { processSendBatch, type SendOptions } from '../../workers/send/consumer';
 import type { FanoutMessage, SendMessage } from '../../workers/send/enqueue';
-import { createTenant, db, type TestTenant } from './fixtures';
+import { acrossShards, control, createTenant, shardDb, type TestTenant } from './fixtures';
 
 let seq = 0;
 /** Unique mobile numbers within a test file (each file has its own database). */
@@ -42,7 +43,7 @@ export async function setupSendTenant(
   } = {},
 ): Promise<SendTenant> {
   const t = await createTenant('Send Co', { timezone: opts.timezone ?? 'Australia/Sydney' });
-  const d = db();
+  const d = control();
   await d
     .update(tenants)
     .set({
@@ -76,8 +77,9 @@ export async function setupSendTenant(
       effectiveFrom: '2020-01-01T00:00:00.000Z',
     });
   }
+  await replicateTenant(env, t.tenantId);
   const templateId = uuidv7();
-  await d.insert(messageTemplates).values({
+  await t.db.insert(messageTemplates).values({
     id: templateId,
     tenantId: t.tenantId,
     name: 'Offer',
@@ -103,7 +105,7 @@ export async function addContacts(
   // D1 binds at most 100 parameters per statement.
   for (let i = 0; i < rows.length; i += 8) {
     out.push(
-      ...(await db()
+      ...(await shardDb(tenantId)
         .insert(contacts)
         .values(rows.slice(i, i + 8))
         .returning()),
@@ -118,7 +120,7 @@ export async function queuedCampaign(
   over: Partial<typeof campaigns.$inferInsert> = {},
 ): Promise<typeof campaigns.$inferSelect> {
   const now = new Date().toISOString();
-  const [row] = await db()
+  const [row] = await t.db
     .insert(campaigns)
     .values({
       id: uuidv7(),
@@ -182,13 +184,15 @@ export async function runSend(
   jobIds: string[],
   opts: SendOptions & { attempts?: number } = {},
 ) {
+  const tenantOf = await jobTenants(jobIds);
   const batch = createMessageBatch<SendMessage>(
     'sms-send',
     jobIds.map((jobId) => ({
       id: `m-${++msgSeq}`,
       timestamp: new Date(),
       attempts: opts.attempts ?? 1,
-      body: { jobId },
+      // A job id no shard knows keeps a made-up tenant: the consumer must drop it.
+      body: { jobId, tenantId: tenantOf.get(jobId) ?? '00000000-0000-7000-8000-000000000000' },
     })),
   );
   const ctx = (await import('cloudflare:test')).createExecutionContext();
@@ -275,21 +279,39 @@ export function mockTwilio(
   return { calls, accepted, lookups, spy };
 }
 
+/** The tenant of each job id (the send queue's messages carry it). */
+export async function jobTenants(jobIds: string[]): Promise<Map<string, string>> {
+  const ids = [...new Set(jobIds)];
+  const rows = ids.length
+    ? await acrossShards((db) =>
+        db
+          .select({ id: sendJobs.id, tenantId: sendJobs.tenantId })
+          .from(sendJobs)
+          .where(inArray(sendJobs.id, ids)),
+      )
+    : [];
+  return new Map(rows.map((r) => [r.id, r.tenantId]));
+}
+
 export async function jobsOf(campaignId: string) {
-  return db().select().from(sendJobs).where(eq(sendJobs.campaignId, campaignId)).orderBy(sendJobs.id);
+  const rows = await acrossShards((db) =>
+    db.select().from(sendJobs).where(eq(sendJobs.campaignId, campaignId)),
+  );
+  return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 export async function campaignRow(id: string) {
-  return (await db().query.campaigns.findFirst({
-    where: eq(campaigns.id, id),
-  })) as typeof campaigns.$inferSelect;
+  const [row] = await acrossShards((db) => db.select().from(campaigns).where(eq(campaigns.id, id)));
+  return row as typeof campaigns.$inferSelect;
 }
 
 export async function eventCount(campaignId: string, type: string) {
-  const [r] = await db().all<{ n: number }>(
-    sql`SELECT count(*) AS n FROM events WHERE campaign_id = ${campaignId} AND event_type = ${type}`,
+  const rows = await acrossShards((db) =>
+    db.all<{ n: number }>(
+      sql`SELECT count(*) AS n FROM events WHERE campaign_id = ${campaignId} AND event_type = ${type}`,
+    ),
   );
-  return r?.n ?? 0;
+  return rows.reduce((n, r) => n + (r.n ?? 0), 0);
 }
 
 /** A fixed instant at which Sydney (and most AU zones) is inside the sending window. */

@@ -3,8 +3,9 @@
 import { env } from 'cloudflare:workers';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { uuidv7 } from '../../workers/db/ids';
+import { replicateTenant } from '../../workers/db/replicate';
 import { campaigns, contacts, type JobStatus, sendingNumbers, sendJobs } from '../../workers/db/schema';
-import { BASE, call, db } from './fixtures';
+import { BASE, call, control, shardDb } from './fixtures';
 
 export const AUTH_TOKEN = 'test-auth-token';
 
@@ -22,9 +23,11 @@ export function sid(prefix = 'SM'): string {
 
 export async function addSendingNumber(tenantId: string, phone = uniquePhone('+6148')) {
   const id = uuidv7();
-  await db()
+  // The control database's sender directory routes inbound messages; the shard keeps a copy.
+  await control()
     .insert(sendingNumbers)
     .values({ id, tenantId, phoneE164: phone, dailyLimit: 1000, perMinuteLimit: 60 });
+  await replicateTenant(env, tenantId, { numbers: true });
   return { id, phone };
 }
 
@@ -34,7 +37,7 @@ export async function addContact(
   names: { first?: string; last?: string } = {},
 ) {
   const id = uuidv7();
-  await db()
+  await shardDb(tenantId)
     .insert(contacts)
     .values({
       id,
@@ -53,7 +56,9 @@ export async function addCampaign(
   status: 'running' | 'completed' = 'running',
 ) {
   const id = uuidv7();
-  await db().insert(campaigns).values({ id, tenantId, name, status, startedAt: new Date().toISOString() });
+  await shardDb(tenantId)
+    .insert(campaigns)
+    .values({ id, tenantId, name, status, startedAt: new Date().toISOString() });
   return { id, name };
 }
 
@@ -70,7 +75,7 @@ export async function addJob(opts: {
   const id = uuidv7();
   const status = opts.status ?? 'sent';
   const providerMessageId = opts.providerMessageId === undefined ? sid() : opts.providerMessageId;
-  await db()
+  await shardDb(opts.tenantId)
     .insert(sendJobs)
     .values({
       id,
@@ -86,7 +91,7 @@ export async function addJob(opts: {
       sentAt:
         opts.sentAt === undefined ? (status === 'queued' ? null : new Date().toISOString()) : opts.sentAt,
     });
-  return { id, sid: providerMessageId };
+  return { id, sid: providerMessageId, tenantId: opts.tenantId };
 }
 
 /** A tenant's whole world for one message: number, contact, running campaign and a sent job. */
@@ -145,23 +150,42 @@ export function postTwilio(
   });
 }
 
+/** `?t=<tenant>&j=<job>`: the query our send path puts on each message's StatusCallback URL. */
+export function refQuery(job: { id: string; tenantId: string }): string {
+  return `?t=${job.tenantId}&j=${job.id}`;
+}
+
+/**
+ * A status callback as Twilio sends it to the StatusCallback URL the send path gave it:
+ * `?t=<tenant>&j=<job>` (both signed with the URL). `ref: 'sid'` leaves out the job id (routing by
+ * MessageSid within the tenant); `ref: 'none'` leaves out both.
+ */
 export function statusCallback(
-  job: { sid: string | null },
+  job: { sid: string | null; id?: string; tenantId?: string },
   status: string,
   extra: Record<string, string> = {},
   from?: string,
+  ref: 'job' | 'sid' | 'none' = 'job',
 ) {
-  return postTwilio('/webhooks/twilio/status', {
-    AccountSid: env.TWILIO_ACCOUNT_SID,
-    MessageSid: job.sid ?? '',
-    SmsSid: job.sid ?? '',
-    MessageStatus: status,
-    SmsStatus: status,
-    ApiVersion: '2010-04-01',
-    ...(from ? { From: from } : {}),
-    To: '+61400000000',
-    ...extra,
-  });
+  const q = new URLSearchParams();
+  if (ref !== 'none' && job.tenantId) q.set('t', job.tenantId);
+  if (ref === 'job' && job.id) q.set('j', job.id);
+  const query = q.size ? `?${q}` : '';
+  return postTwilio(
+    '/webhooks/twilio/status',
+    {
+      AccountSid: env.TWILIO_ACCOUNT_SID,
+      MessageSid: job.sid ?? '',
+      SmsSid: job.sid ?? '',
+      MessageStatus: status,
+      SmsStatus: status,
+      ApiVersion: '2010-04-01',
+      ...(from ? { From: from } : {}),
+      To: '+61400000000',
+      ...extra,
+    },
+    { query },
+  );
 }
 
 export function inbound(

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { devOutbox, magicTokens } from '../../workers/db/schema';
-import { call, createTenant, db, json } from '../helpers/fixtures';
+import { call, control, createTenant, json } from '../helpers/fixtures';
 
 async function requestLink(email: string, ip = '203.0.113.7') {
   return call('/auth/magic-link', {
@@ -13,7 +13,7 @@ async function requestLink(email: string, ip = '203.0.113.7') {
 }
 
 async function latestLinkFor(email: string): Promise<string | null> {
-  const rows = await db().select().from(devOutbox).where(eq(devOutbox.to, email));
+  const rows = await control().select().from(devOutbox).where(eq(devOutbox.to, email));
   return rows.at(-1)?.link ?? null;
 }
 
@@ -47,7 +47,7 @@ describe('magic-link login', () => {
     const t = await createTenant();
     await requestLink(t.adminEmail);
     const token = tokenOf((await latestLinkFor(t.adminEmail))!);
-    const stored = await db().select().from(magicTokens);
+    const stored = await control().select().from(magicTokens);
     expect(stored.some((r) => r.token === token)).toBe(false);
     expect(stored.every((r) => /^[0-9a-f]{64}$/.test(r.token))).toBe(true);
   });
@@ -81,7 +81,7 @@ describe('magic-link login', () => {
     const t = await createTenant();
     await requestLink(t.adminEmail);
     const url = new URL((await latestLinkFor(t.adminEmail))!);
-    await db()
+    await control()
       .update(magicTokens)
       .set({ expiresAt: new Date(Date.now() - 1000).toISOString() })
       .where(eq(magicTokens.userId, t.adminId));
@@ -164,7 +164,7 @@ describe('sessions', () => {
       await t.api('/api/v1/users', { method: 'POST', json: { email: 'staffer@example.com', role: 'staff' } }),
     );
     const { createSession } = await import('../../workers/auth/session');
-    const s = await createSession(db(), { id: invite.id, tenantId: t.tenantId });
+    const s = await createSession(control(), { id: invite.id, tenantId: t.tenantId });
     const cookie = `sid=${s.token}`;
     expect((await call('/api/v1/me', { headers: { cookie } })).status).toBe(200);
     await t.api(`/api/v1/users/${invite.id}`, { method: 'PATCH', json: { is_active: false } });

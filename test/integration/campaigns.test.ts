@@ -4,7 +4,7 @@ import { startDueCampaigns } from '../../workers/cron/campaigns';
 import { addDoNotContactRow } from '../../workers/db/do-not-contact';
 import { uuidv7 } from '../../workers/db/ids';
 import { auditLog, campaigns, messageTemplates, shortLinks } from '../../workers/db/schema';
-import { db, json } from '../helpers/fixtures';
+import { json } from '../helpers/fixtures';
 import {
   addContacts,
   campaignRow,
@@ -49,7 +49,7 @@ describe('campaigns API', () => {
     const list = await json<{ data: CampaignJson[] }>(await t.api('/api/v1/campaigns', { role: 'viewer' }));
     expect(list.data.map((c) => c.id)).toEqual([body.id]);
     expect((await t.api(`/api/v1/campaigns/${body.id}`, { role: 'viewer' })).status).toBe(200);
-    const audits = await db().select().from(auditLog).where(eq(auditLog.resourceId, body.id));
+    const audits = await t.db.select().from(auditLog).where(eq(auditLog.resourceId, body.id));
     expect(audits.map((a) => a.action)).toEqual(['campaign.created']);
   });
 
@@ -72,7 +72,7 @@ describe('campaigns API', () => {
       expect((body.errors as { path: string }[]).map((e) => e.path)).toContain(path);
     }
     const linkTemplate = uuidv7();
-    await db()
+    await t.db
       .insert(messageTemplates)
       .values({ id: linkTemplate, tenantId: t.tenantId, name: 'L', body: 'Go {{link}}' });
     const { res, body } = await create(t, { template_ids: [linkTemplate] });
@@ -141,7 +141,7 @@ describe('campaigns API', () => {
     await addContacts(t.tenantId, 4);
     await addContacts(t.tenantId, 2, { consentStatus: 'unknown' });
     const [stopped] = await addContacts(t.tenantId, 1);
-    await addDoNotContactRow(db(), t.tenantId, stopped!.phoneE164, 'STOP');
+    await addDoNotContactRow(t.db, t.tenantId, stopped!.phoneE164, 'STOP');
     await addContacts(t.tenantId, 1, { phoneE164: '12345' });
     const { body } = await create(t);
 
@@ -181,7 +181,7 @@ describe('campaigns API', () => {
     expect(e.fanout.sent.filter((m) => m.body.campaignId === body.id)).toEqual([
       { body: { campaignId: body.id, tenantId: t.tenantId, cursor: null }, delaySeconds: undefined },
     ]);
-    const audits = await db().select().from(auditLog).where(eq(auditLog.resourceId, body.id));
+    const audits = await t.db.select().from(auditLog).where(eq(auditLog.resourceId, body.id));
     expect(audits.filter((a) => a.action === 'campaign.launched')).toHaveLength(1);
   });
 
@@ -191,7 +191,7 @@ describe('campaigns API', () => {
     const { body } = await create(t, { scheduled_at: '2099-01-01T00:00:00Z' });
     await t.api(`/api/v1/campaigns/${body.id}/launch`, { method: 'POST' });
     const e = testEnv();
-    await db().update(campaigns).set({ startedAt: DAYTIME.toISOString() }).where(eq(campaigns.id, body.id));
+    await t.db.update(campaigns).set({ startedAt: DAYTIME.toISOString() }).where(eq(campaigns.id, body.id));
     await runFanout(e, { id: body.id, tenantId: t.tenantId }, DAYTIME);
 
     const paused = await json(await t.api(`/api/v1/campaigns/${body.id}/pause`, { method: 'POST' }));
@@ -216,7 +216,7 @@ describe('campaigns API', () => {
     expect(tw.calls).toHaveLength(0);
     expect((await t.api(`/api/v1/campaigns/${body.id}/resume`, { method: 'POST' })).status).toBe(409);
     expect((await t.api(`/api/v1/campaigns/${body.id}/cancel`, { method: 'POST' })).status).toBe(200);
-    const actions = (await db().select().from(auditLog).where(eq(auditLog.resourceId, body.id))).map(
+    const actions = (await t.db.select().from(auditLog).where(eq(auditLog.resourceId, body.id))).map(
       (a) => a.action,
     );
     expect(actions).toEqual([
@@ -235,7 +235,7 @@ describe('campaigns API', () => {
     await addContacts(t.tenantId, 3);
     await addContacts(t.tenantId, 1, { consentStatus: 'unknown' });
     const { body } = await create(t, { target_url: 'https://shop.example/' });
-    await db()
+    await t.db
       .update(campaigns)
       .set({ status: 'queued', startedAt: DAYTIME.toISOString() })
       .where(eq(campaigns.id, body.id));
@@ -244,8 +244,8 @@ describe('campaigns API', () => {
     let n = 0;
     mockTwilio(() => (++n === 3 ? { status: 400, code: 21211 } : undefined));
     await runSend(e, ids, { clock: () => DAYTIME });
-    const [link] = await db().select().from(shortLinks).where(eq(shortLinks.campaignId, body.id));
-    await db()
+    const [link] = await t.db.select().from(shortLinks).where(eq(shortLinks.campaignId, body.id));
+    await t.db
       .update(shortLinks)
       .set({ clickCount: 3, humanClickCount: 1 })
       .where(eq(shortLinks.id, link!.id));

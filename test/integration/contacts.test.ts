@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
 import { auditLog, contacts, doNotContact, events } from '../../workers/db/schema';
-import { createTenant, db, json, type TestTenant } from '../helpers/fixtures';
+import { createTenant, json, shardDb, type TestTenant } from '../helpers/fixtures';
 
 type Contact = {
   id: string;
@@ -28,7 +28,7 @@ async function create(t: TestTenant, body: Record<string, unknown>) {
 }
 
 const audits = (tenantId: string, action: string) =>
-  db()
+  shardDb(tenantId)
     .select()
     .from(auditLog)
     .where(and(eq(auditLog.tenantId, tenantId), eq(auditLog.action, action)));
@@ -187,7 +187,7 @@ describe('contacts: detail, edit, consent audit', () => {
   it('happy: detail shows do-not-contact reason and suppression from the tenant’s rules', async () => {
     const t = await createTenant();
     const { body: c } = await create(t, { phone: '0412000101', consent_status: 'explicit' });
-    await db()
+    await t.db
       .update(contacts)
       .set({ lastSentAt: new Date(Date.now() - 10 * 86_400_000).toISOString() })
       .where(eq(contacts.id, c.id));
@@ -251,12 +251,10 @@ describe('contacts: detail, edit, consent audit', () => {
   it('happy: the timeline lists the contact’s events newest first', async () => {
     const t = await createTenant();
     const { body: c } = await create(t, { phone: '0412000131', consent_status: 'explicit' });
-    await db()
-      .insert(events)
-      .values([
-        { id: uuidv7(Date.now() - 60_000), tenantId: t.tenantId, contactId: c.id, eventType: 'SENT' },
-        { id: uuidv7(), tenantId: t.tenantId, contactId: c.id, eventType: 'DELIVERED' },
-      ]);
+    await t.db.insert(events).values([
+      { id: uuidv7(Date.now() - 60_000), tenantId: t.tenantId, contactId: c.id, eventType: 'SENT' },
+      { id: uuidv7(), tenantId: t.tenantId, contactId: c.id, eventType: 'DELIVERED' },
+    ]);
     const page = await json<Page<{ event_type: string }>>(await t.api(`/api/v1/contacts/${c.id}/events`));
     expect(page.data.map((e) => e.event_type)).toEqual(['DELIVERED', 'SENT']);
   });
@@ -271,7 +269,7 @@ describe('contacts: detail, edit, consent audit', () => {
       (await b.api(`/api/v1/contacts/${c.id}`, { method: 'PATCH', json: { first_name: 'X' } })).status,
     ).toBe(404);
     expect((await b.api(`/api/v1/contacts/${c.id}`, { method: 'DELETE' })).status).toBe(404);
-    const [still] = await db().select().from(contacts).where(eq(contacts.id, c.id));
+    const [still] = await a.db.select().from(contacts).where(eq(contacts.id, c.id));
     expect(still?.firstName).toBeNull();
     expect(still?.erasedAt).toBeNull();
   });
@@ -295,7 +293,7 @@ describe('contacts: delete erases the person', () => {
     });
     const res = await t.api(`/api/v1/contacts/${c.id}`, { method: 'DELETE', role: 'staff' });
     expect(res.status).toBe(204);
-    const [row] = await db().select().from(contacts).where(eq(contacts.id, c.id));
+    const [row] = await t.db.select().from(contacts).where(eq(contacts.id, c.id));
     expect(row).toMatchObject({
       firstName: null,
       lastName: null,
@@ -307,7 +305,7 @@ describe('contacts: delete erases the person', () => {
     expect(row?.erasedAt).not.toBeNull();
     expect(JSON.stringify(row)).not.toContain('412000151');
     expect(await audits(t.tenantId, 'contact.erased')).toHaveLength(1);
-    const dnc = await db().select().from(doNotContact).where(eq(doNotContact.tenantId, t.tenantId));
+    const dnc = await t.db.select().from(doNotContact).where(eq(doNotContact.tenantId, t.tenantId));
     expect(dnc.map((d) => d.phoneE164)).toEqual(['+61412000151']);
     const list = await json<Page<Contact>>(await t.api('/api/v1/contacts'));
     expect(list.data).toEqual([]);
@@ -325,7 +323,7 @@ describe('contacts: delete erases the person', () => {
     });
     const res = await t.api(`/api/v1/contacts/${c.id}`, { method: 'DELETE', role: 'viewer' });
     expect(res.status).toBe(403);
-    const [row] = await db().select().from(contacts).where(eq(contacts.id, c.id));
+    const [row] = await t.db.select().from(contacts).where(eq(contacts.id, c.id));
     expect(row?.firstName).toBe('Kept');
   });
 });

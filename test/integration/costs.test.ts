@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { costPerPartCents, messageCostCents } from '../../workers/db/costs';
 import { uuidv7 } from '../../workers/db/ids';
 import { costs } from '../../workers/db/schema';
-import { createTenant, db, json } from '../helpers/fixtures';
+import { control, createTenant, json } from '../helpers/fixtures';
 
 type Cost = {
   id: string;
@@ -14,7 +14,7 @@ type Cost = {
 
 // Platform rows are shared by every test in this file's database, so each test uses its own country.
 async function platformRow(country: string, cents: number, from: string, until: string | null = null) {
-  await db().insert(costs).values({
+  await control().insert(costs).values({
     id: uuidv7(),
     tenantId: null,
     country,
@@ -60,14 +60,18 @@ describe('costs', () => {
       },
     });
     const at = (iso: string) =>
-      costPerPartCents(db(), { tenantId: t.tenantId, country: 'FJ', at: new Date(iso) });
+      costPerPartCents(control(), { tenantId: t.tenantId, country: 'FJ', at: new Date(iso) });
     expect(await at('2026-02-28T23:59:59Z')).toBe(10);
     expect(await at('2026-03-01T00:00:00Z')).toBe(4);
     expect(await at('2026-03-31T23:59:59Z')).toBe(4);
     expect(await at('2026-04-01T00:00:00Z')).toBe(10); // effective_until is exclusive
     // Another tenant never sees this tenant's price.
     expect(
-      await costPerPartCents(db(), { tenantId: other.tenantId, country: 'FJ', at: new Date('2026-03-15') }),
+      await costPerPartCents(control(), {
+        tenantId: other.tenantId,
+        country: 'FJ',
+        at: new Date('2026-03-15'),
+      }),
     ).toBe(10);
   });
 
@@ -76,10 +80,12 @@ describe('costs', () => {
     await platformRow('WS', 8, '2020-01-01T00:00:00.000Z');
     await platformRow('WS', 11, '2026-06-01T00:00:00.000Z');
     const at = (iso: string) =>
-      costPerPartCents(db(), { tenantId: t.tenantId, country: 'WS', at: new Date(iso) });
+      costPerPartCents(control(), { tenantId: t.tenantId, country: 'WS', at: new Date(iso) });
     expect(await at('2026-05-31T00:00:00Z')).toBe(8);
     expect(await at('2026-06-02T00:00:00Z')).toBe(11);
-    expect(await costPerPartCents(db(), { tenantId: t.tenantId, country: 'TO', at: new Date() })).toBeNull();
+    expect(
+      await costPerPartCents(control(), { tenantId: t.tenantId, country: 'TO', at: new Date() }),
+    ).toBeNull();
     expect(messageCostCents(3, 11)).toBe(33);
   });
 

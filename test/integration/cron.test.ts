@@ -5,14 +5,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
 import { magicTokens, sessions } from '../../workers/db/schema';
 import worker from '../../workers/index';
-import { createTenant, db } from '../helpers/fixtures';
+import { control, createTenant } from '../helpers/fixtures';
 
 describe('cron housekeeping', () => {
   it('happy: removes expired sessions and long-expired magic tokens, keeps live ones', async () => {
     const t = await createTenant();
     const past = new Date(Date.now() - 3 * 24 * 3600 * 1000).toISOString();
     const future = new Date(Date.now() + 3600 * 1000).toISOString();
-    const d = db();
+    const d = control();
     await d.insert(sessions).values([
       {
         id: uuidv7(),

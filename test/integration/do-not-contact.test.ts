@@ -1,10 +1,8 @@
-import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { getDb } from '../../workers/db/client';
 import { isDoNotContact } from '../../workers/db/do-not-contact';
 import { auditLog } from '../../workers/db/schema';
-import { createTenant, db, json } from '../helpers/fixtures';
+import { createTenant, json } from '../helpers/fixtures';
 
 type Entry = { id: string; phone: string; reason: string; contact_id: string | null; created_at: string };
 type Page = { data: Entry[]; next_cursor: string | null };
@@ -19,9 +17,9 @@ describe('do-not-contact', () => {
     });
     expect(res.status).toBe(201);
     expect(await json(res)).toMatchObject({ phone: '+61412345678', reason: 'COMPLAINED', contact_id: null });
-    expect(await isDoNotContact(getDb(env.DB), t.tenantId, '+61412345678')).toBe(true);
-    expect(await isDoNotContact(getDb(env.DB), t.tenantId, '+61412345679')).toBe(false);
-    const audit = await db()
+    expect(await isDoNotContact(t.db, t.tenantId, '+61412345678')).toBe(true);
+    expect(await isDoNotContact(t.db, t.tenantId, '+61412345679')).toBe(false);
+    const audit = await t.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.tenantId, t.tenantId), eq(auditLog.action, 'do_not_contact.added')));
@@ -87,10 +85,10 @@ describe('do-not-contact', () => {
     const path = `/api/v1/do-not-contact/${encodeURIComponent('+61412000231')}`;
     expect((await t.api(path, { method: 'DELETE', role: 'staff' })).status).toBe(403);
     expect((await t.api(path, { method: 'DELETE', role: 'viewer' })).status).toBe(403);
-    expect(await isDoNotContact(getDb(env.DB), t.tenantId, '+61412000231')).toBe(true);
+    expect(await isDoNotContact(t.db, t.tenantId, '+61412000231')).toBe(true);
     expect((await t.api(path, { method: 'DELETE', role: 'admin' })).status).toBe(204);
-    expect(await isDoNotContact(getDb(env.DB), t.tenantId, '+61412000231')).toBe(false);
-    const [audit] = await db()
+    expect(await isDoNotContact(t.db, t.tenantId, '+61412000231')).toBe(false);
+    const [audit] = await t.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.tenantId, t.tenantId), eq(auditLog.action, 'do_not_contact.removed')));
@@ -107,7 +105,7 @@ describe('do-not-contact', () => {
     });
     expect((await json<Page>(await b.api('/api/v1/do-not-contact'))).data).toEqual([]);
     expect((await b.api('/api/v1/do-not-contact/%2B61412000241', { method: 'DELETE' })).status).toBe(404);
-    expect(await isDoNotContact(getDb(env.DB), a.tenantId, '+61412000241')).toBe(true);
-    expect(await isDoNotContact(getDb(env.DB), b.tenantId, '+61412000241')).toBe(false);
+    expect(await isDoNotContact(a.db, a.tenantId, '+61412000241')).toBe(true);
+    expect(await isDoNotContact(b.db, b.tenantId, '+61412000241')).toBe(false);
   });
 });

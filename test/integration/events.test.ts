@@ -4,7 +4,7 @@ import { eventRow } from '../../workers/db/events';
 import { uuidv7 } from '../../workers/db/ids';
 import { campaigns, contacts, type EventType } from '../../workers/db/schema';
 import { shortLinkFor } from '../../workers/redirect/links';
-import { call, createTenant, db, json, type TestTenant } from '../helpers/fixtures';
+import { call, createTenant, json, type TestTenant } from '../helpers/fixtures';
 
 type EventJson = {
   id: string;
@@ -25,10 +25,10 @@ let phone = 0;
 async function campaignWithContact(t: TestTenant) {
   const contactId = uuidv7();
   const campaignId = uuidv7();
-  await db()
+  await t.db
     .insert(contacts)
     .values({ id: contactId, tenantId: t.tenantId, phoneE164: `+6142${String(++phone).padStart(7, '0')}` });
-  await db().insert(campaigns).values({
+  await t.db.insert(campaigns).values({
     id: campaignId,
     tenantId: t.tenantId,
     name: 'Promo',
@@ -48,7 +48,7 @@ async function addEvents(
     metadata?: Record<string, unknown>;
   }[],
 ) {
-  const d = db();
+  const d = t.db;
   for (const e of list) {
     await eventRow(d, {
       tenantId: t.tenantId,
@@ -135,7 +135,7 @@ describe('GET /api/v1/events', () => {
     const owner = await createTenant('Owner');
     const other = await createTenant('Other');
     const { campaignId, contactId } = await campaignWithContact(owner);
-    const link = await shortLinkFor(env, db(), {
+    const link = await shortLinkFor(env, owner.shard, {
       tenantId: owner.tenantId,
       campaignId,
       contactId,
@@ -196,11 +196,12 @@ describe('GET /api/v1/events.csv', () => {
     const t = await createTenant();
     const total = 2345;
     // One statement, to stay under D1's bound-parameter limit; ids sort like UUIDv7 by index.
-    await env.DB.prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+    await t.shard.d1
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
        INSERT INTO events (id, tenant_id, event_type, metadata, created_at)
        SELECT printf('%s-%06d', ?1, i), ?1, 'SENT', '{}', '2026-06-01T00:00:00.000Z' FROM n`,
-    )
+      )
       .bind(t.tenantId, total)
       .run();
     const text = await (await t.api('/api/v1/events.csv')).text();

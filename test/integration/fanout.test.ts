@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:workers';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { addDoNotContactRow } from '../../workers/db/do-not-contact';
@@ -6,7 +5,7 @@ import { uuidv7 } from '../../workers/db/ids';
 import { campaigns, importBatches, messageTemplates, suppressionRules } from '../../workers/db/schema';
 import { pickTemplate } from '../../workers/domain/ab-split';
 import { FANOUT_PAGE_SIZE, fanoutPage } from '../../workers/queues/fanout';
-import { db } from '../helpers/fixtures';
+import { shardDb } from '../helpers/fixtures';
 import {
   addContacts,
   campaignRow,
@@ -24,10 +23,11 @@ async function bulkContacts(tenantId: string, n: number) {
     id: uuidv7(),
     phone: `+6143${String(i).padStart(7, '0')}`,
   }));
-  await env.DB.prepare(
-    `INSERT INTO contacts (id, tenant_id, phone_e164, consent_status)
+  await shardDb(tenantId)
+    .$client.prepare(
+      `INSERT INTO contacts (id, tenant_id, phone_e164, consent_status)
      SELECT json_extract(value, '$.id'), ?1, json_extract(value, '$.phone'), 'explicit' FROM json_each(?2)`,
-  )
+    )
     .bind(tenantId, JSON.stringify(rows))
     .run();
 }
@@ -38,10 +38,10 @@ describe('fan-out', () => {
     const ok = await addContacts(t.tenantId, 3);
     await addContacts(t.tenantId, 2, { consentStatus: 'unknown' });
     const [dnc] = await addContacts(t.tenantId, 1);
-    await addDoNotContactRow(db(), t.tenantId, dnc!.phoneE164, 'STOP');
+    await addDoNotContactRow(t.db, t.tenantId, dnc!.phoneE164, 'STOP');
     await addContacts(t.tenantId, 1, { lastSentAt: new Date(DAYTIME.getTime() - 86400_000).toISOString() });
     await addContacts(t.tenantId, 1, { erasedAt: DAYTIME.toISOString() });
-    await db()
+    await t.db
       .insert(suppressionRules)
       .values({ id: uuidv7(), tenantId: t.tenantId, name: 'Weekly', windowDays: 7 });
     const c = await queuedCampaign(t);
@@ -72,7 +72,7 @@ describe('fan-out', () => {
   it('A/B: several templates split the audience deterministically per contact', async () => {
     const t = await setupSendTenant();
     const other = uuidv7();
-    await db()
+    await t.db
       .insert(messageTemplates)
       .values({ id: other, tenantId: t.tenantId, name: 'B', body: 'Hello B' });
     await addContacts(t.tenantId, 40);
@@ -93,7 +93,7 @@ describe('fan-out', () => {
     await fanoutPage(e.env, msg, DAYTIME);
     const afterFirst = await campaignRow(c.id);
     // Pretend the first run died after committing, before it could finish.
-    await db().update(campaigns).set({ fanoutDoneAt: null }).where(eq(campaigns.id, c.id));
+    await t.db.update(campaigns).set({ fanoutDoneAt: null }).where(eq(campaigns.id, c.id));
     await fanoutPage(e.env, msg, DAYTIME);
 
     expect(await jobsOf(c.id)).toHaveLength(3);
@@ -118,7 +118,7 @@ describe('fan-out', () => {
     const row = await campaignRow(c.id);
     expect(row.audienceCount).toBe(FANOUT_PAGE_SIZE * 2 + 37);
     expect(row.fanoutDoneAt).not.toBeNull();
-    const [n] = await db().all<{ n: number }>(
+    const [n] = await t.db.all<{ n: number }>(
       sql`SELECT count(*) AS n FROM send_jobs WHERE campaign_id = ${c.id}`,
     );
     expect(n?.n).toBe(FANOUT_PAGE_SIZE * 2 + 37);
@@ -127,7 +127,7 @@ describe('fan-out', () => {
   it('audience filters: by import batch and by custom field', async () => {
     const t = await setupSendTenant();
     const batchId = uuidv7();
-    await db()
+    await t.db
       .insert(importBatches)
       .values({ id: batchId, tenantId: t.tenantId, fileName: 'a.csv', fileHash: 'x' });
     const fromBatch = await addContacts(t.tenantId, 2, { importBatchId: batchId });

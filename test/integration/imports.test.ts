@@ -23,7 +23,7 @@ import noPhone from '../fixtures/csv/no-phone-column.csv?raw';
 import quoted from '../fixtures/csv/quoted.csv?raw';
 import semicolon from '../fixtures/csv/semicolon.csv?raw';
 import tab from '../fixtures/csv/tab.csv?raw';
-import { createTenant, db, json, type TestTenant } from '../helpers/fixtures';
+import { createTenant, json, shardDb, type TestTenant } from '../helpers/fixtures';
 
 type RowEntry = { row: number; reason: string; data: Record<string, string> };
 type ImportJson = {
@@ -60,7 +60,12 @@ function upload(t: TestTenant, csv: string, query = '', role: 'admin' | 'staff' 
 async function drain(t: TestTenant, id: string): Promise<ImportJson> {
   for (let i = 0; i < 20; i++) {
     const batch = createMessageBatch<ImportMessage>('sms-import', [
-      { id: `msg-${id}-${i}`, timestamp: new Date(), attempts: 1, body: { batchId: id, seq: 0 } },
+      {
+        id: `msg-${id}-${i}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body: { batchId: id, tenantId: t.tenantId, seq: 0 },
+      },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch as MessageBatch<unknown>, env, ctx);
@@ -83,7 +88,7 @@ const addsUp = (s: ImportJson) =>
   expect(s.created_count + s.updated_count + s.skipped_count + s.rejected_count).toBe(s.total_rows);
 
 async function contactByPhone(tenantId: string, phone: string) {
-  const [c] = await db()
+  const [c] = await shardDb(tenantId)
     .select()
     .from(contacts)
     .where(and(eq(contacts.tenantId, tenantId), eq(contacts.phoneE164, phone)));
@@ -280,7 +285,7 @@ describe('import semantics', () => {
       consentStatus: 'implied',
       consentSource: 'POS signup',
     });
-    const audits = await db()
+    const audits = await t.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.tenantId, t.tenantId), eq(auditLog.action, 'contact.consent_changed')));
@@ -297,7 +302,7 @@ describe('import semantics', () => {
       json: { phone: '0412000021', reason: 'COMPLAINED' },
     });
     await importCsv(t, 'phone,consent_status\n0412000021,explicit\n');
-    const dnc = await db()
+    const dnc = await t.db
       .select()
       .from(doNotContact)
       .where(and(eq(doNotContact.tenantId, t.tenantId), eq(doNotContact.phoneE164, '+61412000021')));
@@ -376,22 +381,27 @@ describe('scale and robustness', () => {
     const t = await createTenant();
     const res = await upload(t, `phone\n${phones(2500, 100_000).join('\n')}\n`);
     const { id } = await json<{ id: string }>(res);
-    expect(sent).toEqual([{ batchId: id, seq: 0 }]);
+    expect(sent).toEqual([{ batchId: id, tenantId: t.tenantId, seq: 0 }]);
 
     // The first invocation processes one chunk, then the isolate dies before handing on.
-    expect(await runImport(env.DB, id, { maxChunks: 1, maxMs: 60_000 })).toBe('more');
-    const [mid] = await db().select().from(importBatches).where(eq(importBatches.id, id));
+    expect(await runImport(t.shard.d1, id, { maxChunks: 1, maxMs: 60_000 })).toBe('more');
+    const [mid] = await t.db.select().from(importBatches).where(eq(importBatches.id, id));
     expect(mid).toMatchObject({ status: 'processing', chunksDone: 1, createdCount: 1000 });
 
     // Within the heartbeat window the watchdog leaves it alone; after it, it resumes from chunk 1.
     await watchImports(env, new Date(Date.now() + 60_000));
     expect(sent).toHaveLength(1);
     await watchImports(env, new Date(Date.now() + 6 * 60_000));
-    expect(sent[1]).toEqual({ batchId: id, seq: 1 });
+    expect(sent[1]).toEqual({ batchId: id, tenantId: t.tenantId, seq: 1 });
 
     const batch = createMessageBatch<ImportMessage>('sms-import', [
       { id: 'resume', timestamp: new Date(), attempts: 1, body: sent[1] as ImportMessage },
-      { id: 'stale-redelivery', timestamp: new Date(), attempts: 2, body: { batchId: id, seq: 0 } },
+      {
+        id: 'stale-redelivery',
+        timestamp: new Date(),
+        attempts: 2,
+        body: { batchId: id, tenantId: t.tenantId, seq: 0 },
+      },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch as MessageBatch<unknown>, env, ctx);
@@ -404,7 +414,7 @@ describe('scale and robustness', () => {
       chunks_done: 3,
     });
     addsUp(done);
-    const rows = await db()
+    const rows = await t.db
       .select({ id: contacts.id })
       .from(contacts)
       .where(eq(contacts.tenantId, t.tenantId));
@@ -416,7 +426,7 @@ describe('scale and robustness', () => {
     const t = await createTenant();
     const res = await upload(t, `phone\n${phones(1500, 200_000).join('\n')}\n`);
     const { id } = await json<{ id: string }>(res);
-    await runImport(env.DB, id, { maxChunks: 1, maxMs: 60_000 });
+    await runImport(t.shard.d1, id, { maxChunks: 1, maxMs: 60_000 });
     let now = Date.now();
     for (let i = 0; i < 4; i++) {
       now += 6 * 60_000;
@@ -426,10 +436,10 @@ describe('scale and robustness', () => {
     expect(s).toMatchObject({ status: 'failed', created_count: 1000, total_rows: 1500 });
     expect(s.failure_reason).toMatch(/1000 of 1500 rows were processed/);
     // A slow chain that wakes up after the batch was failed imports nothing more.
-    expect(await runImport(env.DB, id)).toBe('done');
+    expect(await runImport(t.shard.d1, id)).toBe('done');
     const after = await json<ImportJson>(await t.api(`/api/v1/imports/${id}`));
     expect(after).toMatchObject({ status: 'failed', created_count: 1000, chunks_done: 1 });
-    const rows = await db()
+    const rows = await t.db
       .select({ id: contacts.id })
       .from(contacts)
       .where(eq(contacts.tenantId, t.tenantId));
@@ -440,12 +450,15 @@ describe('scale and robustness', () => {
     vi.spyOn(env.IMPORT_QUEUE, 'send').mockResolvedValue(undefined as unknown as QueueSendResponse);
     const t = await createTenant();
     const { id } = await json<{ id: string }>(await upload(t, 'phone\n0412000071\n0412000071\n'));
-    const [chunk] = await db().select().from(importChunks).where(eq(importChunks.batchId, id));
-    await runImport(env.DB, id);
+    const [chunk] = await t.db.select().from(importChunks).where(eq(importChunks.batchId, id));
+    await runImport(t.shard.d1, id);
     // Replay the chunk (with different content) as a late duplicate delivery would.
-    const b = await env.DB.prepare('SELECT * FROM import_batches WHERE id = ?').bind(id).first<BatchRow>();
+    const b = await t.shard.d1
+      .prepare('SELECT * FROM import_batches WHERE id = ?')
+      .bind(id)
+      .first<BatchRow>();
     const out = await processChunk(
-      env.DB,
+      t.shard.d1,
       {
         batch: b!,
         plan: { headers: ['phone'], roles: [{ kind: 'field', field: 'phone' }] },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordEvent } from '../../workers/db/events';
-import { createTenant, db, json } from '../helpers/fixtures';
+import { createTenant, json } from '../helpers/fixtures';
 import { addSendingNumber, inbound, seedSentMessage, uniquePhone } from '../helpers/twilio-webhooks';
 
 type Item = {
@@ -92,7 +92,7 @@ describe('GET /api/v1/inbox (happy)', () => {
 
   it('shows only inbound messages, not other events of the same types', async () => {
     const t = await createTenant('Only inbound');
-    await recordEvent(db(), {
+    await recordEvent(t.db, {
       tenantId: t.tenantId,
       eventType: 'OPT_OUT',
       metadata: { source: 'twilio_21610' },

@@ -1,8 +1,10 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
+import { replicateTenant } from '../../workers/db/replicate';
 import * as s from '../../workers/db/schema';
-import { call, createTenant, db, json, type TestTenant } from '../helpers/fixtures';
+import { shards } from '../../workers/db/shards';
+import { call, control, createTenant, json, type TestTenant } from '../helpers/fixtures';
 
 type OpenApi = {
   paths: Record<
@@ -13,7 +15,8 @@ type OpenApi = {
 
 /** One row of every tenant-scoped resource for tenant A, inserted directly so the walk depends on no route. */
 async function seedVictim(a: TestTenant) {
-  const d = db();
+  const d = a.db;
+  const ctl = control();
   const ids = {
     contact: uuidv7(),
     batch: uuidv7(),
@@ -45,7 +48,7 @@ async function seedVictim(a: TestTenant) {
   await d
     .insert(s.messageTemplates)
     .values({ id: ids.template, tenantId: a.tenantId, name: 'T', body: 'Hi' });
-  await d.insert(s.sendingNumbers).values({
+  await ctl.insert(s.sendingNumbers).values({
     id: ids.number,
     tenantId: a.tenantId,
     phoneE164: `+6148${Date.now().toString().slice(-7)}`,
@@ -75,16 +78,18 @@ async function seedVictim(a: TestTenant) {
     expiresAt: new Date(Date.now() + 86400000).toISOString(),
   });
   await d.insert(s.suppressionRules).values({ id: ids.rule, tenantId: a.tenantId, name: 'R' });
-  await d.insert(s.costs).values({
+  await ctl.insert(s.costs).values({
     id: ids.cost,
     tenantId: a.tenantId,
     country: 'AU',
     perPartCents: 7,
     effectiveFrom: '2020-01-01T00:00:00.000Z',
   });
-  await d
+  await ctl
     .insert(s.users)
     .values({ id: ids.user, tenantId: a.tenantId, email: `victim-${ids.user}@example.com`, role: 'staff' });
+  // The shard's copies of the number and the user (send jobs and audit rows reference them).
+  await replicateTenant(env, a.tenantId);
   await d.insert(s.events).values({
     id: uuidv7(),
     tenantId: a.tenantId,
@@ -96,26 +101,34 @@ async function seedVictim(a: TestTenant) {
   return { ids, phone };
 }
 
-/** Everything tenant A owns, to prove that nothing B does changes it. */
+/** Everything tenant A owns, in every database (control and each shard), to prove that nothing B does changes it. */
 async function snapshot(tenantId: string) {
-  const all = (
-    await env.DB.prepare(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
-    ).all<{ name: string }>()
-  ).results.map((r) => r.name);
-  const tables: string[] = [];
-  for (const t of all) {
-    const cols = (await env.DB.prepare(`PRAGMA table_info('${t}')`).all<{ name: string }>()).results;
-    if (cols.some((c) => c.name === 'tenant_id')) tables.push(t);
-  }
   const out: Record<string, unknown[]> = {};
-  for (const t of tables) {
-    const rows = await env.DB.prepare(`SELECT * FROM "${t}" WHERE tenant_id = ? ORDER BY id`)
-      .bind(tenantId)
-      .all();
-    out[t] = rows.results;
+  const databases: [string, D1Database][] = [
+    ['control', env.CONTROL_DB],
+    ...shards(env).map((sh): [string, D1Database] => [sh.name, sh.d1]),
+  ];
+  for (const [name, d1] of databases) {
+    const all = (
+      await d1
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+        )
+        .all<{ name: string }>()
+    ).results.map((r) => r.name);
+    for (const t of all) {
+      const cols = (await d1.prepare(`PRAGMA table_info('${t}')`).all<{ name: string }>()).results;
+      if (!cols.some((c) => c.name === 'tenant_id')) continue;
+      const rows = await d1
+        .prepare(`SELECT * FROM "${t}" WHERE tenant_id = ? ORDER BY id`)
+        .bind(tenantId)
+        .all();
+      out[`${name}.${t}`] = rows.results;
+    }
+    out[`${name}.tenant`] = (
+      await d1.prepare('SELECT * FROM tenants WHERE id = ?').bind(tenantId).all()
+    ).results;
   }
-  out.tenant = (await env.DB.prepare('SELECT * FROM tenants WHERE id = ?').bind(tenantId).all()).results;
   return out;
 }
 

@@ -3,12 +3,13 @@ import { and, eq, like } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NOT_FOUND_REASON, reconcileMessages } from '../../workers/cron/reconcile';
 import { events, sendJobs, webhookEvents } from '../../workers/db/schema';
-import { createTenant, db } from '../helpers/fixtures';
+import { acrossShards, createTenant } from '../helpers/fixtures';
 import { addContact, addJob, seedSentMessage, sid, statusCallback } from '../helpers/twilio-webhooks';
 
 const HOUR = 3_600_000;
 const hoursAgo = (h: number) => new Date(Date.now() - h * HOUR).toISOString();
-const job = async (id: string) => (await db().select().from(sendJobs).where(eq(sendJobs.id, id)))[0];
+const job = async (id: string) =>
+  (await acrossShards((d) => d.select().from(sendJobs).where(eq(sendJobs.id, id))))[0];
 
 type TwilioAnswer = { status: number; body?: Record<string, unknown> };
 
@@ -46,7 +47,7 @@ describe('reconcileMessages: jobs with no final status after 72 hours', () => {
     );
     expect(call?.auth).toBe(`Basic ${btoa(`${env.TWILIO_ACCOUNT_SID}:${env.TWILIO_AUTH_TOKEN}`)}`);
     expect((await job(j.id))?.status).toBe('delivered');
-    const evs = await db().select().from(events).where(eq(events.sendJobId, j.id));
+    const evs = await t.db.select().from(events).where(eq(events.sendJobId, j.id));
     expect(evs.map((e) => [e.eventType, e.metadata.source])).toEqual([['DELIVERED', 'reconcile']]);
   });
 
@@ -145,7 +146,7 @@ describe('reconcileMessages: jobs with no final status after 72 hours', () => {
     const first = await reconcileMessages(env, new Date());
     expect(first.looked).toBe(100);
     for (let run = 0; run < 5; run++) await reconcileMessages(env, new Date());
-    const markers = await db()
+    const markers = await t.db
       .select({ id: webhookEvents.providerEventId })
       .from(webhookEvents)
       .where(and(eq(webhookEvents.tenantId, t.tenantId), like(webhookEvents.providerEventId, 'reconcile:%')));
@@ -158,15 +159,15 @@ describe('reconcileMessages: callbacks that beat the send path', () => {
   it('applies a callback stored for an unknown sid once the job carries that sid', async () => {
     const t = await createTenant('Orphan');
     const { job: j } = await seedSentMessage(t.tenantId, { providerMessageId: null });
-    const early = { sid: sid() };
-    await statusCallback(early, 'delivered');
+    const early = { sid: sid(), tenantId: t.tenantId };
+    await statusCallback(early, 'delivered', {}, undefined, 'sid');
     expect((await job(j.id))?.status).toBe('sent');
-    await db().update(sendJobs).set({ providerMessageId: early.sid }).where(eq(sendJobs.id, j.id));
+    await t.db.update(sendJobs).set({ providerMessageId: early.sid }).where(eq(sendJobs.id, j.id));
     mockTwilio({});
     const summary = await reconcileMessages(env, new Date());
     expect(summary.orphansApplied).toBeGreaterThanOrEqual(1);
     expect((await job(j.id))?.status).toBe('delivered');
-    const [orphan] = await db()
+    const [orphan] = await t.db
       .select()
       .from(webhookEvents)
       .where(eq(webhookEvents.providerEventId, `${early.sid}:delivered`));

@@ -4,7 +4,9 @@ import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expireLinks } from '../../workers/cron/links';
 import { uuidv7 } from '../../workers/db/ids';
+import { replicateTenant } from '../../workers/db/replicate';
 import { campaigns, contacts, events, shortLinks, tenants } from '../../workers/db/schema';
+import { shards } from '../../workers/db/shards';
 import { createLinkToken, signLinkToken } from '../../workers/domain/link-token';
 import worker from '../../workers/index';
 import linkWorker from '../../workers/links/index';
@@ -12,7 +14,7 @@ import { recordClick } from '../../workers/redirect/clicks';
 import { previewShortLinkUrl, SHORT_LINK_TOKEN_LENGTH, shortLinkFor } from '../../workers/redirect/links';
 import { resolveLink } from '../../workers/redirect/lookup';
 import { LruCache } from '../../workers/redirect/lru';
-import { BASE, createTenant, db } from '../helpers/fixtures';
+import { acrossShards, BASE, control, createTenant } from '../helpers/fixtures';
 
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
@@ -40,9 +42,10 @@ async function linkFixture(
   } = {},
 ) {
   const t = await createTenant(opts.tenantName ?? 'Link Co');
-  const d = db();
+  const d = t.db;
   if (opts.senderName !== undefined) {
-    await d.update(tenants).set({ senderName: opts.senderName }).where(eq(tenants.id, t.tenantId));
+    await control().update(tenants).set({ senderName: opts.senderName }).where(eq(tenants.id, t.tenantId));
+    await replicateTenant(env, t.tenantId, { tenant: true });
   }
   const contactId = uuidv7();
   const campaignId = uuidv7();
@@ -61,7 +64,7 @@ async function linkFixture(
     targetUrl,
     utmParams: opts.utm ?? null,
   });
-  const link = await shortLinkFor(opts.linkEnv ?? env, d, {
+  const link = await shortLinkFor(opts.linkEnv ?? env, t.shard, {
     tenantId: t.tenantId,
     campaignId,
     contactId,
@@ -89,17 +92,24 @@ async function visit(token: string, init: RequestInit & { cf?: Record<string, un
 }
 
 async function linkRow(id: string) {
-  const [row] = await db().select().from(shortLinks).where(eq(shortLinks.id, id));
+  const [row] = await acrossShards((d) => d.select().from(shortLinks).where(eq(shortLinks.id, id)));
   if (!row) throw new Error('link row missing');
   return row;
 }
 
 async function clickEvents(linkId: string) {
-  return db()
-    .select()
-    .from(events)
-    .where(and(eq(events.shortLinkId, linkId), eq(events.eventType, 'CLICKED')))
-    .orderBy(events.id);
+  const rows = await acrossShards((d) =>
+    d
+      .select()
+      .from(events)
+      .where(and(eq(events.shortLinkId, linkId), eq(events.eventType, 'CLICKED'))),
+  );
+  return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Spies on one method of every database binding (control and each shard). */
+function spyAllDatabases(method: 'prepare' | 'batch') {
+  return [env.CONTROL_DB, ...shards(env).map((sh) => sh.d1)].map((d1) => vi.spyOn(d1, method));
 }
 
 describe('creating short links', () => {
@@ -107,14 +117,14 @@ describe('creating short links', () => {
     const { t, contactId, campaignId, link } = await linkFixture();
     expect(link.url).toBe(`${env.PUBLIC_BASE_URL}/l/${link.token}`);
     expect(link.token).toHaveLength(SHORT_LINK_TOKEN_LENGTH);
-    const again = await shortLinkFor(env, db(), {
+    const again = await shortLinkFor(env, t.shard, {
       tenantId: t.tenantId,
       campaignId,
       contactId,
       targetUrl: 'https://shop.example.com/offer?ref=sms',
     });
     expect(again).toEqual(link);
-    const rows = await db().select().from(shortLinks).where(eq(shortLinks.campaignId, campaignId));
+    const rows = await t.db.select().from(shortLinks).where(eq(shortLinks.campaignId, campaignId));
     expect(rows).toHaveLength(1);
     const row = rows[0];
     expect(row?.contactId).toBe(contactId);
@@ -129,35 +139,37 @@ describe('creating short links', () => {
       LINK_SECRET: 'a-brand-new-secret',
       LINK_SECRET_PREVIOUS: env.LINK_SECRET,
     } as Env;
-    const results = await Promise.all([shortLinkFor(env, db(), p), shortLinkFor(rotated, db(), p)]);
+    const results = await Promise.all([shortLinkFor(env, t.shard, p), shortLinkFor(rotated, t.shard, p)]);
     expect(results.map((r) => r.token)).toEqual([link.token, link.token]);
-    expect(await db().select().from(shortLinks).where(eq(shortLinks.campaignId, campaignId))).toHaveLength(1);
+    expect(await t.db.select().from(shortLinks).where(eq(shortLinks.campaignId, campaignId))).toHaveLength(1);
   });
 
   it('edge: a nonce collision with another recipient moves to the next attempt instead of sharing a link', async () => {
     const a = await linkFixture();
     // Plant a foreign link on the nonce the next recipient would get.
     const contactId = uuidv7();
-    await db().insert(contacts).values({ id: contactId, tenantId: a.t.tenantId, phoneE164: '+61499999001' });
-    const planted = await createLinkToken(env.LINK_SECRET, a.campaignId, contactId);
-    await db()
-      .insert(shortLinks)
-      .values({
-        id: uuidv7(),
-        tenantId: a.t.tenantId,
-        campaignId: a.campaignId,
-        contactId: a.contactId,
-        token: `${planted.slice(0, 8)}zzzz`,
-        targetUrl: 'https://elsewhere.example/',
-        expiresAt: new Date(Date.now() + DAY).toISOString(),
-      });
-    const link = await shortLinkFor(env, db(), {
+    await a.t.db
+      .insert(contacts)
+      .values({ id: contactId, tenantId: a.t.tenantId, phoneE164: '+61499999001' });
+    const planted = await createLinkToken(env.LINK_SECRET, a.t.shard.index, a.campaignId, contactId);
+    await a.t.db.insert(shortLinks).values({
+      id: uuidv7(),
+      tenantId: a.t.tenantId,
+      campaignId: a.campaignId,
+      contactId: a.contactId,
+      token: `${planted.slice(0, 8)}zzzz`,
+      targetUrl: 'https://elsewhere.example/',
+      expiresAt: new Date(Date.now() + DAY).toISOString(),
+    });
+    const link = await shortLinkFor(env, a.t.shard, {
       tenantId: a.t.tenantId,
       campaignId: a.campaignId,
       contactId,
       targetUrl: 'https://shop.example.com/',
     });
-    expect(link.token).toBe(await createLinkToken(env.LINK_SECRET, a.campaignId, contactId, 1));
+    expect(link.token).toBe(
+      await createLinkToken(env.LINK_SECRET, a.t.shard.index, a.campaignId, contactId, 1),
+    );
     expect((await visit(link.token)).headers.get('location')).toBe('https://shop.example.com/');
   });
 
@@ -272,10 +284,10 @@ describe('GET /l/:token', () => {
   });
 
   it('resilience: the redirect still answers 302 when recording the click fails', async () => {
-    const { link } = await linkFixture();
+    const { t, link } = await linkFixture();
     await visit(link.token, { method: 'HEAD' }); // warm the lookup cache, so only the recording uses D1
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    vi.spyOn(env.DB, 'batch').mockRejectedValue(new Error('D1 is down'));
+    vi.spyOn(t.shard.d1, 'batch').mockRejectedValue(new Error('D1 is down'));
     const res = await visit(link.token);
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('https://shop.example.com/offer?ref=sms');
@@ -285,9 +297,9 @@ describe('GET /l/:token', () => {
   });
 
   it('resilience: when the lookup itself fails the visitor gets a friendly 503 page, no stack trace', async () => {
-    const { link } = await linkFixture(); // never visited: not in any cache, so the lookup needs D1
+    const { t, link } = await linkFixture(); // never visited: not in any cache, so the lookup needs D1
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    vi.spyOn(env.DB, 'prepare').mockImplementation(() => {
+    vi.spyOn(t.shard.d1, 'prepare').mockImplementation(() => {
       throw new Error('D1 is down');
     });
     const res = await visit(link.token);
@@ -300,9 +312,9 @@ describe('GET /l/:token', () => {
   });
 
   it('performance: clicks arriving together are written in one D1 batch, none lost', async () => {
-    const { link } = await linkFixture();
+    const { t, link } = await linkFixture();
     await visit(link.token, { method: 'HEAD' });
-    const batch = vi.spyOn(env.DB, 'batch');
+    const batch = vi.spyOn(t.shard.d1, 'batch');
     const preview = { 'user-agent': 'WhatsApp/2.23.20.0 A' };
     const responses = await Promise.all(
       Array.from({ length: 20 }, () => visit(link.token, { headers: preview })),
@@ -319,17 +331,17 @@ describe('GET /l/:token', () => {
   it('performance: a hot link is served without querying D1 for the lookup', async () => {
     const { link } = await linkFixture();
     await visit(link.token, { method: 'HEAD' });
-    const prepare = vi.spyOn(env.DB, 'prepare');
+    const prepares = spyAllDatabases('prepare');
     for (let i = 0; i < 5; i++) expect((await visit(link.token, { method: 'HEAD' })).status).toBe(302);
-    expect(prepare).not.toHaveBeenCalled();
+    for (const p of prepares) expect(p).not.toHaveBeenCalled();
   });
 });
 
 describe('GET /l/:token with bad tokens', () => {
   it('security: forged, truncated and mistyped tokens answer the 404 page without touching the database', async () => {
     const { token } = await linkFixture();
-    const prepare = vi.spyOn(env.DB, 'prepare');
-    const batch = vi.spyOn(env.DB, 'batch');
+    const prepares = spyAllDatabases('prepare');
+    const batches = spyAllDatabases('batch');
     const typo = token.slice(0, 5) + (token[5] === 'x' ? 'y' : 'x') + token.slice(6);
     const forged = await signLinkToken('attacker-secret', token.slice(0, 8));
     for (const bad of [forged, token.slice(0, 11), typo, `${token}x`, 'AAAAAAAAAAAA', 'not-a-token!']) {
@@ -338,12 +350,11 @@ describe('GET /l/:token with bad tokens', () => {
       expect(res.headers.get('content-type')).toContain('text/html');
       expect(await res.text()).toContain('Link not found');
     }
-    expect(prepare).not.toHaveBeenCalled();
-    expect(batch).not.toHaveBeenCalled();
+    for (const spy of [...prepares, ...batches]) expect(spy).not.toHaveBeenCalled();
   });
 
   it('error: a correctly signed token that names no link is a 404 page', async () => {
-    const token = await createLinkToken(env.LINK_SECRET, uuidv7(), uuidv7());
+    const token = await createLinkToken(env.LINK_SECRET, 0, uuidv7(), uuidv7());
     const res = await visit(token);
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('Link not found');

@@ -1,8 +1,33 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { shards } from '../../workers/db/shards';
 
 type Row = Record<string, unknown>;
-const all = async (sql: string) => (await env.DB.prepare(sql).all<Row>()).results;
+
+// Which database holds which ERD table. tenants, users and sending_numbers are in both: the
+// control database owns them, each shard keeps a copy for its foreign keys.
+const CONTROL_TABLES = ['tenants', 'users', 'magic_tokens', 'sending_numbers', 'costs'];
+const SHARD_TABLES = [
+  'tenants',
+  'users',
+  'sending_numbers',
+  'contacts',
+  'do_not_contact',
+  'campaigns',
+  'message_templates',
+  'send_jobs',
+  'short_links',
+  'events',
+  'webhook_events',
+  'budgets',
+  'import_batches',
+  'suppression_rules',
+  'audit_log',
+];
+const DATABASES: [string, D1Database, string[]][] = [
+  ['control', env.CONTROL_DB, CONTROL_TABLES],
+  ...shards(env).map((s): [string, D1Database, string[]] => [s.name, s.d1, SHARD_TABLES]),
+];
 
 // Tables and columns of ../shared/ERD.md: the migration must create every one of them.
 const ERD: Record<string, string[]> = {
@@ -161,7 +186,14 @@ const ERD: Record<string, string[]> = {
   ],
 };
 
-async function indexes(table: string) {
+function inspect(d1: D1Database) {
+  const all = async (sql: string) => (await d1.prepare(sql).all<Row>()).results;
+  return { all, indexes: (table: string) => indexes(all, table), userTables: () => userTables(all) };
+}
+
+type All = (sql: string) => Promise<Row[]>;
+
+async function indexes(all: All, table: string) {
   const list = await all(`PRAGMA index_list('${table}')`);
   return Promise.all(
     list.map(async (ix) => ({
@@ -173,7 +205,7 @@ async function indexes(table: string) {
   );
 }
 
-async function userTables() {
+async function userTables(all: All) {
   return (
     await all(
       "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
@@ -181,9 +213,24 @@ async function userTables() {
   ).map((r) => String(r.name));
 }
 
-describe('data model', () => {
+it('splits the ERD between the control database and the shards; every test runs with two shards', () => {
+  expect(shards(env).map((s) => s.name)).toEqual(['SHARD_0', 'SHARD_1']);
+  const covered = new Set([...CONTROL_TABLES, ...SHARD_TABLES]);
+  expect(Object.keys(ERD).filter((t) => !covered.has(t))).toEqual([]);
+});
+
+describe.each(DATABASES)('data model: %s database', (_name, d1, tables) => {
+  const { all, indexes, userTables } = inspect(d1);
+  const here = (t: string) => tables.includes(t);
+
+  it('has no table that belongs to the other kind of database', async () => {
+    const present = await userTables();
+    const elsewhere = (tables === CONTROL_TABLES ? SHARD_TABLES : CONTROL_TABLES).filter((t) => !here(t));
+    expect(present.filter((t) => elsewhere.includes(t))).toEqual([]);
+  });
+
   it('has every ERD table and column', async () => {
-    for (const [table, columns] of Object.entries(ERD)) {
+    for (const [table, columns] of Object.entries(ERD).filter(([t]) => here(t))) {
       const actual = (await all(`PRAGMA table_info('${table}')`)).map((c) => String(c.name));
       expect(actual, table).toEqual(expect.arrayContaining(columns));
     }
@@ -209,7 +256,7 @@ describe('data model', () => {
       ['budgets', ['tenant_id']],
       ['sending_numbers', ['phone_e164']],
     ];
-    for (const [table, cols] of uniques) {
+    for (const [table, cols] of uniques.filter(([t]) => here(t))) {
       const ix = await indexes(table);
       expect(
         ix.some((i) => i.unique && i.columns.join() === cols.join()),
@@ -232,7 +279,7 @@ describe('data model', () => {
       ['short_links', 'token'],
       ['short_links', 'campaign_id'],
     ];
-    for (const [table, col] of wanted) {
+    for (const [table, col] of wanted.filter(([t]) => here(t))) {
       const ix = await indexes(table);
       expect(
         ix.some((i) => i.columns[0] === col),
@@ -241,17 +288,23 @@ describe('data model', () => {
     }
   });
 
-  it('indexes active suppression rules with a real partial (WHERE) index', async () => {
-    const ix = (await indexes('suppression_rules')).find((i) => i.partial);
-    expect(ix).toBeDefined();
-    const [row] = await all(`SELECT sql FROM sqlite_master WHERE name = '${ix!.name}'`);
-    expect(String(row!.sql)).toMatch(/WHERE .*is_active.* = 1/);
-  });
+  it.runIf(tables === SHARD_TABLES)(
+    'indexes active suppression rules with a real partial (WHERE) index',
+    async () => {
+      const ix = (await indexes('suppression_rules')).find((i) => i.partial);
+      expect(ix).toBeDefined();
+      const [row] = await all(`SELECT sql FROM sqlite_master WHERE name = '${ix!.name}'`);
+      expect(String(row!.sql)).toMatch(/WHERE .*is_active.* = 1/);
+    },
+  );
 
   it('enforces enums, booleans and references in the database itself', async () => {
     const tenant = '01900000-0000-7000-8000-00000000aaaa';
-    await env.DB.prepare("INSERT INTO tenants (id, name) VALUES (?, 'Enum Co')").bind(tenant).run();
-    const rejects = [
+    await d1
+      .prepare("INSERT INTO tenants (id, name, shard) VALUES (?, 'Enum Co', 'SHARD_0')")
+      .bind(tenant)
+      .run();
+    const statements = [
       `INSERT INTO users (id, tenant_id, email, role) VALUES ('u1', '${tenant}', 'x@example.com', 'owner')`,
       `INSERT INTO contacts (id, tenant_id, phone_e164, consent_status) VALUES ('c1', '${tenant}', '+61412345678', 'maybe')`,
       `INSERT INTO do_not_contact (id, tenant_id, phone_e164, reason) VALUES ('d1', '${tenant}', '+61412345678', 'ANGRY')`,
@@ -261,7 +314,11 @@ describe('data model', () => {
       `INSERT INTO import_batches (id, tenant_id, file_name, file_hash, status) VALUES ('i1', '${tenant}', 'f', 'h', 'done')`,
       `UPDATE tenants SET is_paused = 2 WHERE id = '${tenant}'`,
       `INSERT INTO contacts (id, tenant_id, phone_e164) VALUES ('c2', 'no-such-tenant', '+61412345678')`,
+      `INSERT INTO users (id, tenant_id, email, role) VALUES ('u2', 'no-such-tenant', 'y@example.com', 'staff')`,
     ];
-    for (const sql of rejects) await expect(env.DB.prepare(sql).run(), sql).rejects.toThrow();
+    // Each statement against the tables this database holds.
+    const rejects = statements.filter((q) => here(/(?:INTO|UPDATE) (\w+)/.exec(q)?.[1] ?? ''));
+    expect(rejects.length).toBeGreaterThan(2);
+    for (const sql of rejects) await expect(d1.prepare(sql).run(), sql).rejects.toThrow();
   });
 });

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { addDoNotContactRow } from '../../workers/db/do-not-contact';
 import { D1SendStore } from '../../workers/send/d1-store';
-import { db } from '../helpers/fixtures';
+import { control } from '../helpers/fixtures';
 import {
   addContacts,
   campaignRow,
@@ -30,7 +30,7 @@ describe('invariant: no SMS to do-not-contact', () => {
     const e = testEnv();
     const ids = await runFanout(e, c, DAYTIME);
     expect(ids).toHaveLength(3);
-    await addDoNotContactRow(db(), t.tenantId, people[0]!.phoneE164, 'STOP');
+    await addDoNotContactRow(t.db, t.tenantId, people[0]!.phoneE164, 'STOP');
     const tw = mockTwilio();
 
     await runSend(e, ids, { clock: () => DAYTIME });
@@ -54,7 +54,7 @@ describe('invariant: no SMS to do-not-contact', () => {
       store: (base) => ({
         ...base,
         claim: async (ctx, a, now) => {
-          await addDoNotContactRow(db(), t.tenantId, p!.phoneE164, 'STOP');
+          await addDoNotContactRow(t.db, t.tenantId, p!.phoneE164, 'STOP');
           return base.claim(ctx, a, now);
         },
       }),
@@ -71,7 +71,7 @@ describe('invariant: at most one SMS per (campaign, contact)', () => {
     await addContacts(t.tenantId, 1);
     const c = await queuedCampaign(t);
     const ids = await runFanout(testEnv(), c, DAYTIME);
-    const store = new D1SendStore(db());
+    const store = new D1SendStore(t.db, control());
     const ctx = (await store.load(ids, DAYTIME)).get(ids[0] as string);
     if (!ctx) throw new Error('job not loaded');
     const item = { ctx, sid: 'SM00000000000000000000000000000001', parts: 1, costCents: 5, at: DAYTIME };

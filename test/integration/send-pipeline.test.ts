@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contacts, doNotContact, sendJobs } from '../../workers/db/schema';
-import { db, json } from '../helpers/fixtures';
+import { json } from '../helpers/fixtures';
 import {
   addContacts,
   campaignRow,
@@ -46,10 +46,14 @@ describe('send pipeline', () => {
     const call = tw.calls[0]!;
     expect(call.url).toBe(`https://twilio.mock/2010-04-01/Accounts/${env.TWILIO_ACCOUNT_SID}/Messages.json`);
     expect(call.auth).toBe(`Basic ${btoa(`${env.TWILIO_ACCOUNT_SID}:${env.TWILIO_AUTH_TOKEN}`)}`);
-    expect(call.form.get('StatusCallback')).toBe('https://sms.example.test/webhooks/twilio/status');
     expect(call.from).toBe(t.numberPhones[0]);
     expect(people.map((p) => p.phoneE164)).toContain(call.to);
     const who = people.find((p) => p.phoneE164 === call.to)!;
+    // The receipt finds its tenant's shard and its job from the (signed) callback URL.
+    const job = (await jobsOf(c.id)).find((j) => j.contactId === who.id);
+    expect(call.form.get('StatusCallback')).toBe(
+      `https://sms.example.test/webhooks/twilio/status?t=${t.tenantId}&j=${job?.id}`,
+    );
     expect(call.body).toMatch(new RegExp(`^Hi ${who.firstName}, see https://sms\\.example\\.test/l/\\S+`));
     expect(call.body).toContain('Reply STOP to opt out');
     // 12:00 in Sydney with quiet hours from 20:00: valid for the 4 h cap.
@@ -59,9 +63,9 @@ describe('send pipeline', () => {
     expect(jobs.every((j) => j.status === 'sent' && j.providerMessageId?.startsWith('SM'))).toBe(true);
     expect(jobs.every((j) => j.costCents === 5 && j.parts === 1 && j.attemptCount === 1)).toBe(true);
     expect(await eventCount(c.id, 'SENT')).toBe(3);
-    const sentContact = await db().query.contacts.findFirst({ where: eq(contacts.id, who.id) });
+    const sentContact = await t.db.query.contacts.findFirst({ where: eq(contacts.id, who.id) });
     expect(sentContact?.lastSentAt).toBe(DAYTIME.toISOString());
-    const link = await db().all<{ target_url: string }>(
+    const link = await t.db.all<{ target_url: string }>(
       sql`SELECT target_url FROM short_links WHERE campaign_id = ${c.id} LIMIT 1`,
     );
     expect(link[0]?.target_url).toBe('https://shop.example/spring?utm_source=sms');
@@ -97,7 +101,7 @@ describe('send pipeline', () => {
       failureReason: 'opted_out',
       errorCode: '21610',
     });
-    const dnc = await db().select().from(doNotContact).where(eq(doNotContact.tenantId, t.tenantId));
+    const dnc = await t.db.select().from(doNotContact).where(eq(doNotContact.tenantId, t.tenantId));
     expect(dnc.map((d) => [d.phoneE164, d.reason])).toEqual([[stopped, 'STOP']]);
     expect(await eventCount(c.id, 'FAILED')).toBe(2);
     expect((await campaignRow(c.id)).status).toBe('completed');
@@ -211,7 +215,7 @@ describe('send pipeline', () => {
     expect(r.retryMessages).toHaveLength(0);
     const deferred = e.send.sent.filter((m) => m.delaySeconds !== undefined);
     // 09:00 Sydney = 22:00 UTC: 11 h later.
-    expect(deferred).toEqual([{ body: { jobId: ids[0] }, delaySeconds: 11 * 3600 }]);
+    expect(deferred).toEqual([{ body: { jobId: ids[0], tenantId: t.tenantId }, delaySeconds: 11 * 3600 }]);
     expect((await jobsOf(c.id))[0]?.leaseUntil).toBe(
       new Date(night.getTime() + (11 * 3600 + 600) * 1000).toISOString(),
     );
@@ -286,13 +290,13 @@ describe('send pipeline', () => {
     const c = await queuedCampaign(t);
     const e = testEnv();
     const ids = await runFanout(e, c, DAYTIME);
-    await db().update(contacts).set({ erasedAt: new Date().toISOString() }).where(eq(contacts.id, p!.id));
+    await t.db.update(contacts).set({ erasedAt: new Date().toISOString() }).where(eq(contacts.id, p!.id));
     const tw = mockTwilio();
 
     await runSend(e, ids, { clock: () => DAYTIME });
 
     expect(tw.calls).toHaveLength(0);
-    const [job] = await db().select().from(sendJobs).where(eq(sendJobs.campaignId, c.id));
+    const [job] = await t.db.select().from(sendJobs).where(eq(sendJobs.campaignId, c.id));
     expect(job).toMatchObject({ status: 'failed', failureReason: 'erased' });
   });
 });

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog } from '../../workers/db/schema';
-import { createTenant, db, json } from '../helpers/fixtures';
+import { createTenant, json } from '../helpers/fixtures';
 
 type Num = {
   id: string;
@@ -48,7 +48,7 @@ describe('sending numbers', () => {
       per_minute_limit: 60,
     });
 
-    const audit = await db().select().from(auditLog).where(eq(auditLog.resourceId, n.id));
+    const audit = await t.db.select().from(auditLog).where(eq(auditLog.resourceId, n.id));
     expect(audit.map((a) => a.action)).toEqual(['sending_number.created']);
   });
 
@@ -77,7 +77,7 @@ describe('sending numbers', () => {
     const stub = env.SENDING_NUMBER.getByName(n.id);
     expect(await stub.acquire()).toMatchObject({ ok: true });
     expect(await stub.acquire()).toMatchObject({ ok: false, reason: 'per_minute' });
-    const audit = await db().select().from(auditLog).where(eq(auditLog.resourceId, n.id));
+    const audit = await t.db.select().from(auditLog).where(eq(auditLog.resourceId, n.id));
     expect(audit.map((a) => a.action).sort()).toEqual([
       'sending_number.activated',
       'sending_number.created',

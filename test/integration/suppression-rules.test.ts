@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog } from '../../workers/db/schema';
-import { createTenant, db, json } from '../helpers/fixtures';
+import { createTenant, json } from '../helpers/fixtures';
 
 type Rule = {
   id: string;
@@ -44,7 +44,7 @@ describe('suppression rules', () => {
     expect(list.data.map((r) => r.id)).toEqual([rule.id]);
     expect((await t.api(`/api/v1/suppression-rules/${rule.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await t.api(`/api/v1/suppression-rules/${rule.id}`)).status).toBe(404);
-    const actions = (await db().select().from(auditLog).where(eq(auditLog.tenantId, t.tenantId))).map(
+    const actions = (await t.db.select().from(auditLog).where(eq(auditLog.tenantId, t.tenantId))).map(
       (a) => a.action,
     );
     expect(actions.sort()).toEqual([
@@ -84,7 +84,7 @@ describe('suppression rules', () => {
     ).toBe(404);
     expect((await b.api(`/api/v1/suppression-rules/${rule.id}`, { method: 'DELETE' })).status).toBe(404);
     expect(
-      await db()
+      await b.db
         .select()
         .from(auditLog)
         .where(and(eq(auditLog.tenantId, b.tenantId))),

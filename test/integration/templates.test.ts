@@ -1,8 +1,10 @@
+import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
+import { replicateTenant } from '../../workers/db/replicate';
 import { auditLog, campaigns, contacts, tenants } from '../../workers/db/schema';
-import { createTenant, db, json } from '../helpers/fixtures';
+import { control, createTenant, json } from '../helpers/fixtures';
 
 type Template = { id: string; name: string; body: string; variables: string[]; is_active: boolean };
 type Preview = {
@@ -58,7 +60,7 @@ describe('templates CRUD', () => {
     );
     expect((await t.api(`/api/v1/templates/${tpl.id}`)).status).toBe(404);
 
-    const actions = (await db().select().from(auditLog).where(eq(auditLog.resourceId, tpl.id))).map(
+    const actions = (await t.db.select().from(auditLog).where(eq(auditLog.resourceId, tpl.id))).map(
       (a) => a.action,
     );
     expect(actions.sort()).toEqual(['template.created', 'template.deactivated', 'template.deleted']);
@@ -89,15 +91,13 @@ describe('templates CRUD', () => {
     const tpl = await json<Template>(
       await t.api('/api/v1/templates', { method: 'POST', json: { name: 'A', body: 'B' } }),
     );
-    await db()
-      .insert(campaigns)
-      .values({
-        id: uuidv7(),
-        tenantId: t.tenantId,
-        name: 'Spring',
-        status: 'completed',
-        templateIds: [tpl.id],
-      });
+    await t.db.insert(campaigns).values({
+      id: uuidv7(),
+      tenantId: t.tenantId,
+      name: 'Spring',
+      status: 'completed',
+      templateIds: [tpl.id],
+    });
     const res = await t.api(`/api/v1/templates/${tpl.id}`, { method: 'DELETE' });
     expect(res.status).toBe(409);
     expect((await json(res)).detail).toContain('Spring');
@@ -163,7 +163,8 @@ describe('POST /templates/preview', () => {
 
   it('no footer when the tenant turned it off, and a warning says so', async () => {
     const t = await createTenant('Acme');
-    await db().update(tenants).set({ appendOptOutFooter: false }).where(eq(tenants.id, t.tenantId));
+    await control().update(tenants).set({ appendOptOutFooter: false }).where(eq(tenants.id, t.tenantId));
+    await replicateTenant(env, t.tenantId, { tenant: true });
     const p = await json<Preview>(
       await t.api('/api/v1/templates/preview', { method: 'POST', json: { body: 'Acme: hi' } }),
     );
@@ -175,15 +176,13 @@ describe('POST /templates/preview', () => {
   it('renders with a given contact, its custom fields and fallbacks; lists unknown variables', async () => {
     const t = await createTenant('Acme');
     const contactId = uuidv7();
-    await db()
-      .insert(contacts)
-      .values({
-        id: contactId,
-        tenantId: t.tenantId,
-        phoneE164: '+61412000111',
-        firstName: null,
-        customFields: { suburb: 'Newtown' },
-      });
+    await t.db.insert(contacts).values({
+      id: contactId,
+      tenantId: t.tenantId,
+      phoneE164: '+61412000111',
+      firstName: null,
+      customFields: { suburb: 'Newtown' },
+    });
     const p = await json<Preview>(
       await t.api('/api/v1/templates/preview', {
         method: 'POST',
@@ -202,14 +201,12 @@ describe('POST /templates/preview', () => {
 
   it('without a contact, custom field names seen on contacts are known and get a sample value', async () => {
     const t = await createTenant('Acme');
-    await db()
-      .insert(contacts)
-      .values({
-        id: uuidv7(),
-        tenantId: t.tenantId,
-        phoneE164: '+61412000222',
-        customFields: { suburb: 'Glebe' },
-      });
+    await t.db.insert(contacts).values({
+      id: uuidv7(),
+      tenantId: t.tenantId,
+      phoneE164: '+61412000222',
+      customFields: { suburb: 'Glebe' },
+    });
     const p = await json<Preview>(
       await t.api('/api/v1/templates/preview', {
         method: 'POST',
@@ -241,7 +238,7 @@ describe('POST /templates/preview', () => {
     const a = await createTenant('A');
     const b = await createTenant('B');
     const contactId = uuidv7();
-    await db().insert(contacts).values({ id: contactId, tenantId: a.tenantId, phoneE164: '+61412000333' });
+    await a.db.insert(contacts).values({ id: contactId, tenantId: a.tenantId, phoneE164: '+61412000333' });
     const res = await b.api('/api/v1/templates/preview', {
       method: 'POST',
       json: { body: 'x', contact_id: contactId },

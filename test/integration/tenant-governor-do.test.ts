@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { GovernorConfig, TenantGovernor } from '../../durable-objects/tenant-governor';
 import { budgets } from '../../workers/db/schema';
 import { nextLocalMidnight, nextLocalMonthStart } from '../../workers/domain/local-time';
-import { createTenant, db, json } from '../helpers/fixtures';
+import { createTenant, json } from '../helpers/fixtures';
 
 const TZ = 'Australia/Sydney';
 // 10:00 Sydney, 15 Jan 2026 (UTC+11).
@@ -171,7 +171,7 @@ describe('TenantGovernor durable object', () => {
     if (!r.ok) throw new Error('expected a grant');
     await stub.commit(r.reservationId, 42);
     await stub.flushMirror();
-    const row = await db().query.budgets.findFirst({ where: eq(budgets.tenantId, t.tenantId) });
+    const row = await t.db.query.budgets.findFirst({ where: eq(budgets.tenantId, t.tenantId) });
     expect(row).toMatchObject({ dailySpentCents: 42, monthlySpentCents: 42 });
     expect(row?.dailyResetAt).toBe(new Date(nextLocalMidnight(Date.now(), TZ)).toISOString());
     const body = await json(await t.api('/api/v1/budget'));

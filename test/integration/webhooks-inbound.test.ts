@@ -1,8 +1,10 @@
+import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isDoNotContact } from '../../workers/db/do-not-contact';
+import { replicateTenant } from '../../workers/db/replicate';
 import { auditLog, doNotContact, events, tenants, webhookEvents } from '../../workers/db/schema';
-import { createTenant, db } from '../helpers/fixtures';
+import { acrossShards, control, createTenant, shardDb, updateTenant } from '../helpers/fixtures';
 import {
   addCampaign,
   addContact,
@@ -17,10 +19,10 @@ import {
 afterEach(() => vi.restoreAllMocks());
 
 const tenantEvents = (tenantId: string) =>
-  db().select().from(events).where(eq(events.tenantId, tenantId)).orderBy(events.id);
+  shardDb(tenantId).select().from(events).where(eq(events.tenantId, tenantId)).orderBy(events.id);
 const dncRow = async (tenantId: string, phone: string) =>
   (
-    await db()
+    await shardDb(tenantId)
       .select()
       .from(doNotContact)
       .where(and(eq(doNotContact.tenantId, tenantId), eq(doNotContact.phoneE164, phone)))
@@ -61,7 +63,7 @@ describe('inbound: opt-out keywords', () => {
       keyword: 'STOP',
       source: 'inbound_sms',
     });
-    const audit = await db().select().from(auditLog).where(eq(auditLog.tenantId, t.tenantId));
+    const audit = await t.db.select().from(auditLog).where(eq(auditLog.tenantId, t.tenantId));
     expect(audit.map((a) => a.action)).toEqual(['do_not_contact.created']);
   });
 
@@ -78,9 +80,9 @@ describe('inbound: opt-out keywords', () => {
       status: 'queued',
       providerMessageId: null,
     });
-    expect(await isDoNotContact(db(), t.tenantId, contact.phone)).toBe(false);
+    expect(await isDoNotContact(t.db, t.tenantId, contact.phone)).toBe(false);
     await inbound(contact.phone, number.phone, 'UNSUBSCRIBE');
-    expect(await isDoNotContact(db(), t.tenantId, contact.phone)).toBe(true);
+    expect(await isDoNotContact(t.db, t.tenantId, contact.phone)).toBe(true);
   });
 
   it.each(['STOP', 'stopall', ' Unsubscribe ', 'CANCEL!', 'end', 'Quit.', 'revoke', 'OptOut'])(
@@ -109,10 +111,7 @@ describe('inbound: opt-out keywords', () => {
 
   it('uses the tenant’s own confirmation text, XML-escaped', async () => {
     const t = await createTenant('Custom');
-    await db()
-      .update(tenants)
-      .set({ optOutReply: 'Bye from <Fish & Chips>. Text START to return.' })
-      .where(eq(tenants.id, t.tenantId));
+    await updateTenant(t.tenantId, { optOutReply: 'Bye from <Fish & Chips>. Text START to return.' });
     const number = await addSendingNumber(t.tenantId);
     const res = await inbound(uniquePhone(), number.phone, 'stop');
     expect(await res.clone().text()).toContain('Bye from &lt;Fish &amp; Chips&gt;. Text START to return.');
@@ -123,7 +122,7 @@ describe('inbound: opt-out keywords', () => {
     const t = await createTenant('Already');
     const number = await addSendingNumber(t.tenantId);
     const phone = uniquePhone();
-    await db()
+    await t.db
       .insert(doNotContact)
       .values({ id: crypto.randomUUID(), tenantId: t.tenantId, phoneE164: phone, reason: 'MANUAL' });
     await inbound(phone, number.phone, 'STOP');
@@ -137,10 +136,10 @@ describe('inbound: opt-in keywords', () => {
     const t = await createTenant('Come back');
     const { number, contact } = await seedSentMessage(t.tenantId);
     await inbound(contact.phone, number.phone, 'STOP');
-    expect(await isDoNotContact(db(), t.tenantId, contact.phone)).toBe(true);
+    expect(await isDoNotContact(t.db, t.tenantId, contact.phone)).toBe(true);
     const reply = await replyOf(await inbound(contact.phone, number.phone, ' start '));
     expect(reply).toBe("Come back: You're subscribed again. Reply STOP to opt out.");
-    expect(await isDoNotContact(db(), t.tenantId, contact.phone)).toBe(false);
+    expect(await isDoNotContact(t.db, t.tenantId, contact.phone)).toBe(false);
     expect((await tenantEvents(t.tenantId)).map((e) => e.eventType).sort()).toEqual([
       'OPT_OUT',
       'RESUBSCRIBE',
@@ -153,14 +152,14 @@ describe('inbound: opt-in keywords', () => {
     const phone = uniquePhone();
     await inbound(phone, number.phone, 'STOP');
     await inbound(phone, number.phone, body);
-    expect(await isDoNotContact(db(), t.tenantId, phone)).toBe(false);
+    expect(await isDoNotContact(t.db, t.tenantId, phone)).toBe(false);
   });
 
   it('START never lifts a MANUAL or COMPLAINED entry: it is logged as a reply for a human, no confirmation', async () => {
     const t = await createTenant('Complaint');
     const number = await addSendingNumber(t.tenantId);
     const phone = uniquePhone();
-    await db()
+    await t.db
       .insert(doNotContact)
       .values({ id: crypto.randomUUID(), tenantId: t.tenantId, phoneE164: phone, reason: 'COMPLAINED' });
     expect(await replyOf(await inbound(phone, number.phone, 'START'))).toBeNull();
@@ -185,7 +184,7 @@ describe('inbound: opt-in keywords', () => {
 describe('inbound: HELP', () => {
   it('answers the default help text naming the sender and how to reach it, and logs it', async () => {
     const t = await createTenant('Helpful Pty Ltd');
-    await db().update(tenants).set({ senderName: 'Helpful' }).where(eq(tenants.id, t.tenantId));
+    await updateTenant(t.tenantId, { senderName: 'Helpful' });
     const { number, contact } = await seedSentMessage(t.tenantId);
     const reply = await replyOf(await inbound(contact.phone, number.phone, 'help?'));
     expect(reply).toBe(
@@ -194,15 +193,12 @@ describe('inbound: HELP', () => {
     const [ev] = await tenantEvents(t.tenantId);
     expect(ev?.eventType).toBe('REPLIED');
     expect(ev?.metadata).toMatchObject({ keyword: 'HELP', intent: 'help' });
-    expect(await isDoNotContact(db(), t.tenantId, contact.phone)).toBe(false);
+    expect(await isDoNotContact(t.db, t.tenantId, contact.phone)).toBe(false);
   });
 
   it("answers INFO with the tenant's own help text", async () => {
     const t = await createTenant('Own help');
-    await db()
-      .update(tenants)
-      .set({ helpReply: 'Own help: call 02 9999 0000.' })
-      .where(eq(tenants.id, t.tenantId));
+    await updateTenant(t.tenantId, { helpReply: 'Own help: call 02 9999 0000.' });
     const number = await addSendingNumber(t.tenantId);
     expect(await replyOf(await inbound(uniquePhone(), number.phone, 'INFO'))).toBe(
       'Own help: call 02 9999 0000.',
@@ -215,7 +211,7 @@ describe('inbound: replies', () => {
     const t = await createTenant('Replies');
     const { number, contact, campaign } = await seedSentMessage(t.tenantId);
     expect(await replyOf(await inbound(contact.phone, number.phone, "don't stop"))).toBeNull();
-    expect(await isDoNotContact(db(), t.tenantId, contact.phone)).toBe(false);
+    expect(await isDoNotContact(t.db, t.tenantId, contact.phone)).toBe(false);
     const [ev] = await tenantEvents(t.tenantId);
     expect(ev).toMatchObject({ eventType: 'REPLIED', contactId: contact.id, campaignId: campaign.id });
     expect(ev?.metadata).toMatchObject({
@@ -287,7 +283,7 @@ describe('inbound: replay and security', () => {
     await inbound(phone, number.phone, 'STOP', { messageSid: stopSid });
     await inbound(phone, number.phone, 'START');
     expect(await replyOf(await inbound(phone, number.phone, 'STOP', { messageSid: stopSid }))).toBeNull();
-    expect(await isDoNotContact(db(), t.tenantId, phone)).toBe(false);
+    expect(await isDoNotContact(t.db, t.tenantId, phone)).toBe(false);
     expect((await tenantEvents(t.tenantId)).map((e) => e.eventType).sort()).toEqual([
       'OPT_OUT',
       'RESUBSCRIBE',
@@ -309,7 +305,7 @@ describe('inbound: replay and security', () => {
     });
     expect(replay.status).toBe(200);
     expect(await replyOf(replay)).toBeNull();
-    expect(await isDoNotContact(db(), t.tenantId, phone)).toBe(true);
+    expect(await isDoNotContact(t.db, t.tenantId, phone)).toBe(true);
   });
 
   it('a forged STOP is 403 and does not opt anyone out', async () => {
@@ -319,7 +315,7 @@ describe('inbound: replay and security', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     expect((await inbound(phone, number.phone, 'STOP', { token: 'guess' })).status).toBe(403);
     expect((await inbound(phone, number.phone, 'STOP', { signature: null })).status).toBe(403);
-    expect(await isDoNotContact(db(), t.tenantId, phone)).toBe(false);
+    expect(await isDoNotContact(t.db, t.tenantId, phone)).toBe(false);
     expect(await tenantEvents(t.tenantId)).toHaveLength(0);
   });
 
@@ -331,18 +327,19 @@ describe('inbound: replay and security', () => {
     const phone = uniquePhone();
     await addContact(b.tenantId, phone);
     await inbound(phone, numberA.phone, 'STOP');
-    expect(await isDoNotContact(db(), a.tenantId, phone)).toBe(true);
-    expect(await isDoNotContact(db(), b.tenantId, phone)).toBe(false);
+    expect(await isDoNotContact(a.db, a.tenantId, phone)).toBe(true);
+    expect(await isDoNotContact(b.db, b.tenantId, phone)).toBe(false);
     expect(await tenantEvents(b.tenantId)).toHaveLength(0);
   });
 
-  it('a message to a number we do not hold is stored without a tenant and answered with empty TwiML', async () => {
+  it('a message to a number we do not hold changes nothing and is answered with empty TwiML', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const messageSid = sid();
     expect(await replyOf(await inbound(uniquePhone(), '+61499999999', 'STOP', { messageSid }))).toBeNull();
-    const [row] = await db()
-      .select()
-      .from(webhookEvents)
-      .where(eq(webhookEvents.providerEventId, messageSid));
-    expect(row).toMatchObject({ tenantId: null, eventType: 'inbound:unknown_number' });
+    const rows = await acrossShards((d) =>
+      d.select().from(webhookEvents).where(eq(webhookEvents.providerEventId, messageSid)),
+    );
+    expect(rows).toEqual([]);
+    expect(String(warn.mock.calls[0]?.[0])).toContain('twilio_inbound_unknown_number');
   });
 });

@@ -1,21 +1,27 @@
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { uuidv7 } from '../../workers/db/ids';
 import { events, sendJobs, webhookEvents } from '../../workers/db/schema';
-import { createTenant, db, json } from '../helpers/fixtures';
+import { acrossShards, createTenant, json } from '../helpers/fixtures';
 import {
   addContact,
   addJob,
   postTwilio,
+  refQuery,
   seedSentMessage,
   sid,
   statusCallback,
 } from '../helpers/twilio-webhooks';
 
-const job = async (id: string) => (await db().select().from(sendJobs).where(eq(sendJobs.id, id)))[0];
-const jobEvents = (id: string) => db().select().from(events).where(eq(events.sendJobId, id));
+const job = async (id: string) =>
+  (await acrossShards((d) => d.select().from(sendJobs).where(eq(sendJobs.id, id))))[0];
+const jobEvents = (id: string) =>
+  acrossShards((d) => d.select().from(events).where(eq(events.sendJobId, id)));
 const webhookRows = (providerEventId: string) =>
-  db().select().from(webhookEvents).where(eq(webhookEvents.providerEventId, providerEventId));
+  acrossShards((d) =>
+    d.select().from(webhookEvents).where(eq(webhookEvents.providerEventId, providerEventId)),
+  );
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -83,12 +89,31 @@ describe('status callbacks (happy)', () => {
     expect((await jobEvents(j.id)).map((e) => e.eventType).sort()).toEqual(['DELIVERED', 'FAILED']);
   });
 
-  it('a callback for an unknown MessageSid is stored without a tenant and answered 200', async () => {
-    const unknown = { sid: sid() };
-    const res = await statusCallback(unknown, 'delivered');
+  it('a callback for an unknown MessageSid is stored for its tenant, unprocessed, and answered 200', async () => {
+    const t = await createTenant('Status unknown sid');
+    const unknown = { sid: sid(), tenantId: t.tenantId };
+    const res = await statusCallback(unknown, 'delivered', {}, undefined, 'sid');
     expect(res.status).toBe(200);
     const [row] = await webhookRows(`${unknown.sid}:delivered`);
-    expect(row).toMatchObject({ tenantId: null, eventType: 'status:delivered' });
+    expect(row).toMatchObject({ tenantId: t.tenantId, eventType: 'status:delivered', processedAt: null });
+  });
+
+  it('a callback whose URL names no tenant of ours is answered 200 and stored nowhere', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const stray = { sid: sid(), tenantId: uuidv7() };
+    expect((await statusCallback(stray, 'delivered', {}, undefined, 'sid')).status).toBe(200);
+    expect((await statusCallback({ sid: sid() }, 'delivered', {}, undefined, 'none')).status).toBe(200);
+    expect(await webhookRows(`${stray.sid}:delivered`)).toEqual([]);
+    expect(warn.mock.calls.map((c) => String(c[0])).join(' ')).toContain('twilio_status_unroutable');
+  });
+
+  it('a callback that beats the send path is applied at once through the job id in its URL', async () => {
+    const t = await createTenant('Status early');
+    const { job: j } = await seedSentMessage(t.tenantId, { status: 'queued', providerMessageId: null });
+    const early = { ...j, sid: sid() };
+    expect((await statusCallback(early, 'delivered')).status).toBe(200);
+    expect(await job(j.id)).toMatchObject({ status: 'delivered', providerMessageId: early.sid });
+    expect((await jobEvents(j.id)).map((e) => e.eventType)).toEqual(['DELIVERED']);
   });
 
   it('ignores statuses that say nothing about an outbound job, but records them', async () => {
@@ -161,14 +186,16 @@ describe('status callbacks: replay protection', () => {
     const { job: j } = await seedSentMessage(t.tenantId);
     const params = { MessageSid: j.sid ?? '', MessageStatus: 'undelivered', ErrorCode: '30005' };
     const token = `idem-${sid('')}`;
-    expect((await postTwilio('/webhooks/twilio/status', params, { idempotencyToken: token })).status).toBe(
-      200,
-    );
+    expect(
+      (await postTwilio('/webhooks/twilio/status', params, { idempotencyToken: token, query: refQuery(j) }))
+        .status,
+    ).toBe(200);
     // A replayed request with the same token changes nothing, even though it says something else.
     const replay = { ...params, MessageStatus: 'delivered' };
-    expect((await postTwilio('/webhooks/twilio/status', replay, { idempotencyToken: token })).status).toBe(
-      200,
-    );
+    expect(
+      (await postTwilio('/webhooks/twilio/status', replay, { idempotencyToken: token, query: refQuery(j) }))
+        .status,
+    ).toBe(200);
     expect((await job(j.id))?.status).toBe('failed');
     expect(await webhookRows(token)).toHaveLength(1);
     expect(await jobEvents(j.id)).toHaveLength(1);
@@ -236,7 +263,7 @@ describe('status callbacks: signature (security)', () => {
     const res = await postTwilio(
       '/webhooks/twilio/status',
       { MessageSid: j.sid ?? '', MessageStatus: 'delivered' },
-      { signedUrl: 'https://sms.example.test:443/webhooks/twilio/status' },
+      { query: refQuery(j), signedUrl: `https://sms.example.test:443/webhooks/twilio/status${refQuery(j)}` },
     );
     expect(res.status).toBe(200);
     expect((await job(j.id))?.status).toBe('delivered');
@@ -247,24 +274,32 @@ describe('status callbacks: signature (security)', () => {
     const { job: j } = await seedSentMessage(t.tenantId);
     const params = { MessageSid: j.sid ?? '', MessageStatus: 'delivered' };
     vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // The tenant and job in our callback URL are only trusted because Twilio signs them.
     const tampered = await postTwilio('/webhooks/twilio/status', params, {
-      query: '?tenant=evil',
+      query: refQuery(j),
       signedUrl: 'https://sms.example.test/webhooks/twilio/status',
     });
     expect(tampered.status).toBe(403);
-    expect((await postTwilio('/webhooks/twilio/status', params, { query: '?v=2' })).status).toBe(200);
+    expect((await job(j.id))?.status).toBe('sent');
+    expect(
+      (await postTwilio('/webhooks/twilio/status', params, { query: `${refQuery(j)}&v=2` })).status,
+    ).toBe(200);
     expect((await job(j.id))?.status).toBe('delivered');
   });
 
   it('odd parameter names (__proto__, repeated MessageStatus) are plain data', async () => {
     const t = await createTenant('Odd params');
     const { job: j } = await seedSentMessage(t.tenantId);
-    const res = await postTwilio('/webhooks/twilio/status', [
-      ['MessageSid', j.sid ?? ''],
-      ['MessageStatus', 'delivered'],
-      ['MessageStatus', 'failed'],
-      ['__proto__', 'x'],
-    ]);
+    const res = await postTwilio(
+      '/webhooks/twilio/status',
+      [
+        ['MessageSid', j.sid ?? ''],
+        ['MessageStatus', 'delivered'],
+        ['MessageStatus', 'failed'],
+        ['__proto__', 'x'],
+      ],
+      { query: refQuery(j) },
+    );
     expect(res.status).toBe(200);
     expect((await job(j.id))?.status).toBe('delivered');
   });
@@ -277,29 +312,30 @@ describe('status callbacks: signature (security)', () => {
 });
 
 describe('status callbacks: cross-tenant (security)', () => {
-  it("a callback naming tenant A's number never touches tenant B's job, even with the same MessageSid", async () => {
+  it("a callback signed for tenant A never touches tenant B's job, even with the same MessageSid", async () => {
     const a = await createTenant('Tenant A');
     const b = await createTenant('Tenant B');
+    expect(a.shard.name).not.toBe(b.shard.name);
     const seededA = await seedSentMessage(a.tenantId);
     const seededB = await seedSentMessage(b.tenantId, { providerMessageId: seededA.job.sid });
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await statusCallback(seededA.job, 'undelivered', { ErrorCode: '30007' }, seededA.number.phone);
+    await statusCallback(seededA.job, 'undelivered', { ErrorCode: '30007' }, undefined, 'sid');
     expect((await job(seededA.job.id))?.status).toBe('failed');
     expect((await job(seededB.job.id))?.status).toBe('sent');
     expect(await jobEvents(seededB.job.id)).toHaveLength(0);
   });
 
-  it("a callback from A's number for a sid only B has is stored without a tenant and changes nothing", async () => {
+  it("a callback naming tenant A with B's job id or B's sid changes nothing of B's", async () => {
     const a = await createTenant('Tenant A2');
     const b = await createTenant('Tenant B2');
-    const seededA = await seedSentMessage(a.tenantId);
     const seededB = await seedSentMessage(b.tenantId);
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const res = await statusCallback(seededB.job, 'failed', {}, seededA.number.phone);
-    expect(res.status).toBe(200);
+    const forgedJob = { ...seededB.job, tenantId: a.tenantId };
+    expect((await statusCallback(forgedJob, 'failed')).status).toBe(200);
+    expect((await statusCallback(forgedJob, 'failed', {}, undefined, 'sid')).status).toBe(200);
     expect((await job(seededB.job.id))?.status).toBe('sent');
-    expect((await webhookRows(`${seededB.job.sid}:failed`))[0]?.tenantId).toBeNull();
-    expect(String(warn.mock.calls[0]?.[0])).toContain('twilio_webhook_tenant_mismatch');
+    expect(await jobEvents(seededB.job.id)).toHaveLength(0);
+    // Kept for tenant A as an unprocessed callback (a sid A does not know), never applied to B.
+    const rows = await webhookRows(`${seededB.job.sid}:failed`);
+    expect(rows.map((r) => r.tenantId)).toEqual([a.tenantId]);
   });
 });
 
@@ -344,9 +380,9 @@ describe('status callbacks: out-of-order pairs', () => {
       expect((await statusCallback(c.job, c.first, {}, number.phone)).status).toBe(200);
       expect((await statusCallback(c.job, c.second, {}, number.phone)).status).toBe(200);
     }
-    const rows = await db().select().from(sendJobs).where(eq(sendJobs.campaignId, campaign.id));
+    const rows = await t.db.select().from(sendJobs).where(eq(sendJobs.campaignId, campaign.id));
     const byId = new Map(rows.map((r) => [r.id, r]));
-    const evs = await db()
+    const evs = await t.db
       .select()
       .from(events)
       .where(and(eq(events.tenantId, t.tenantId), eq(events.campaignId, campaign.id)));

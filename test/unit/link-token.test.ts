@@ -4,7 +4,9 @@ import {
   isWellFormedToken,
   LINK_TOKEN_LENGTH,
   linkNonce,
+  MAX_SHARDS,
   NONCE_LENGTH,
+  shardHint,
   signLinkToken,
   verifyLinkToken,
   withUtmParams,
@@ -22,7 +24,7 @@ function mistype(token: string, i: number): string {
 
 describe('link tokens', () => {
   it('happy: a token is 12 URL-safe characters and verifies with the secret that signed it', async () => {
-    const token = await createLinkToken('secret-now', CAMPAIGN, CONTACT);
+    const token = await createLinkToken('secret-now', 0, CAMPAIGN, CONTACT);
     expect(token).toHaveLength(LINK_TOKEN_LENGTH);
     expect(LINK_TOKEN_LENGTH).toBeLessThanOrEqual(12);
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -31,25 +33,43 @@ describe('link tokens', () => {
   });
 
   it('happy: the same campaign and contact always give the same token; others differ', async () => {
-    const a = await createLinkToken('secret-now', CAMPAIGN, CONTACT);
-    expect(await createLinkToken('secret-now', CAMPAIGN, CONTACT)).toBe(a);
-    expect(await createLinkToken('secret-now', CAMPAIGN, CONTACT, 1)).not.toBe(a);
-    expect(await createLinkToken('secret-now', CAMPAIGN, '01930000-0000-7000-8000-00000000f002')).not.toBe(a);
+    const a = await createLinkToken('secret-now', 0, CAMPAIGN, CONTACT);
+    expect(await createLinkToken('secret-now', 0, CAMPAIGN, CONTACT)).toBe(a);
+    expect(await createLinkToken('secret-now', 0, CAMPAIGN, CONTACT, 1)).not.toBe(a);
+    expect(await createLinkToken('secret-now', 0, CAMPAIGN, '01930000-0000-7000-8000-00000000f002')).not.toBe(
+      a,
+    );
     const nonces = new Set<string>();
-    for (let i = 0; i < 500; i++) nonces.add(await linkNonce(CAMPAIGN, `contact-${i}`));
+    for (let i = 0; i < 500; i++) nonces.add(await linkNonce(0, CAMPAIGN, `contact-${i}`));
     expect(nonces.size).toBe(500);
   });
 
+  it('shards: the first character names the shard, under the signature', async () => {
+    const onShard = await Promise.all(
+      [0, 1, 7, MAX_SHARDS - 1].map((i) => createLinkToken('secret-now', i, CAMPAIGN, CONTACT)),
+    );
+    expect(onShard.map((t) => shardHint(t))).toEqual([0, 1, 7, MAX_SHARDS - 1]);
+    // The rest of the nonce is the same (campaign, contact), the hint makes each token distinct.
+    expect(new Set(onShard.map((t) => t.slice(1, 8))).size).toBe(1);
+    expect(new Set(onShard).size).toBe(4);
+    // Pointing a valid token at another shard breaks its signature.
+    const [first] = onShard as [string];
+    const moved = `${first.startsWith('B') ? 'C' : 'B'}${first.slice(1)}`;
+    expect(await verifyLinkToken(moved, secrets)).toBeNull();
+    await expect(linkNonce(MAX_SHARDS, CAMPAIGN, CONTACT)).rejects.toThrow(/shard index/);
+    expect(shardHint('!abc')).toBeNull();
+  });
+
   it('rotation: a token signed with the previous secret still verifies, one from an older secret does not', async () => {
-    const old = await createLinkToken('secret-before', CAMPAIGN, CONTACT);
+    const old = await createLinkToken('secret-before', 0, CAMPAIGN, CONTACT);
     expect(await verifyLinkToken(old, secrets)).toBe('previous');
-    const older = await createLinkToken('secret-long-gone', CAMPAIGN, CONTACT);
+    const older = await createLinkToken('secret-long-gone', 0, CAMPAIGN, CONTACT);
     expect(await verifyLinkToken(older, secrets)).toBeNull();
     expect(await verifyLinkToken(old, { current: 'secret-now', previous: '' })).toBeNull();
   });
 
   it('security: every single-character typo is rejected', async () => {
-    const token = await createLinkToken('secret-now', CAMPAIGN, CONTACT);
+    const token = await createLinkToken('secret-now', 0, CAMPAIGN, CONTACT);
     for (let i = 0; i < token.length; i++) {
       expect(await verifyLinkToken(mistype(token, i), secrets)).toBeNull();
     }
@@ -58,7 +78,7 @@ describe('link tokens', () => {
   });
 
   it('security: truncated, padded, empty and non-URL-safe tokens are rejected', async () => {
-    const token = await createLinkToken('secret-now', CAMPAIGN, CONTACT);
+    const token = await createLinkToken('secret-now', 0, CAMPAIGN, CONTACT);
     for (const bad of [
       '',
       token.slice(0, -1),
@@ -75,7 +95,7 @@ describe('link tokens', () => {
   });
 
   it('security: a forged tag for a real nonce is rejected; random tokens essentially never pass', async () => {
-    const nonce = await linkNonce(CAMPAIGN, CONTACT);
+    const nonce = await linkNonce(0, CAMPAIGN, CONTACT);
     expect(await verifyLinkToken(`${nonce}AAAA`, secrets)).toBeNull();
     expect(await verifyLinkToken(await signLinkToken('attacker-secret', nonce), secrets)).toBeNull();
     let passed = 0;
@@ -90,7 +110,7 @@ describe('link tokens', () => {
   });
 
   it('error: signing without a secret fails loudly instead of issuing unsigned links', async () => {
-    await expect(createLinkToken('', CAMPAIGN, CONTACT)).rejects.toThrow(/LINK_SECRET/);
+    await expect(createLinkToken('', 0, CAMPAIGN, CONTACT)).rejects.toThrow(/LINK_SECRET/);
     await expect(signLinkToken('secret-now', 'bad nonce')).rejects.toThrow();
   });
 });

@@ -2,6 +2,7 @@ import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { apiKeys, sessions, tenants, users } from '../db/schema';
+import { rememberShard } from '../db/shards';
 import type { Principal } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/crypto';
 
@@ -22,12 +23,22 @@ export async function createSession(db: Db, user: { id: string; tenantId: string
   return { token, expiresAt };
 }
 
-/** The principal behind a session token, or null when unknown, expired or its user deactivated. */
+/**
+ * The principal behind a session token, or null when unknown, expired or its user deactivated.
+ * The same round trip learns the tenant's shard (remembered for the request's data queries).
+ */
 export async function principalFromSession(db: Db, token: string): Promise<Principal | null> {
   const [row] = await db
-    .select({ sessionId: sessions.id, userId: users.id, tenantId: users.tenantId, role: users.role })
+    .select({
+      sessionId: sessions.id,
+      userId: users.id,
+      tenantId: users.tenantId,
+      role: users.role,
+      shard: tenants.shard,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(tenants, eq(tenants.id, users.tenantId))
     .where(
       and(
         eq(sessions.tokenHash, await sha256Hex(token)),
@@ -37,6 +48,7 @@ export async function principalFromSession(db: Db, token: string): Promise<Princ
     )
     .limit(1);
   if (!row) return null;
+  rememberShard(row.tenantId, row.shard);
   return {
     tenantId: row.tenantId,
     role: row.role,
@@ -58,12 +70,13 @@ export function newApiKey(): string {
 export async function principalFromApiKey(db: Db, key: string): Promise<Principal | null> {
   if (!key.startsWith(API_KEY_PREFIX)) return null;
   const [row] = await db
-    .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, role: apiKeys.role })
+    .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, role: apiKeys.role, shard: tenants.shard })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
     .where(and(eq(apiKeys.keyHash, await sha256Hex(key)), isNull(apiKeys.revokedAt)))
     .limit(1);
   if (!row) return null;
+  rememberShard(row.tenantId, row.shard);
   return {
     tenantId: row.tenantId,
     role: row.role,

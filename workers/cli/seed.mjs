@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONTROL_BINDING } from './databases.mjs';
 import { capture } from './node.mjs';
 
 const args = process.argv.slice(2);
@@ -20,6 +21,7 @@ export const DEMO = {
   sendingNumber: '+61480000001',
   costId: '01900000-0000-7000-8000-000000000004',
   templateId: '01900000-0000-7000-8000-000000000005',
+  shard: 'SHARD_0',
 };
 
 const q = (v) => (v === null ? 'NULL' : `'${String(v).replace(/'/g, "''")}'`);
@@ -28,16 +30,22 @@ const keyHash = createHash('sha256').update(apiKey).digest('hex');
 const keyId = `01900000-0000-7000-8000-${randomBytes(6).toString('hex')}`;
 const today = new Date().toISOString().slice(0, 10);
 
-const sql = `
-INSERT OR IGNORE INTO tenants (id, name, timezone, country, daily_budget_cents, monthly_budget_cents, sender_name)
-  VALUES (${q(DEMO.tenantId)}, 'Demo Coffee Co', 'Australia/Sydney', 'AU', 50000, 500000, 'Demo Coffee');
+// The demo tenant lives on the first shard; its tenant, user and number rows are written to the
+// control database (the source of truth) and copied onto the shard, as replicateTenant() does.
+const replicated = `
+INSERT OR IGNORE INTO tenants (id, name, timezone, country, daily_budget_cents, monthly_budget_cents, sender_name, shard)
+  VALUES (${q(DEMO.tenantId)}, 'Demo Coffee Co', 'Australia/Sydney', 'AU', 50000, 500000, 'Demo Coffee', ${q(DEMO.shard)});
 INSERT OR IGNORE INTO users (id, tenant_id, email, role) VALUES (${q(DEMO.adminId)}, ${q(DEMO.tenantId)}, ${q(DEMO.adminEmail)}, 'admin');
-INSERT INTO api_keys (id, tenant_id, created_by, name, role, key_hash, prefix)
-  VALUES (${q(keyId)}, ${q(DEMO.tenantId)}, ${q(DEMO.adminId)}, 'Seed admin key', 'admin', ${q(keyHash)}, ${q(apiKey.slice(0, 10))});
 INSERT OR IGNORE INTO sending_numbers (id, tenant_id, phone_e164, provider, daily_limit, per_minute_limit, warmup_start_date)
   VALUES (${q(DEMO.sendingNumberId)}, ${q(DEMO.tenantId)}, ${q(DEMO.sendingNumber)}, 'twilio', 10000, 60, NULL);
+`;
+const controlSql = `${replicated}
+INSERT INTO api_keys (id, tenant_id, created_by, name, role, key_hash, prefix)
+  VALUES (${q(keyId)}, ${q(DEMO.tenantId)}, ${q(DEMO.adminId)}, 'Seed admin key', 'admin', ${q(keyHash)}, ${q(apiKey.slice(0, 10))});
 INSERT OR IGNORE INTO costs (id, provider, country, per_part_cents, effective_from)
   VALUES (${q(DEMO.costId)}, 'twilio', 'AU', 5, '2020-01-01T00:00:00.000Z');
+`;
+const shardSql = `${replicated}
 INSERT OR IGNORE INTO message_templates (id, tenant_id, name, body, variables)
   VALUES (${q(DEMO.templateId)}, ${q(DEMO.tenantId)}, 'Welcome offer',
   'Hi {{first_name|there}}, your first coffee at Demo Coffee is on us this week: {{link}} Reply STOP to opt out',
@@ -46,16 +54,19 @@ INSERT OR IGNORE INTO budgets (id, tenant_id) VALUES ('01900000-0000-7000-8000-0
 `;
 
 const dir = mkdtempSync(join(tmpdir(), 'seed-'));
-const file = join(dir, 'seed.sql');
-writeFileSync(file, sql);
 try {
-  capture(
-    'wrangler',
-    ['d1', 'execute', 'DB', '--local', '--file', file, ...(persistTo ? ['--persist-to', persistTo] : [])],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  for (const [binding, sql] of [
+    [CONTROL_BINDING, controlSql],
+    [DEMO.shard, shardSql],
+  ]) {
+    const file = join(dir, `${binding}.sql`);
+    writeFileSync(file, sql);
+    capture(
+      'wrangler',
+      ['d1', 'execute', binding, '--local', '--file', file, ...(persistTo ? ['--persist-to', persistTo] : [])],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  }
 } catch (err) {
   console.error(`Seeding failed (did the migrations run?)\n${err.stderr ?? ''}${err.stdout ?? ''}`);
   process.exit(1);

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevVars } from './dev-vars.mjs';
+import { migrateAll } from './databases.mjs';
 import { node22, ROOT, run, start } from './node.mjs';
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -29,10 +30,8 @@ process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
 ensureDevVars();
-console.log('Applying D1 migrations (local) ...');
-run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs], {
-  env: { ...process.env, CI: '1' },
-});
+console.log('Applying D1 migrations (local: the control database and every shard) ...');
+migrateAll(['--local', ...persistArgs]);
 const seed = spawn(node22(), [join(ROOT, 'workers/cli/seed.mjs'), ...persistArgs], {
   cwd: ROOT,
   stdio: 'inherit',

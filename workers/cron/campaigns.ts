@@ -3,7 +3,7 @@
 // campaigns that have nothing left to send. Re-enqueueing is harmless: the send consumer only
 // ever claims a job once (see workers/send/loop.ts).
 import { sql } from 'drizzle-orm';
-import { getDb } from '../db/client';
+import { type Shard, shards } from '../db/shards';
 import { completeCampaignIfDone } from '../send/d1-store';
 import { enqueueFanout, enqueueSendJobs } from '../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../send/loop';
@@ -14,12 +14,22 @@ const FANOUT_STALL_MS = 10 * 60_000;
 const RECONCILE_LIMIT = 5000;
 
 export async function startDueCampaigns(env: Env, now: Date): Promise<void> {
-  const db = getDb(env.DB);
+  await Promise.all(shards(env).map((shard) => startDueOnShard(env, shard, now)));
+}
+
+/**
+ * One shard's share. Every query keeps to tenants homed on this shard (`tenants.shard`): while a
+ * tenant is being moved, the copy on the other shard is left alone.
+ */
+async function startDueOnShard(env: Env, shard: Shard, now: Date): Promise<void> {
+  const { db } = shard;
   const at = now.toISOString();
+  const homed = sql`(SELECT id FROM tenants WHERE shard = ${shard.name})`;
 
   const due = await db.all<{ id: string; tenant_id: string }>(sql`
     UPDATE campaigns SET started_at = ${at}, updated_at = ${at}
      WHERE status = 'queued' AND started_at IS NULL AND scheduled_at IS NOT NULL AND scheduled_at <= ${at}
+       AND tenant_id IN ${homed}
     RETURNING id, tenant_id`);
   for (const c of due)
     await enqueueFanout(env.FANOUT_QUEUE, { campaignId: c.id, tenantId: c.tenant_id, cursor: null });
@@ -28,6 +38,7 @@ export async function startDueCampaigns(env: Env, now: Date): Promise<void> {
     UPDATE campaigns SET updated_at = ${at}
      WHERE status IN ('queued', 'running') AND started_at IS NOT NULL AND fanout_done_at IS NULL
        AND updated_at < ${new Date(now.getTime() - FANOUT_STALL_MS).toISOString()}
+       AND tenant_id IN ${homed}
     RETURNING id, tenant_id, fanout_cursor`);
   for (const c of stalled) {
     await enqueueFanout(env.FANOUT_QUEUE, {
@@ -40,24 +51,24 @@ export async function startDueCampaigns(env: Env, now: Date): Promise<void> {
   // Jobs of running campaigns (tenant not paused) whose message is gone: parked (lease null)
   // while the tenant was paused, or lost (lease run out).
   const lease = new Date(now.getTime() + LEASE_GRACE_SECONDS * 1000).toISOString();
-  const lost = await db.all<{ id: string }>(sql`
+  const lost = await db.all<{ id: string; tenant_id: string }>(sql`
     UPDATE send_jobs SET lease_until = ${lease}
      WHERE id IN (
        SELECT j.id FROM send_jobs j
          JOIN campaigns c ON c.id = j.campaign_id
          JOIN tenants t ON t.id = j.tenant_id
         WHERE j.status = 'queued' AND (j.lease_until IS NULL OR j.lease_until < ${at})
-          AND c.status = 'running' AND t.is_paused = 0
+          AND c.status = 'running' AND t.is_paused = 0 AND t.shard = ${shard.name}
         LIMIT ${RECONCILE_LIMIT})
-    RETURNING id`);
+    RETURNING id, tenant_id`);
   await enqueueSendJobs(
     env.SEND_QUEUE,
-    lost.map((r) => ({ jobId: r.id })),
+    lost.map((r) => ({ jobId: r.id, tenantId: r.tenant_id })),
   );
 
   const finished = await db.all<{ id: string }>(sql`
     SELECT c.id FROM campaigns c
-     WHERE c.status = 'running' AND c.fanout_done_at IS NOT NULL
+     WHERE c.status = 'running' AND c.fanout_done_at IS NOT NULL AND c.tenant_id IN ${homed}
        AND NOT EXISTS (SELECT 1 FROM send_jobs j WHERE j.campaign_id = c.id AND j.status = 'queued')`);
   for (const c of finished) await completeCampaignIfDone(db, c.id, now);
 }

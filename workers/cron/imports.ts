@@ -1,4 +1,5 @@
 import { failBatch, readOptions, writeOptions } from '../db/imports';
+import { type Shard, shards } from '../db/shards';
 
 /** A running import whose heartbeat is older than this is presumed dead (crash, deploy, lost message). */
 export const STALE_AFTER_MS = 5 * 60_000;
@@ -7,6 +8,7 @@ export const MAX_STALLED_RESUMES = 3;
 
 type Stale = {
   id: string;
+  tenant_id: string;
   options: string | null;
   chunks_total: number;
   chunks_done: number;
@@ -22,15 +24,22 @@ type Stale = {
  * first unprocessed chunk; one that keeps stalling is failed with the counts it reached.
  */
 export async function watchImports(env: Env, now: Date): Promise<void> {
+  await Promise.all(shards(env).map((shard) => watchShard(env, shard, now)));
+}
+
+async function watchShard(env: Env, shard: Shard, now: Date): Promise<void> {
+  const d1 = shard.d1;
   const cutoff = new Date(now.getTime() - STALE_AFTER_MS).toISOString();
-  const { results } = await env.DB.prepare(
-    `SELECT id, options, chunks_total, chunks_done, total_rows, created_count, updated_count, skipped_count,
-            rejected_count
-       FROM import_batches
-      WHERE status IN ('pending', 'processing') AND COALESCE(heartbeat_at, created_at) < ?
-      ORDER BY created_at LIMIT 50`,
-  )
-    .bind(cutoff)
+  const { results } = await d1
+    .prepare(
+      `SELECT id, tenant_id, options, chunks_total, chunks_done, total_rows, created_count, updated_count,
+              skipped_count, rejected_count
+         FROM import_batches
+        WHERE status IN ('pending', 'processing') AND COALESCE(heartbeat_at, created_at) < ?
+          AND tenant_id IN (SELECT id FROM tenants WHERE shard = ?)
+        ORDER BY created_at LIMIT 50`,
+    )
+    .bind(cutoff, shard.name)
     .all<Stale>();
   for (const b of results) {
     const options = readOptions(b.options);
@@ -39,30 +48,33 @@ export async function watchImports(env: Env, now: Date): Promise<void> {
     if (resumes > MAX_STALLED_RESUMES) {
       const processed = b.created_count + b.updated_count + b.skipped_count + b.rejected_count;
       await failBatch(
-        env.DB,
+        d1,
         b.id,
         `Stopped after ${MAX_STALLED_RESUMES} attempts to resume made no progress: ${processed} of ${b.total_rows} rows were processed (chunks ${b.chunks_done} of ${b.chunks_total}); the rest were not imported. Upload the file again to finish it.`,
       );
       continue;
     }
-    const next = await env.DB.prepare(
-      'SELECT seq FROM import_chunks WHERE batch_id = ? AND processed_at IS NULL ORDER BY seq LIMIT 1',
-    )
+    const next = await d1
+      .prepare(
+        'SELECT seq FROM import_chunks WHERE batch_id = ? AND processed_at IS NULL ORDER BY seq LIMIT 1',
+      )
       .bind(b.id)
       .first<{ seq: number }>();
     const iso = now.toISOString();
     if (!next) {
-      await env.DB.prepare(
-        `UPDATE import_batches SET status = 'completed', completed_at = COALESCE(completed_at, ?) WHERE id = ?`,
-      )
+      await d1
+        .prepare(
+          `UPDATE import_batches SET status = 'completed', completed_at = COALESCE(completed_at, ?) WHERE id = ?`,
+        )
         .bind(iso, b.id)
         .run();
       continue;
     }
     // The heartbeat moves forward so the batch is not re-enqueued every minute while the resume runs.
-    await env.DB.prepare('UPDATE import_batches SET heartbeat_at = ?, options = ? WHERE id = ?')
+    await d1
+      .prepare('UPDATE import_batches SET heartbeat_at = ?, options = ? WHERE id = ?')
       .bind(iso, JSON.stringify(writeOptions({ ...options, resumes, resumeChunksDone: b.chunks_done })), b.id)
       .run();
-    await env.IMPORT_QUEUE.send({ batchId: b.id, seq: next.seq });
+    await env.IMPORT_QUEUE.send({ batchId: b.id, tenantId: b.tenant_id, seq: next.seq });
   }
 }

@@ -1,6 +1,6 @@
 import { lt } from 'drizzle-orm';
-import { getDb } from '../db/client';
 import { magicTokens, rateLimits, sessions } from '../db/schema';
+import { controlDb } from '../db/shards';
 import { startDueCampaigns } from './campaigns';
 import { watchImports } from './imports';
 import { expireLinks } from './links';
@@ -22,7 +22,7 @@ export async function runCron(env: Env, now: Date): Promise<void> {
 }
 
 async function housekeeping(env: Env, now: Date) {
-  const db = getDb(env.DB);
+  const db = controlDb(env);
   const iso = now.toISOString();
   const dayAgo = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
   await db.batch([

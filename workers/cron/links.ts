@@ -1,6 +1,7 @@
 import { and, eq, gte, isNotNull, lt, sql } from 'drizzle-orm';
-import { getDb } from '../db/client';
+import type { Db } from '../db/client';
 import { events } from '../db/schema';
+import { shards } from '../db/shards';
 import { REPEAT_WINDOW_MS } from '../redirect/clicks';
 
 /**
@@ -15,7 +16,10 @@ export const FINGERPRINT_KEEP_MS = Math.max(60_000, 2 * REPEAT_WINDOW_MS);
 export const FINGERPRINT_SCAN_MS = 15 * 60_000;
 
 export async function expireLinks(env: Env, now: Date): Promise<void> {
-  const db = getDb(env.DB);
+  await Promise.all(shards(env).map((shard) => forgetFingerprints(shard.db, now)));
+}
+
+async function forgetFingerprints(db: Db, now: Date): Promise<void> {
   const to = new Date(now.getTime() - FINGERPRINT_KEEP_MS).toISOString();
   const from = new Date(now.getTime() - FINGERPRINT_KEEP_MS - FINGERPRINT_SCAN_MS).toISOString();
   const client = sql`json_extract(${events.metadata}, '$.client')`;

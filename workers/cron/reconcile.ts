@@ -14,8 +14,8 @@
 // Campaign completion (running → completed when nothing is left queued) is the send path's
 // cron step (cron/campaigns.ts, completeCampaignIfDone): jobs these steps move were never queued.
 import { and, asc, eq, gte, isNotNull, isNull, like, lt, sql } from 'drizzle-orm';
-import { type Db, getDb } from '../db/client';
-import { sendingNumbers, sendJobs, webhookEvents } from '../db/schema';
+import { sendJobs, webhookEvents } from '../db/schema';
+import { type Shard, shards } from '../db/shards';
 import { fetchTwilioMessage } from '../providers/twilio-lookup';
 import { applyStatus } from '../webhooks/status';
 
@@ -40,19 +40,33 @@ export type ReconcileSummary = {
 };
 
 export async function reconcileMessages(env: Env, now: Date): Promise<ReconcileSummary> {
-  const db = getDb(env.DB);
+  const perShard = await Promise.all(shards(env).map((shard) => reconcileShard(shard, env, now)));
   const summary: ReconcileSummary = {
-    orphansApplied: await replayOrphans(db, env, now),
+    orphansApplied: 0,
     looked: 0,
     resolved: 0,
     unchanged: 0,
     notFound: 0,
     errors: 0,
   };
-  await resolveStuckJobs(db, env, now, summary);
+  for (const s of perShard)
+    for (const k of Object.keys(summary) as (keyof ReconcileSummary)[]) summary[k] += s[k];
   if (summary.looked + summary.orphansApplied > 0) {
     console.log(JSON.stringify({ cron: 'reconcile', ...summary }));
   }
+  return summary;
+}
+
+async function reconcileShard(shard: Shard, env: Env, now: Date): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = {
+    orphansApplied: await replayOrphans(shard, env, now),
+    looked: 0,
+    resolved: 0,
+    unchanged: 0,
+    notFound: 0,
+    errors: 0,
+  };
+  await resolveStuckJobs(shard, env, now, summary);
   return summary;
 }
 
@@ -61,15 +75,16 @@ function uuidv7Time(id: string): number {
   return Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16);
 }
 
-async function replayOrphans(db: Db, env: Env, now: Date): Promise<number> {
+async function replayOrphans(shard: Shard, env: Env, now: Date): Promise<number> {
+  const { db } = shard;
   const orphans = await db
     .select()
     .from(webhookEvents)
     .where(
       and(
-        isNull(webhookEvents.tenantId),
         isNull(webhookEvents.processedAt),
         like(webhookEvents.eventType, 'status:%'),
+        sql`${webhookEvents.tenantId} IN (SELECT id FROM tenants WHERE shard = ${shard.name})`,
       ),
     )
     .orderBy(asc(webhookEvents.id))
@@ -80,14 +95,15 @@ async function replayOrphans(db: Db, env: Env, now: Date): Promise<number> {
     const messageSid = p.MessageSid ?? p.SmsSid;
     const status = (p.MessageStatus ?? p.SmsStatus ?? '').toLowerCase();
     const stale = now.getTime() - uuidv7Time(orphan.id) > ORPHAN_MAX_AGE_MS;
-    if (messageSid && status && !stale) {
+    if (messageSid && status && !stale && orphan.tenantId) {
       // Under its own event id: the orphan row already holds the original one.
       const outcome = await applyStatus(db, env, {
+        tenantId: orphan.tenantId,
+        jobId: null,
         providerEventId: `orphan:${orphan.id}`,
         messageSid,
         status,
         errorCode: p.ErrorCode?.trim() || null,
-        from: p.From ?? null,
         payload: p,
         source: 'reconcile',
         storeUnknown: false,
@@ -97,7 +113,7 @@ async function replayOrphans(db: Db, env: Env, now: Date): Promise<number> {
         applied++;
         await db
           .update(webhookEvents)
-          .set({ tenantId: outcome.tenantId, processedAt: now.toISOString() })
+          .set({ processedAt: now.toISOString() })
           .where(eq(webhookEvents.id, orphan.id));
         continue;
       }
@@ -110,15 +126,16 @@ async function replayOrphans(db: Db, env: Env, now: Date): Promise<number> {
   return applied;
 }
 
-async function resolveStuckJobs(db: Db, env: Env, now: Date, summary: ReconcileSummary) {
+async function resolveStuckJobs(shard: Shard, env: Env, now: Date, summary: ReconcileSummary) {
+  const { db } = shard;
   const cutoff = new Date(now.getTime() - RECONCILE_AFTER_HOURS * 3600 * 1000);
   const oldest = new Date(cutoff.getTime() - RECONCILE_WINDOW_DAYS * 86_400_000);
   const stuck = await db
-    .select({ id: sendJobs.id, sid: sendJobs.providerMessageId, from: sendingNumbers.phoneE164 })
+    .select({ id: sendJobs.id, tenantId: sendJobs.tenantId, sid: sendJobs.providerMessageId })
     .from(sendJobs)
-    .leftJoin(sendingNumbers, eq(sendingNumbers.id, sendJobs.sendingNumberId))
     .where(
       and(
+        sql`${sendJobs.tenantId} IN (SELECT id FROM tenants WHERE shard = ${shard.name})`,
         eq(sendJobs.status, 'sent'),
         lt(sendJobs.sentAt, cutoff.toISOString()),
         gte(sendJobs.sentAt, oldest.toISOString()),
@@ -145,11 +162,12 @@ async function resolveStuckJobs(db: Db, env: Env, now: Date, summary: ReconcileS
       }
       const found = result.kind === 'found' ? result.message : null;
       const outcome = await applyStatus(db, env, {
+        tenantId: job.tenantId,
+        jobId: job.id,
         providerEventId: `reconcile:${job.id}`,
         messageSid: job.sid,
         status: found?.status ?? 'failed',
         errorCode: found?.errorCode ?? null,
-        from: found?.from ?? job.from,
         payload: found
           ? {
               source: 'reconcile',

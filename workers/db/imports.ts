@@ -13,7 +13,8 @@ import { uuidv7 } from './ids';
 import { CONSENT_STATUSES, type ConsentStatus, type ImportStatus } from './schema';
 
 /** Queue message: ids only. `seq` is where the chain stood; processing always takes the lowest unprocessed chunk. */
-export type ImportMessage = { batchId: string; seq: number };
+/** An import queue message: the tenant id finds the shard holding the batch. */
+export type ImportMessage = { batchId: string; tenantId: string; seq: number };
 
 /** Rejected/skipped entries kept per batch are capped so the row stays under D1's 2 MB row limit. */
 const ENTRIES_SOFT_CAP = 1_000_000;

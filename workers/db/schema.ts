@@ -1,6 +1,10 @@
 // The whole data model, in one place. Tables and columns follow ../shared/ERD.md;
 // additions the product needs are marked "beyond the ERD" and listed in the README.
 // Timestamps are ISO-8601 UTC strings (sortable, readable in D1); ids are UUIDv7 strings.
+// Which database holds which table is decided in schema-control.ts and schema-shard.ts (each a
+// drizzle-kit entry with its own migrations folder); tenants, users and sending_numbers live in both
+// (the control database is their source of truth, each shard keeps a copy of its tenants' rows so
+// its foreign keys hold: see workers/db/replicate.ts).
 import { sql } from 'drizzle-orm';
 import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
@@ -62,10 +66,13 @@ export const tenants = sqliteTable(
     optOutReply: text('opt_out_reply'),
     optInReply: text('opt_in_reply'),
     pausedReason: text('paused_reason'),
+    // beyond the ERD: the shard database (binding name, e.g. SHARD_0) that holds the tenant's data
+    shard: text('shard').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
+    index('tenants_shard_idx').on(t.shard),
     check('tenants_is_paused_bool', isBool('is_paused')),
     check('tenants_allow_unknown_bool', isBool('allow_unknown_consent')),
     check('tenants_footer_bool', isBool('append_opt_out_footer')),
@@ -589,8 +596,9 @@ export const auditLog = sqliteTable(
       .$type<Record<string, unknown>>()
       .notNull()
       .default(sql`'{}'`),
-    // beyond the ERD: which API key acted, when it was not a person
-    apiKeyId: text('api_key_id').references(() => apiKeys.id, { onDelete: 'set null' }),
+    // beyond the ERD: which API key acted, when it was not a person (api_keys live in the control
+    // database, so no foreign key across databases; the id stays for the audit trail)
+    apiKeyId: text('api_key_id'),
     createdAt: createdAt(),
   },
   (t) => [

@@ -1,7 +1,8 @@
 // Short-link tokens: `<nonce><tag>`, 12 URL-safe characters in total.
-// - nonce (8 chars, 48 bits): derived from (campaign, contact, attempt) with plain SHA-256, so a
-//   retried render finds the same link whatever secret is current; `attempt` moves past the rare
-//   nonce collision with another recipient's link.
+// - nonce (8 chars): the shard hint (1 char: the index of the shard database holding the link, so
+//   the redirect finds it without a scan), then 7 chars (42 bits) derived from (campaign, contact,
+//   attempt) with plain SHA-256, so a retried render finds the same link whatever secret is
+//   current; `attempt` moves past the rare nonce collision with another recipient's link.
 // - tag (4 chars, 24 bits): HMAC-SHA-256(secret, nonce), truncated. Checked before any database
 //   access: a random or mistyped token reaches D1 with probability 2^-24. Accepts the current and
 //   the previous secret, so rotating LINK_SECRET never breaks links already delivered.
@@ -20,17 +21,34 @@ export type LinkSecrets = { current: string; previous?: string | null | undefine
 /** Which secret signed a valid token; `null` for anything else. */
 export type TokenVerdict = 'current' | 'previous' | null;
 
+/** base64url's alphabet: a shard index 0–63 is one character of it. */
+const HINTS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+export const MAX_SHARDS = HINTS.length;
+
 export function isWellFormedToken(token: string): boolean {
   return TOKEN_RE.test(token);
 }
 
-/** The deterministic nonce of (campaign, contact); `attempt` > 0 only after a collision. */
-export async function linkNonce(campaignId: string, contactId: string, attempt = 0): Promise<string> {
+/** The shard index a token (or nonce) names in its first character; only trust it after verifying. */
+export function shardHint(tokenOrNonce: string): number | null {
+  const i = HINTS.indexOf(tokenOrNonce.charAt(0));
+  return i >= 0 ? i : null;
+}
+
+/** The deterministic nonce of (campaign, contact) on a shard; `attempt` > 0 only after a collision. */
+export async function linkNonce(
+  shard: number,
+  campaignId: string,
+  contactId: string,
+  attempt = 0,
+): Promise<string> {
+  const hint = HINTS[shard];
+  if (hint === undefined) throw new Error(`A shard index is 0–${MAX_SHARDS - 1}, not ${shard}.`);
   const digest = await crypto.subtle.digest(
     'SHA-256',
     encoder.encode(`${campaignId}:${contactId}:${attempt}`),
   );
-  return base64url(new Uint8Array(digest, 0, 6));
+  return hint + base64url(new Uint8Array(digest, 0, 6)).slice(0, NONCE_LENGTH - 1);
 }
 
 export async function linkTag(secret: string, nonce: string): Promise<string> {
@@ -48,11 +66,12 @@ export async function signLinkToken(secret: string, nonce: string): Promise<stri
 
 export async function createLinkToken(
   secret: string,
+  shard: number,
   campaignId: string,
   contactId: string,
   attempt = 0,
 ): Promise<string> {
-  return signLinkToken(secret, await linkNonce(campaignId, contactId, attempt));
+  return signLinkToken(secret, await linkNonce(shard, campaignId, contactId, attempt));
 }
 
 export async function verifyLinkToken(token: string, secrets: LinkSecrets): Promise<TokenVerdict> {

@@ -2,29 +2,33 @@ import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { principalFromApiKey, principalFromSession, SESSION_COOKIE } from '../auth/session';
 import type { Role } from '../db/schema';
-import type { AppEnv } from './context';
+import { shardOf } from '../db/shards';
+import type { AppEnv, Principal } from './context';
 import { ApiError } from './errors';
 
 const RANK: Record<Role, number> = { viewer: 0, staff: 1, admin: 2 };
 
 /** Resolves the caller from `Authorization: Bearer` or the session cookie; the tenant comes only from here. */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const db = c.get('db');
+  const control = c.get('control');
   const authz = c.req.header('authorization');
+  let principal: Principal | null;
   if (authz) {
     const match = /^Bearer\s+(\S+)$/i.exec(authz);
-    const principal = match?.[1] ? await principalFromApiKey(db, match[1]) : null;
+    principal = match?.[1] ? await principalFromApiKey(control, match[1]) : null;
     if (!principal) throw new ApiError('UNAUTHENTICATED', 'The API key is missing, malformed or revoked.');
-    c.set('principal', principal);
-    return next();
+  } else {
+    const token = getCookie(c, SESSION_COOKIE);
+    if (!token) throw new ApiError('UNAUTHENTICATED', 'Sign in, or send an API key as a Bearer token.');
+    principal = await principalFromSession(control, token);
+    if (!principal)
+      throw new ApiError('UNAUTHENTICATED', 'The session is invalid or has expired. Sign in again.');
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD')
+      assertSameOrigin(c.req.header('origin'), c.req.url);
   }
-  const token = getCookie(c, SESSION_COOKIE);
-  if (!token) throw new ApiError('UNAUTHENTICATED', 'Sign in, or send an API key as a Bearer token.');
-  const principal = await principalFromSession(db, token);
-  if (!principal)
-    throw new ApiError('UNAUTHENTICATED', 'The session is invalid or has expired. Sign in again.');
-  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') assertSameOrigin(c.req.header('origin'), c.req.url);
   c.set('principal', principal);
+  // The caller's tenant decides the database of every tenant-owned query from here on.
+  c.set('db', (await shardOf(c.env, principal.tenantId)).db);
   return next();
 });
 

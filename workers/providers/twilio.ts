@@ -2,6 +2,7 @@
 // The base URL is configurable so local runs talk to workers/cli/twilio-simulator.mjs.
 import { z } from 'zod';
 import type { TwilioFailure } from '../domain/twilio-errors';
+import { statusCallbackQuery } from '../webhooks/routing';
 
 export type TwilioConfig = {
   apiBase: string;
@@ -12,7 +13,14 @@ export type TwilioConfig = {
   timeoutMs?: number;
 };
 
-export type OutgoingSms = { to: string; from: string; body: string; validityPeriodSeconds?: number };
+export type OutgoingSms = {
+  to: string;
+  from: string;
+  body: string;
+  validityPeriodSeconds?: number;
+  /** Put on the StatusCallback URL (`?t=&j=`): Twilio signs the full URL, so the receipt is routed by it. */
+  ref?: { tenantId: string; jobId: string };
+};
 
 export type SendResult =
   | { ok: true; sid: string; status: string; segments: number | null }
@@ -70,7 +78,9 @@ export class TwilioClient {
       To: msg.to,
       From: msg.from,
       Body: msg.body,
-      StatusCallback: this.cfg.statusCallback,
+      StatusCallback: msg.ref
+        ? `${this.cfg.statusCallback}?${statusCallbackQuery(msg.ref)}`
+        : this.cfg.statusCallback,
     });
     if (msg.validityPeriodSeconds !== undefined)
       form.set('ValidityPeriod', String(msg.validityPeriodSeconds));

@@ -3,9 +3,9 @@
 // tenant+campaign+contact makes a re-run harmless), writes QUEUED events for new rows only,
 // counts the skipped, enqueues the new job ids and then the next page.
 import { and, eq } from 'drizzle-orm';
-import { getDb } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { campaigns, suppressionRules, tenants } from '../db/schema';
+import { type Shard, shardOf, UnknownTenantError } from '../db/shards';
 import { pickTemplate } from '../domain/ab-split';
 import { addCounts, evaluateEligibility, suppressionCutoff } from '../domain/eligibility';
 import { backoffSeconds } from '../domain/twilio-errors';
@@ -76,7 +76,14 @@ export function audienceWhere(
 
 /** Processes one page; exported so tests and the cron can drive it directly. */
 export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promise<void> {
-  const db = getDb(env.DB);
+  let shard: Shard;
+  try {
+    shard = await shardOf(env, msg.tenantId);
+  } catch (err) {
+    if (err instanceof UnknownTenantError) return; // the tenant was deleted: nothing to fan out
+    throw err;
+  }
+  const { db, d1 } = shard;
   const at = now.toISOString();
   const campaign = await db.query.campaigns.findFirst({
     where: and(eq(campaigns.id, msg.campaignId), eq(campaigns.tenantId, msg.tenantId)),
@@ -90,13 +97,14 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   const suppressedSince = suppressionCutoff(rules, now);
 
   const where = audienceWhere(tenant.id, campaign.audience as AudienceFilter);
-  const page = await env.DB.prepare(
-    `SELECT c.id, c.phone_e164, c.consent_status, c.erased_at, c.last_sent_at,
+  const page = await d1
+    .prepare(
+      `SELECT c.id, c.phone_e164, c.consent_status, c.erased_at, c.last_sent_at,
             EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = c.tenant_id AND d.phone_e164 = c.phone_e164) AS dnc
        FROM contacts c
       WHERE ${where.clause} AND c.id > ?${where.params.length + 1}
       ORDER BY c.id LIMIT ?${where.params.length + 2}`,
-  )
+    )
     .bind(...where.params, msg.cursor ?? '', FANOUT_PAGE_SIZE)
     .all<PageRow>();
   const rows = page.results;
@@ -127,39 +135,45 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   const lease = new Date(now.getTime() + LEASE_GRACE_SECONDS * 1000).toISOString();
   const jobsJson = JSON.stringify(jobs);
 
-  const [inserted, , advanced] = await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO send_jobs (id, tenant_id, campaign_id, contact_id, template_id, status, queued_at, lease_until)
+  const [inserted, , advanced] = await d1.batch([
+    d1
+      .prepare(
+        `INSERT INTO send_jobs (id, tenant_id, campaign_id, contact_id, template_id, status, queued_at, lease_until)
        SELECT json_extract(value, '$.id'), ?1, ?2, json_extract(value, '$.c'), json_extract(value, '$.t'), 'queued', ?3, ?4
          FROM json_each(?5) WHERE true
        ON CONFLICT (tenant_id, campaign_id, contact_id) DO NOTHING
        RETURNING id`,
-    ).bind(tenant.id, campaign.id, at, lease, jobsJson),
+      )
+      .bind(tenant.id, campaign.id, at, lease, jobsJson),
     // Events only for rows this run inserted: a re-run's fresh ids do not exist in send_jobs.
-    env.DB.prepare(
-      `INSERT INTO events (id, tenant_id, contact_id, campaign_id, send_job_id, event_type, metadata, created_at)
+    d1
+      .prepare(
+        `INSERT INTO events (id, tenant_id, contact_id, campaign_id, send_job_id, event_type, metadata, created_at)
        SELECT json_extract(value, '$.e'), ?1, json_extract(value, '$.c'), ?2, json_extract(value, '$.id'), 'QUEUED',
               json_object('template_id', json_extract(value, '$.t')), ?3
          FROM json_each(?4)
         WHERE EXISTS (SELECT 1 FROM send_jobs s WHERE s.id = json_extract(value, '$.id'))`,
-    ).bind(tenant.id, campaign.id, at, jobsJson),
+      )
+      .bind(tenant.id, campaign.id, at, jobsJson),
     // Counts move only with the cursor, so a redelivered page is never counted twice.
-    env.DB.prepare(
-      `UPDATE campaigns
+    d1
+      .prepare(
+        `UPDATE campaigns
           SET fanout_cursor = ?1, skipped_counts = ?2, audience_count = coalesce(audience_count, 0) + ?3,
               status = CASE WHEN status = 'queued' THEN 'running' ELSE status END,
               started_at = coalesce(started_at, ?4), fanout_done_at = ?5, updated_at = ?4
         WHERE id = ?6 AND fanout_cursor IS ?7 AND status IN ('queued', 'running', 'paused')
         RETURNING id`,
-    ).bind(
-      newCursor,
-      JSON.stringify(addCounts(campaign.skippedCounts, skipped)),
-      rows.length,
-      at,
-      last === null ? at : null,
-      campaign.id,
-      msg.cursor,
-    ),
+      )
+      .bind(
+        newCursor,
+        JSON.stringify(addCounts(campaign.skippedCounts, skipped)),
+        rows.length,
+        at,
+        last === null ? at : null,
+        campaign.id,
+        msg.cursor,
+      ),
   ]);
   const insertedIds = ((inserted?.results ?? []) as { id: string }[]).map((r) => r.id);
   const wonCursor = (advanced?.results ?? []).length === 1;
@@ -170,11 +184,12 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
     // the first run may have died before enqueueing) or a stale duplicate chain (stop it).
     const fresh = await db.query.campaigns.findFirst({ where: eq(campaigns.id, campaign.id) });
     if (!fresh || fresh.fanoutCursor !== newCursor) return;
-    const existing = await env.DB.prepare(
-      `SELECT id FROM send_jobs
+    const existing = await d1
+      .prepare(
+        `SELECT id FROM send_jobs
         WHERE campaign_id = ?1 AND status = 'queued'
           AND contact_id IN (SELECT json_extract(value, '$.c') FROM json_each(?2))`,
-    )
+      )
       .bind(campaign.id, jobsJson)
       .all<{ id: string }>();
     toSend = existing.results.map((r) => r.id);
@@ -182,7 +197,7 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   }
   await enqueueSendJobs(
     env.SEND_QUEUE,
-    toSend.map((jobId) => ({ jobId })),
+    toSend.map((jobId) => ({ jobId, tenantId: tenant.id })),
   );
   if (last !== null)
     await enqueueFanout(env.FANOUT_QUEUE, { campaignId: campaign.id, tenantId: tenant.id, cursor: last });

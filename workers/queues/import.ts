@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { runImport } from '../db/imports';
+import { shardOrNull } from '../db/shards';
 
-const ImportMessageSchema = z.object({ batchId: z.string().min(1), seq: z.number().int().min(0) });
+const ImportMessageSchema = z.object({
+  batchId: z.string().min(1),
+  tenantId: z.string().min(1),
+  seq: z.number().int().min(0),
+});
 
 /**
  * Consumer for the import queue. Each message carries a batch id; the consumer works through the
@@ -21,10 +26,15 @@ export async function consumeImportBatch(
       message.ack();
       continue;
     }
-    const { batchId, seq } = parsed.data;
+    const { batchId, tenantId, seq } = parsed.data;
     try {
-      const state = await runImport(env.DB, batchId);
-      if (state === 'more') await env.IMPORT_QUEUE.send({ batchId, seq: seq + 1 });
+      const shard = await shardOrNull(env, tenantId);
+      if (!shard) {
+        message.ack(); // the tenant was deleted, and its import with it
+        continue;
+      }
+      const state = await runImport(shard.d1, batchId);
+      if (state === 'more') await env.IMPORT_QUEUE.send({ batchId, tenantId, seq: seq + 1 });
       message.ack();
     } catch (err) {
       // Nothing half-written: the failed chunk rolled back. Retry soon; the cron watchdog resumes or

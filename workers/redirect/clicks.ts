@@ -2,6 +2,7 @@
 // runs one writer at a time) inserts the CLICKED event and bumps the counters in a single UPDATE,
 // so concurrent clicks never lose an increment and the repeat check below cannot race.
 import { uuidv7 } from '../db/ids';
+import { shardNamed } from '../db/shards';
 import { type ClickVerdict, classifyClick, clickSignals } from '../domain/bots';
 import { hmac, toHex } from '../lib/crypto';
 import type { ResolvedLink } from './lookup';
@@ -99,8 +100,15 @@ async function prepareClick(
   };
 }
 
-/** The statements recording these clicks, in one batch (one transaction). */
-function statements(env: Env, clicks: PendingClick[]): D1PreparedStatement[] {
+/** The shard database holding these links (all clicks of one write share a shard). */
+function shardD1(env: Env, shard: string): D1Database {
+  const s = shardNamed(env, shard);
+  if (!s) throw new Error(`short link on unknown shard ${shard}`);
+  return s.d1;
+}
+
+/** The statements recording these clicks (all on one shard), in one batch (one transaction). */
+function statements(d1: D1Database, clicks: PendingClick[]): D1PreparedStatement[] {
   const out: D1PreparedStatement[] = [];
   const plainRows: (string | null)[][] = [];
   const plainCounts = new Map<string, number>();
@@ -109,17 +117,19 @@ function statements(env: Env, clicks: PendingClick[]): D1PreparedStatement[] {
     if (c.verdict.human) {
       // In arrival order: each candidate's repeat check must see the candidates before it.
       out.push(
-        env.DB.prepare(HUMAN_EVENT).bind(
-          c.eventId,
-          link.tenantId,
-          link.contactId,
-          link.campaignId,
-          link.id,
-          c.at,
-          c.windowStart,
-          c.client,
-        ),
-        env.DB.prepare(HUMAN_COUNTERS).bind(c.eventId, c.at, link.id),
+        d1
+          .prepare(HUMAN_EVENT)
+          .bind(
+            c.eventId,
+            link.tenantId,
+            link.contactId,
+            link.campaignId,
+            link.id,
+            c.at,
+            c.windowStart,
+            c.client,
+          ),
+        d1.prepare(HUMAN_COUNTERS).bind(c.eventId, c.at, link.id),
       );
       continue;
     }
@@ -130,10 +140,10 @@ function statements(env: Env, clicks: PendingClick[]): D1PreparedStatement[] {
   for (let i = 0; i < plainRows.length; i += PLAIN_ROWS_PER_INSERT) {
     const rows = plainRows.slice(i, i + PLAIN_ROWS_PER_INSERT);
     out.push(
-      env.DB.prepare(PLAIN_EVENT_COLUMNS + rows.map(() => PLAIN_EVENT_ROW).join(', ')).bind(...rows.flat()),
+      d1.prepare(PLAIN_EVENT_COLUMNS + rows.map(() => PLAIN_EVENT_ROW).join(', ')).bind(...rows.flat()),
     );
   }
-  for (const [linkId, n] of plainCounts) out.push(env.DB.prepare(PLAIN_COUNTERS).bind(linkId, n));
+  for (const [linkId, n] of plainCounts) out.push(d1.prepare(PLAIN_COUNTERS).bind(linkId, n));
   return out;
 }
 
@@ -146,7 +156,8 @@ export async function recordClick(
   memory: ClickMemory = recentClients,
 ): Promise<RecordedVerdict> {
   const click = await prepareClick(env, link, req, now, memory);
-  await env.DB.batch(statements(env, [click]));
+  const d1 = shardD1(env, link.shard);
+  await d1.batch(statements(d1, [click]));
   return click.verdict;
 }
 
@@ -162,16 +173,23 @@ export const MAX_BATCH_CLICKS = 100;
 
 let open: PendingClick[] | null = null;
 
-function writeBatch(env: Env, items: PendingClick[]): Promise<void> {
-  return env.DB.batch(statements(env, items)).then(
-    () => undefined,
-    (err: unknown) => {
-      console.error(
-        'short-link clicks not recorded',
-        items.map((c) => c.link.id),
-        err,
-      );
-    },
+/** One batch per shard; a failure is logged, never thrown. */
+async function writeBatch(env: Env, items: PendingClick[]): Promise<void> {
+  const byShard = new Map<string, PendingClick[]>();
+  for (const c of items) byShard.set(c.link.shard, [...(byShard.get(c.link.shard) ?? []), c]);
+  await Promise.all(
+    [...byShard].map(async ([shard, clicks]) => {
+      try {
+        const d1 = shardD1(env, shard);
+        await d1.batch(statements(d1, clicks));
+      } catch (err) {
+        console.error(
+          'short-link clicks not recorded',
+          clicks.map((c) => c.link.id),
+          err,
+        );
+      }
+    }),
   );
 }
 

@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
+import type { Shard } from '../db/shards';
 import { LINK_TOKEN_LENGTH, linkNonce, nonceRange, signLinkToken } from '../domain/link-token';
 
 export const SHORT_LINK_TOKEN_LENGTH = LINK_TOKEN_LENGTH;
 export const SHORT_LINK_TTL_DAYS = 60;
 const DAY_MS = 24 * 3600 * 1000;
-// A collision needs another recipient with the same 48-bit nonce, so even a second attempt is
+// A collision needs another recipient on the same shard with the same 42-bit nonce, so even a second attempt is
 // rare; running out of attempts means a bug, not bad luck.
 const MAX_ATTEMPTS = 8;
 
@@ -35,7 +35,7 @@ type LinkRow = { id: string; token: string; tenant_id: string; campaign_id: stri
  */
 export async function shortLinkFor(
   env: Env,
-  db: Db,
+  shard: Pick<Shard, 'db' | 'index'>,
   p: { tenantId: string; campaignId: string; contactId: string; targetUrl: string; now?: Date },
 ): Promise<ShortLink> {
   const created = p.now ?? new Date();
@@ -44,8 +44,9 @@ export async function shortLinkFor(
   const ours = (r: LinkRow) =>
     r.tenant_id === p.tenantId && r.campaign_id === p.campaignId && r.contact_id === p.contactId;
 
+  const { db } = shard;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const nonce = await linkNonce(p.campaignId, p.contactId, attempt);
+    const nonce = await linkNonce(shard.index, p.campaignId, p.contactId, attempt);
     const { from, to } = nonceRange(nonce);
     const token = await signLinkToken(env.LINK_SECRET, nonce);
     const inserted = await db.all<{ id: string; token: string }>(sql`

@@ -2,10 +2,13 @@
 // Cache API (shared by isolates, survives isolate restarts), then D1. Only what never changes
 // once a link exists is cached (ids, final URL, expiry, sender); the counters live in D1 alone.
 import { z } from 'zod';
-import { isWellFormedToken, verifyLinkToken, withUtmParams } from '../domain/link-token';
+import { shardNamed } from '../db/shards';
+import { isWellFormedToken, shardHint, verifyLinkToken, withUtmParams } from '../domain/link-token';
 import { LruCache } from './lru';
 
 export type ResolvedLink = {
+  /** The shard database holding the link (its binding name), named by the token's verified hint. */
+  shard: string;
   id: string;
   tenantId: string;
   campaignId: string;
@@ -18,6 +21,7 @@ export type ResolvedLink = {
 };
 
 const ResolvedLinkSchema = z.object({
+  shard: z.string(),
   id: z.string(),
   tenantId: z.string(),
   campaignId: z.string(),
@@ -66,18 +70,24 @@ function parseUtm(raw: string | null): Record<string, unknown> | null {
 }
 
 async function fromD1(env: Env, token: string): Promise<ResolvedLink | null> {
-  const row = await env.DB.prepare(
-    `SELECT l.id, l.tenant_id, l.campaign_id, l.contact_id, l.target_url, l.expires_at, c.utm_params,
+  const hint = shardHint(token);
+  const shard = hint === null ? null : shardNamed(env, hint);
+  // A verified token naming a shard this Worker does not bind: a link from another deployment.
+  if (!shard) return null;
+  const row = await shard.d1
+    .prepare(
+      `SELECT l.id, l.tenant_id, l.campaign_id, l.contact_id, l.target_url, l.expires_at, c.utm_params,
             COALESCE(NULLIF(t.sender_name, ''), t.name) AS sender
        FROM short_links l
        JOIN campaigns c ON c.id = l.campaign_id
        JOIN tenants t ON t.id = l.tenant_id
       WHERE l.token = ?`,
-  )
+    )
     .bind(token)
     .first<Row>();
   if (!row) return null;
   return {
+    shard: shard.name,
     id: row.id,
     tenantId: row.tenant_id,
     campaignId: row.campaign_id,

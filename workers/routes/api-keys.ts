@@ -4,7 +4,7 @@ import { newApiKey } from '../auth/session';
 import { nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { apiKeys, ROLES } from '../db/schema';
-import { auditRow } from '../http/audit';
+import { audit } from '../http/audit';
 import { notFound } from '../http/errors';
 import { newestFirst } from '../http/pagination';
 import {
@@ -55,7 +55,7 @@ export const apiKeyRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const p = await newestFirst(c.get('db'), apiKeys, {
+      const p = await newestFirst(c.get('control'), apiKeys, {
         tenantId: c.get('principal').tenantId,
         cursor,
         limit,
@@ -75,25 +75,23 @@ export const apiKeyRoutes = createRouter()
       },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
       const body = c.req.valid('json');
       const key = newApiKey();
       const id = uuidv7();
-      const [[created]] = await db.batch([
-        db
-          .insert(apiKeys)
-          .values({
-            id,
-            tenantId: c.get('principal').tenantId,
-            createdBy: c.get('principal').userId,
-            name: body.name,
-            role: body.role,
-            keyHash: await sha256Hex(key),
-            prefix: key.slice(0, 10),
-          })
-          .returning(),
-        auditRow(c, { action: 'api_key.created', resourceType: 'api_key', resourceId: id, metadata: body }),
-      ]);
+      const [created] = await db
+        .insert(apiKeys)
+        .values({
+          id,
+          tenantId: c.get('principal').tenantId,
+          createdBy: c.get('principal').userId,
+          name: body.name,
+          role: body.role,
+          keyHash: await sha256Hex(key),
+          prefix: key.slice(0, 10),
+        })
+        .returning();
+      await audit(c, { action: 'api_key.created', resourceType: 'api_key', resourceId: id, metadata: body });
       return c.json({ ...keyJson(created!), key }, 201);
     },
   )
@@ -106,25 +104,23 @@ export const apiKeyRoutes = createRouter()
       responses: { 204: { description: 'Revoked' }, ...errorResponses },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
       const { id } = c.req.valid('param');
       const { tenantId } = c.get('principal');
       const existing = await db.query.apiKeys.findFirst({
         where: and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId)),
       });
       if (!existing) throw notFound('API key');
-      await db.batch([
-        db
-          .update(apiKeys)
-          .set({ revokedAt: nowIso() })
-          .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId))),
-        auditRow(c, {
-          action: 'api_key.revoked',
-          resourceType: 'api_key',
-          resourceId: id,
-          metadata: { name: existing.name },
-        }),
-      ]);
+      await db
+        .update(apiKeys)
+        .set({ revokedAt: nowIso() })
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId)));
+      await audit(c, {
+        action: 'api_key.revoked',
+        resourceType: 'api_key',
+        resourceId: id,
+        metadata: { name: existing.name },
+      });
       return c.body(null, 204);
     },
   );

@@ -13,6 +13,7 @@ import {
 import { nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { auditLog, magicTokens, users } from '../db/schema';
+import { tenantDb } from '../db/shards';
 import type { AppEnv } from '../http/context';
 import { ApiError, fieldErrors } from '../http/errors';
 import { htmlPage } from '../http/html';
@@ -37,7 +38,7 @@ export const authRoutes = new Hono<AppEnv>()
       });
     }
     const email = parsed.data.email.trim().toLowerCase();
-    const db = c.get('db');
+    const db = c.get('control');
     const ip = c.req.header('cf-connecting-ip') ?? 'local';
     const [ipOk, emailOk] = await Promise.all([
       allowAttempt(db, `login:ip:${ip}`, PER_IP.limit, PER_IP.windowSeconds),
@@ -72,7 +73,7 @@ export const authRoutes = new Hono<AppEnv>()
   })
   .get('/verify', async (c) => {
     const token = c.req.query('token') ?? '';
-    const db = c.get('db');
+    const db = c.get('control');
     const now = nowIso();
     // Single use: the UPDATE only matches an unused, unexpired token, so two clicks race safely.
     const [used] = token
@@ -105,18 +106,17 @@ export const authRoutes = new Hono<AppEnv>()
       );
     }
     const session = await createSession(db, user);
-    await db.batch([
-      db.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)),
-      db.insert(auditLog).values({
-        id: uuidv7(),
-        tenantId: user.tenantId,
-        userId: user.id,
-        action: 'auth.login',
-        resourceType: 'user',
-        resourceId: user.id,
-        metadata: { via: 'magic_link' },
-      }),
-    ]);
+    await db.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id));
+    const shard = await tenantDb(c.env, user.tenantId);
+    await shard.insert(auditLog).values({
+      id: uuidv7(),
+      tenantId: user.tenantId,
+      userId: user.id,
+      action: 'auth.login',
+      resourceType: 'user',
+      resourceId: user.id,
+      metadata: { via: 'magic_link' },
+    });
     setCookie(c, SESSION_COOKIE, session.token, {
       httpOnly: true,
       secure: !isDevelopment(c.env),
@@ -129,7 +129,7 @@ export const authRoutes = new Hono<AppEnv>()
   .post('/logout', async (c) => {
     const token = getCookie(c, SESSION_COOKIE);
     if (token) {
-      const db = c.get('db');
+      const db = c.get('control');
       const principal = await principalFromSession(db, token);
       if (principal?.sessionId) await endSession(db, principal.sessionId);
     }

@@ -304,8 +304,10 @@ async function launchPreview(
   const cutoff = suppressionCutoff(rules, now);
   const where = audienceWhere(tenant.id, campaign.audience, 3);
   // The same order of reasons as evaluateEligibility (invalid, do-not-contact, consent, suppressed).
-  const counts = await c.env.DB.prepare(
-    `WITH a AS (
+  const counts = await c
+    .get('db')
+    .$client.prepare(
+      `WITH a AS (
        SELECT CASE
          WHEN NOT (c.phone_e164 GLOB '+[1-9]*' AND length(c.phone_e164) BETWEEN 8 AND 16
                    AND substr(c.phone_e164, 2) NOT GLOB '*[^0-9]*') THEN 'invalid'
@@ -316,7 +318,7 @@ async function launchPreview(
          ELSE 'eligible' END AS verdict
        FROM contacts c WHERE ${where.clause})
      SELECT verdict, count(*) AS n FROM a GROUP BY verdict`,
-  )
+    )
     .bind(tenant.allowUnknownConsent ? 1 : 0, cutoff, ...where.params)
     .all<{ verdict: string; n: number }>();
   const by = Object.fromEntries(counts.results.map((r) => [r.verdict, r.n]));
@@ -337,7 +339,11 @@ async function launchPreview(
     where: and(eq(contacts.tenantId, tenant.id), sql`${contacts.erasedAt} IS NULL`),
   });
   const representativeLink = previewShortLinkUrl(c.env);
-  const perPart = await costPerPartCents(db, { tenantId: tenant.id, country: tenant.country, at: now });
+  const perPart = await costPerPartCents(c.get('control'), {
+    tenantId: tenant.id,
+    country: tenant.country,
+    at: now,
+  });
   const warnings: string[] = [];
   const share = 1 / Math.max(1, campaign.templateIds.length);
   const rendered = campaign.templateIds.map((id) => {
@@ -396,7 +402,7 @@ async function rekick(env: Env, db: Db, campaign: CampaignRow, now: Date) {
     RETURNING id`);
   await enqueueSendJobs(
     env.SEND_QUEUE,
-    rows.map((r) => ({ jobId: r.id })),
+    rows.map((r) => ({ jobId: r.id, tenantId: campaign.tenantId })),
   );
   if (campaign.startedAt !== null && campaign.fanoutDoneAt === null) {
     await enqueueFanout(env.FANOUT_QUEUE, {
@@ -762,7 +768,7 @@ export const campaignRoutes = createRouter()
       const db = c.get('db');
       const { tenantId } = c.get('principal');
       const row = await findCampaign(db, tenantId, c.req.valid('param').id);
-      return c.json(await campaignStats(c.env.DB, row), 200);
+      return c.json(await campaignStats(c.get('db').$client, row), 200);
     },
   )
   .openapi(

@@ -3,7 +3,7 @@ import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import { uuidv7 } from '../db/ids';
 import { costs, PROVIDERS, tenants } from '../db/schema';
 import { startOfLocalDay } from '../domain/local-time';
-import { auditRow } from '../http/audit';
+import { audit } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
 import { decodeCursor, paginate } from '../http/pagination';
 import { createRouter, errorResponses, jsonBody, jsonResponse, PageQuery, page } from '../http/router';
@@ -70,7 +70,7 @@ export const costRoutes = createRouter()
       const { limit, cursor, country, provider } = c.req.valid('query');
       const after = decodeCursor(cursor);
       const rows = await c
-        .get('db')
+        .get('control')
         .select()
         .from(costs)
         .where(
@@ -96,7 +96,7 @@ export const costRoutes = createRouter()
       responses: { 201: jsonResponse(CostSchema, 'Created for this tenant'), ...errorResponses },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
       const { tenantId } = c.get('principal');
       const body = c.req.valid('json');
       const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
@@ -109,32 +109,30 @@ export const costRoutes = createRouter()
         });
       }
       const id = uuidv7();
-      const [[created]] = await db.batch([
-        db
-          .insert(costs)
-          .values({
-            id,
-            tenantId,
-            provider: body.provider,
-            country: body.country,
-            perPartCents: body.per_part_cents,
-            effectiveFrom: from,
-            effectiveUntil: until,
-          })
-          .returning(),
-        auditRow(c, {
-          action: 'cost.created',
-          resourceType: 'cost',
-          resourceId: id,
-          metadata: {
-            provider: body.provider,
-            country: body.country,
-            per_part_cents: body.per_part_cents,
-            effective_from: from,
-            effective_until: until,
-          },
-        }),
-      ]);
+      const [created] = await db
+        .insert(costs)
+        .values({
+          id,
+          tenantId,
+          provider: body.provider,
+          country: body.country,
+          perPartCents: body.per_part_cents,
+          effectiveFrom: from,
+          effectiveUntil: until,
+        })
+        .returning();
+      await audit(c, {
+        action: 'cost.created',
+        resourceType: 'cost',
+        resourceId: id,
+        metadata: {
+          provider: body.provider,
+          country: body.country,
+          per_part_cents: body.per_part_cents,
+          effective_from: from,
+          effective_until: until,
+        },
+      });
       return c.json(costJson(created as CostRow), 201);
     },
   );

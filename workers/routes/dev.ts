@@ -12,7 +12,7 @@ export const devRoutes = new Hono<AppEnv>()
     return next();
   })
   .get('/outbox', async (c) => {
-    const rows = await c.get('db').select().from(devOutbox).orderBy(desc(devOutbox.id)).limit(50);
+    const rows = await c.get('control').select().from(devOutbox).orderBy(desc(devOutbox.id)).limit(50);
     return c.json(
       rows.map((r) => ({
         to: r.to,

@@ -251,7 +251,7 @@ export const importRoutes = createRouter()
       );
       // One transaction: the batch row and every chunk, or nothing (a half-stored file never runs).
       const [[batch]] = await db.batch([...head, ...chunkInserts]);
-      const message: ImportMessage = { batchId: id, seq: 0 };
+      const message: ImportMessage = { batchId: id, tenantId: principal.tenantId, seq: 0 };
       try {
         await c.env.IMPORT_QUEUE.send(message);
       } catch (err) {

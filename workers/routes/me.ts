@@ -20,7 +20,7 @@ export const meRoutes = createRouter().openapi(
     responses: { 200: jsonResponse(MeSchema, 'Who is calling'), ...errorResponses },
   }),
   async (c) => {
-    const db = c.get('db');
+    const db = c.get('control');
     const p = c.get('principal');
     const [tenant, user] = await Promise.all([
       db.query.tenants.findFirst({ where: eq(tenants.id, p.tenantId) }),

@@ -3,9 +3,10 @@ import { and, eq } from 'drizzle-orm';
 import type { NumberConfig } from '../../durable-objects/sending-number';
 import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
+import { replicateTenant } from '../db/replicate';
 import { PROVIDERS, sendingNumbers, tenants } from '../db/schema';
 import { normalizePhone } from '../domain/phone';
-import { auditRow, diff } from '../http/audit';
+import { audit, diff } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
 import { newestFirst } from '../http/pagination';
 import {
@@ -119,7 +120,7 @@ export const sendingNumberRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const p = await newestFirst(c.get('db'), sendingNumbers, {
+      const p = await newestFirst(c.get('control'), sendingNumbers, {
         tenantId: c.get('principal').tenantId,
         cursor,
         limit,
@@ -140,7 +141,7 @@ export const sendingNumberRoutes = createRouter()
       },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
       const { tenantId } = c.get('principal');
       const body = c.req.valid('json');
       const tenant = await findTenant(db, tenantId);
@@ -151,33 +152,32 @@ export const sendingNumberRoutes = createRouter()
       const id = uuidv7();
       let created: NumberRow | undefined;
       try {
-        [[created]] = await db.batch([
-          db
-            .insert(sendingNumbers)
-            .values({
-              id,
-              tenantId,
-              phoneE164: phone,
-              provider: body.provider,
-              dailyLimit: body.daily_limit,
-              perMinuteLimit: body.per_minute_limit,
-              warmupStartDate: body.warmup_start_date ?? null,
-              isActive: body.is_active,
-            })
-            .returning(),
-          auditRow(c, {
-            action: 'sending_number.created',
-            resourceType: 'sending_number',
-            resourceId: id,
-            metadata: { phone, daily_limit: body.daily_limit, per_minute_limit: body.per_minute_limit },
-          }),
-        ]);
+        [created] = await db
+          .insert(sendingNumbers)
+          .values({
+            id,
+            tenantId,
+            phoneE164: phone,
+            provider: body.provider,
+            dailyLimit: body.daily_limit,
+            perMinuteLimit: body.per_minute_limit,
+            warmupStartDate: body.warmup_start_date ?? null,
+            isActive: body.is_active,
+          })
+          .returning();
       } catch (err) {
         if (String(err).includes('UNIQUE')) {
           throw new ApiError('CONFLICT', `${phone} is already registered as a sending number.`);
         }
         throw err;
       }
+      await replicateTenant(c.env, tenantId, { numbers: true });
+      await audit(c, {
+        action: 'sending_number.created',
+        resourceType: 'sending_number',
+        resourceId: id,
+        metadata: { phone, daily_limit: body.daily_limit, per_minute_limit: body.per_minute_limit },
+      });
       const row = created as NumberRow;
       await c.env.SENDING_NUMBER.getByName(id).configure(numberConfig(row, tenant.timezone));
       return c.json(numberJson(row), 201);
@@ -192,7 +192,7 @@ export const sendingNumberRoutes = createRouter()
       responses: { 200: jsonResponse(SendingNumberSchema, 'A sending number'), ...errorResponses },
     }),
     async (c) => {
-      const n = await findNumber(c.get('db'), c.get('principal').tenantId, c.req.valid('param').id);
+      const n = await findNumber(c.get('control'), c.get('principal').tenantId, c.req.valid('param').id);
       return c.json(numberJson(n), 200);
     },
   )
@@ -208,35 +208,34 @@ export const sendingNumberRoutes = createRouter()
       },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
       const { tenantId } = c.get('principal');
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       const before = await findNumber(db, tenantId, id);
       const tenant = await findTenant(db, tenantId);
-      const [[after]] = await db.batch([
-        db
-          .update(sendingNumbers)
-          .set({
-            dailyLimit: body.daily_limit,
-            perMinuteLimit: body.per_minute_limit,
-            warmupStartDate: body.warmup_start_date,
-            isActive: body.is_active,
-          })
-          .where(and(eq(sendingNumbers.id, id), eq(sendingNumbers.tenantId, tenantId)))
-          .returning(),
-        auditRow(c, {
-          action:
-            body.is_active === undefined || body.is_active === before.isActive
-              ? 'sending_number.updated'
-              : body.is_active
-                ? 'sending_number.activated'
-                : 'sending_number.deactivated',
-          resourceType: 'sending_number',
-          resourceId: id,
-          metadata: { changes: diff(numberJson(before), body) },
-        }),
-      ]);
+      const [after] = await db
+        .update(sendingNumbers)
+        .set({
+          dailyLimit: body.daily_limit,
+          perMinuteLimit: body.per_minute_limit,
+          warmupStartDate: body.warmup_start_date,
+          isActive: body.is_active,
+        })
+        .where(and(eq(sendingNumbers.id, id), eq(sendingNumbers.tenantId, tenantId)))
+        .returning();
+      await replicateTenant(c.env, tenantId, { numbers: true });
+      await audit(c, {
+        action:
+          body.is_active === undefined || body.is_active === before.isActive
+            ? 'sending_number.updated'
+            : body.is_active
+              ? 'sending_number.activated'
+              : 'sending_number.deactivated',
+        resourceType: 'sending_number',
+        resourceId: id,
+        metadata: { changes: diff(numberJson(before), body) },
+      });
       const row = after as NumberRow;
       await c.env.SENDING_NUMBER.getByName(id).configure(numberConfig(row, tenant.timezone));
       return c.json(numberJson(row), 200);
@@ -251,7 +250,7 @@ export const sendingNumberRoutes = createRouter()
       responses: { 200: jsonResponse(UsageSchema, 'Permits granted now and today'), ...errorResponses },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
       const { tenantId } = c.get('principal');
       const n = await findNumber(db, tenantId, c.req.valid('param').id);
       const tenant = await findTenant(db, tenantId);

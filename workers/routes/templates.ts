@@ -196,7 +196,11 @@ export const templateRoutes = createRouter()
       const rendered = renderTemplate(body, vars);
       const text = applyComplianceFooter(rendered.text, tenant);
       const analysis = analyzeSms(text);
-      const perPart = await costPerPartCents(db, { tenantId, country: tenant.country, at: new Date() });
+      const perPart = await costPerPartCents(c.get('control'), {
+        tenantId,
+        country: tenant.country,
+        at: new Date(),
+      });
 
       const warnings = complianceWarnings(rendered.text, tenant);
       if (rendered.unknownVariables.length > 0) {

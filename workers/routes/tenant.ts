@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { nowIso } from '../db/client';
+import { replicateTenant } from '../db/replicate';
 import { budgets, sendingNumbers, tenants } from '../db/schema';
 import { audit, diff } from '../http/audit';
 import { requireRole } from '../http/auth-middleware';
@@ -92,7 +93,7 @@ export const tenantRoutes = createRouter()
     }),
     async (c) => {
       const t = await c
-        .get('db')
+        .get('control')
         .query.tenants.findFirst({ where: eq(tenants.id, c.get('principal').tenantId) });
       if (!t) throw notFound('Tenant');
       return c.json(tenantJson(t), 200);
@@ -108,7 +109,7 @@ export const tenantRoutes = createRouter()
       responses: { 200: jsonResponse(TenantSchema, 'The updated tenant'), ...errorResponses },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
       const { tenantId } = c.get('principal');
       const body = c.req.valid('json');
       const before = await db.query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
@@ -134,6 +135,8 @@ export const tenantRoutes = createRouter()
         .where(eq(tenants.id, tenantId))
         .returning();
       if (!after) throw notFound('Tenant');
+      // The shard's copy backs the send path's in-transaction kill-switch check and its reports.
+      await replicateTenant(c.env, tenantId, { tenant: true });
       // The governor holds the live kill switch and budgets; tell it before answering.
       await c.env.TENANT_GOVERNOR.getByName(tenantId).configure({
         tenantId,
@@ -168,11 +171,10 @@ export const tenantRoutes = createRouter()
       responses: { 200: jsonResponse(BudgetSchema, 'Spend against the budgets'), ...errorResponses },
     }),
     async (c) => {
-      const db = c.get('db');
       const { tenantId } = c.get('principal');
       const [t, b] = await Promise.all([
-        db.query.tenants.findFirst({ where: eq(tenants.id, tenantId) }),
-        db.query.budgets.findFirst({ where: eq(budgets.tenantId, tenantId) }),
+        c.get('control').query.tenants.findFirst({ where: eq(tenants.id, tenantId) }),
+        c.get('db').query.budgets.findFirst({ where: eq(budgets.tenantId, tenantId) }),
       ]);
       if (!t) throw notFound('Tenant');
       return c.json(

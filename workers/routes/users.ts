@@ -2,8 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
+import { replicateTenant } from '../db/replicate';
 import { ROLES, sessions, users } from '../db/schema';
-import { auditRow, diff } from '../http/audit';
+import { audit, diff } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
 import { newestFirst } from '../http/pagination';
 import {
@@ -57,7 +58,7 @@ export const userRoutes = createRouter()
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const p = await newestFirst(c.get('db'), users, {
+      const p = await newestFirst(c.get('control'), users, {
         tenantId: c.get('principal').tenantId,
         cursor,
         limit,
@@ -78,24 +79,21 @@ export const userRoutes = createRouter()
       },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
+      const { tenantId } = c.get('principal');
       const body = c.req.valid('json');
       const email = body.email.trim().toLowerCase();
       const existing = await db.query.users.findFirst({ where: eq(users.email, email) });
       if (existing) throw new ApiError('CONFLICT', 'A user with this email already exists.');
       const id = uuidv7();
-      const [[created]] = await db.batch([
-        db
-          .insert(users)
-          .values({ id, tenantId: c.get('principal').tenantId, email, role: body.role })
-          .returning(),
-        auditRow(c, {
-          action: 'user.invited',
-          resourceType: 'user',
-          resourceId: id,
-          metadata: { email, role: body.role },
-        }),
-      ]);
+      const [created] = await db.insert(users).values({ id, tenantId, email, role: body.role }).returning();
+      await replicateTenant(c.env, tenantId, { users: true });
+      await audit(c, {
+        action: 'user.invited',
+        resourceType: 'user',
+        resourceId: id,
+        metadata: { email, role: body.role },
+      });
       return c.json(userJson(created!), 201);
     },
   )
@@ -108,7 +106,7 @@ export const userRoutes = createRouter()
       responses: { 200: jsonResponse(UserSchema, 'A user'), ...errorResponses },
     }),
     async (c) => {
-      const u = await findUser(c.get('db'), c.get('principal').tenantId, c.req.valid('param').id);
+      const u = await findUser(c.get('control'), c.get('principal').tenantId, c.req.valid('param').id);
       return c.json(userJson(u), 200);
     },
   )
@@ -121,7 +119,7 @@ export const userRoutes = createRouter()
       responses: { 200: jsonResponse(UserSchema, 'The updated user'), ...errorResponses },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
       const principal = c.get('principal');
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
@@ -132,24 +130,23 @@ export const userRoutes = createRouter()
       ) {
         throw new ApiError('CONFLICT', 'You cannot demote or deactivate yourself; ask another admin.');
       }
-      const writes = [
-        db
-          .update(users)
-          .set({ role: body.role, isActive: body.is_active, updatedAt: nowIso() })
-          .where(and(eq(users.id, id), eq(users.tenantId, principal.tenantId)))
-          .returning(),
-        auditRow(c, {
-          action: body.is_active === false ? 'user.deactivated' : 'user.updated',
-          resourceType: 'user',
-          resourceId: id,
-          metadata: { changes: diff(userJson(before), body) },
-        }),
-      ] as const;
+      const update = db
+        .update(users)
+        .set({ role: body.role, isActive: body.is_active, updatedAt: nowIso() })
+        .where(and(eq(users.id, id), eq(users.tenantId, principal.tenantId)))
+        .returning();
       // A deactivated user's sessions end at once.
       const [[after]] =
         body.is_active === false
-          ? await db.batch([...writes, db.delete(sessions).where(eq(sessions.userId, id))])
-          : await db.batch(writes);
+          ? await db.batch([update, db.delete(sessions).where(eq(sessions.userId, id))])
+          : await db.batch([update]);
+      await replicateTenant(c.env, principal.tenantId, { users: true });
+      await audit(c, {
+        action: body.is_active === false ? 'user.deactivated' : 'user.updated',
+        resourceType: 'user',
+        resourceId: id,
+        metadata: { changes: diff(userJson(before), body) },
+      });
       return c.json(userJson(after!), 200);
     },
   )
@@ -162,21 +159,20 @@ export const userRoutes = createRouter()
       responses: { 204: { description: 'Removed' }, ...errorResponses },
     }),
     async (c) => {
-      const db = c.get('db');
+      const db = c.get('control');
       const principal = c.get('principal');
       const { id } = c.req.valid('param');
       const before = await findUser(db, principal.tenantId, id);
       if (id === principal.userId)
         throw new ApiError('CONFLICT', 'You cannot remove yourself; ask another admin.');
-      await db.batch([
-        db.delete(users).where(and(eq(users.id, id), eq(users.tenantId, principal.tenantId))),
-        auditRow(c, {
-          action: 'user.deleted',
-          resourceType: 'user',
-          resourceId: id,
-          metadata: { email: before.email },
-        }),
-      ]);
+      await db.delete(users).where(and(eq(users.id, id), eq(users.tenantId, principal.tenantId)));
+      await replicateTenant(c.env, principal.tenantId, { users: true });
+      await audit(c, {
+        action: 'user.deleted',
+        resourceType: 'user',
+        resourceId: id,
+        metadata: { email: before.email },
+      });
       return c.body(null, 204);
     },
   );

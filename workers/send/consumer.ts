@@ -1,6 +1,6 @@
 // Wires the send loop to the real world: D1, the two Durable Objects, Twilio over fetch, and the
 // send queue. `processSendBatch` takes a clock so tests can pin "now" (quiet hours, DST).
-import { getDb } from '../db/client';
+import { controlDb, type Shard, shardOf, UnknownTenantError } from '../db/shards';
 import { TwilioClient, twilioConfigFromEnv } from '../providers/twilio';
 import { D1SendStore } from './d1-store';
 import { enqueueSendJobs, SendMessage } from './enqueue';
@@ -22,13 +22,9 @@ export async function processSendBatch(
   env: Env,
   opts: SendOptions = {},
 ): Promise<void> {
-  const db = getDb(env.DB);
-  const clock = opts.clock ?? (() => new Date());
-  const base = new D1SendStore(db);
-  const store = opts.store ? opts.store(bindStore(base)) : base;
-
-  const byJob = new Map<string, Message<unknown>[]>();
-  const jobs: JobMessage[] = [];
+  // Messages name their tenant; the tenant's shard holds the job. One batch may span shards.
+  const byShard = new Map<string, { shard: Shard; messages: [Message<unknown>, SendMessage][] }>();
+  const shardByTenant = new Map<string, Promise<Shard | null>>();
   for (const m of batch.messages) {
     const parsed = SendMessage.safeParse(m.body);
     if (!parsed.success) {
@@ -36,14 +32,57 @@ export async function processSendBatch(
       m.ack();
       continue;
     }
-    const list = byJob.get(parsed.data.jobId);
+    const { tenantId } = parsed.data;
+    if (!shardByTenant.has(tenantId)) shardByTenant.set(tenantId, locate(env, tenantId));
+    const shard = await shardByTenant.get(tenantId);
+    if (!shard) {
+      m.ack();
+      continue;
+    }
+    const group = byShard.get(shard.name) ?? { shard, messages: [] };
+    group.messages.push([m, parsed.data]);
+    byShard.set(shard.name, group);
+  }
+  await Promise.all([...byShard.values()].map((g) => processShardBatch(g.shard, g.messages, env, opts)));
+}
+
+/** The tenant's shard; null (message dropped) for a tenant that no longer exists. */
+async function locate(env: Env, tenantId: string): Promise<Shard | null> {
+  try {
+    return await shardOf(env, tenantId);
+  } catch (err) {
+    if (err instanceof UnknownTenantError) {
+      console.warn(`send queue: tenant ${tenantId} no longer exists, message dropped`);
+      return null;
+    }
+    throw err;
+  }
+}
+
+async function processShardBatch(
+  shard: Shard,
+  messages: [Message<unknown>, SendMessage][],
+  env: Env,
+  opts: SendOptions,
+): Promise<void> {
+  const db = shard.db;
+  const clock = opts.clock ?? (() => new Date());
+  const base = new D1SendStore(db, controlDb(env));
+  const store = opts.store ? opts.store(bindStore(base)) : base;
+
+  const byJob = new Map<string, Message<unknown>[]>();
+  const tenantOf = new Map<string, string>();
+  const jobs: JobMessage[] = [];
+  for (const [m, body] of messages) {
+    const list = byJob.get(body.jobId);
     // The same job twice in one batch (duplicate enqueue): process once, ack the copies.
     if (list) {
       list.push(m);
       continue;
     }
-    byJob.set(parsed.data.jobId, [m]);
-    jobs.push({ jobId: parsed.data.jobId, attempts: m.attempts });
+    byJob.set(body.jobId, [m]);
+    tenantOf.set(body.jobId, body.tenantId);
+    jobs.push({ jobId: body.jobId, attempts: m.attempts });
   }
   if (jobs.length === 0) return;
 
@@ -59,20 +98,21 @@ export async function processSendBatch(
     store: { ...bindStore(store), load: async () => contexts },
     messenger: opts.messenger ?? new TwilioClient(twilioConfigFromEnv(env)),
     permits: new DurableObjectPermits(env, pendingByTenant, clock),
-    renderer: new CampaignRenderer(env, db, clock),
+    renderer: new CampaignRenderer(env, shard, clock),
     clock,
     random: opts.random,
   };
   const report = await runSendBatch(jobs, deps);
 
-  const deferred: { jobId: string; delaySeconds: number }[] = [];
+  const deferred: { jobId: string; tenantId: string; delaySeconds: number }[] = [];
   for (const [jobId, msgs] of byJob) {
     const outcome = report.outcomes.get(jobId) ?? { kind: 'ack' as const };
     const [first, ...copies] = msgs as [Message<unknown>, ...Message<unknown>[]];
     for (const c of copies) c.ack();
     if (outcome.kind === 'retry') first.retry({ delaySeconds: outcome.delaySeconds });
     else {
-      if (outcome.kind === 'defer') deferred.push({ jobId, delaySeconds: outcome.delaySeconds });
+      if (outcome.kind === 'defer')
+        deferred.push({ jobId, tenantId: tenantOf.get(jobId) as string, delaySeconds: outcome.delaySeconds });
       first.ack();
     }
   }

@@ -32,7 +32,11 @@ export const FAILURE_RATE_THRESHOLD = 0.2;
 export const FAILURE_RATE_MIN_ATTEMPTS = 50;
 
 export class D1SendStore implements SendStore {
-  constructor(private readonly db: Db) {}
+  /** `db`: the shard holding the batch's jobs; `control`: prices. */
+  constructor(
+    private readonly db: Db,
+    private readonly control: Db,
+  ) {}
 
   async load(jobIds: string[], now: Date): Promise<Map<string, JobContext>> {
     const db = this.db;
@@ -308,7 +312,7 @@ export class D1SendStore implements SendStore {
   }
 
   async costPerPartCents(tenant: TenantRow, now: Date): Promise<number | null> {
-    return costPerPartCents(this.db, { tenantId: tenant.id, country: tenant.country, at: now });
+    return costPerPartCents(this.control, { tenantId: tenant.id, country: tenant.country, at: now });
   }
 }
 

@@ -4,7 +4,8 @@ import { z } from 'zod';
 /** sendBatch takes at most 100 messages per call. */
 const SEND_BATCH_MAX = 100;
 
-export const SendMessage = z.object({ jobId: z.string().min(1) });
+/** A send job; the tenant id finds the shard that holds it. */
+export const SendMessage = z.object({ jobId: z.string().min(1), tenantId: z.string().min(1) });
 export type SendMessage = z.infer<typeof SendMessage>;
 
 export const FanoutMessage = z.object({
@@ -17,12 +18,12 @@ export type FanoutMessage = z.infer<typeof FanoutMessage>;
 
 export async function enqueueSendJobs(
   queue: Queue<SendMessage>,
-  items: { jobId: string; delaySeconds?: number }[],
+  items: { jobId: string; tenantId: string; delaySeconds?: number }[],
 ): Promise<void> {
   for (let i = 0; i < items.length; i += SEND_BATCH_MAX) {
     await queue.sendBatch(
       items.slice(i, i + SEND_BATCH_MAX).map((it) => ({
-        body: { jobId: it.jobId },
+        body: { jobId: it.jobId, tenantId: it.tenantId },
         ...(it.delaySeconds ? { delaySeconds: it.delaySeconds } : {}),
       })),
     );

@@ -267,6 +267,7 @@ async function processJob(
     from: number.phoneE164,
     body,
     validityPeriodSeconds: validityPeriodSeconds(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd),
+    ref: { tenantId: tenant.id, jobId: job.id },
   });
   if (res.ok) {
     deps.permits.spend(tenant.id, cost);

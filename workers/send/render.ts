@@ -1,5 +1,5 @@
 // Renders one recipient's message: template + contact variables + personal short link + footer.
-import type { Db } from '../db/client';
+import type { Shard } from '../db/shards';
 import { applyComplianceFooter } from '../domain/compliance';
 import { analyzeSms } from '../domain/sms-encoding';
 import { contactVariables, renderTemplate } from '../domain/template';
@@ -26,7 +26,7 @@ export function usesLink(templateBody: string): boolean {
 export class CampaignRenderer implements Renderer {
   constructor(
     private readonly env: Env,
-    private readonly db: Db,
+    private readonly shard: Shard,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -34,7 +34,7 @@ export class CampaignRenderer implements Renderer {
     const template = ctx.templateBody ?? '';
     const vars: Record<string, string | undefined> = { ...contactVariables(ctx.contact) };
     if (ctx.campaign.targetUrl && usesLink(template)) {
-      const link = await shortLinkFor(this.env, this.db, {
+      const link = await shortLinkFor(this.env, this.shard, {
         tenantId: ctx.tenant.id,
         campaignId: ctx.campaign.id,
         contactId: ctx.contact.id,

@@ -128,6 +128,8 @@ export interface Messenger {
     from: string;
     body: string;
     validityPeriodSeconds?: number;
+    /** Whose message this is: the status callback URL carries it, so its receipt finds the job. */
+    ref?: { tenantId: string; jobId: string };
   }): Promise<ProviderSend>;
   find(q: {
     to: string;

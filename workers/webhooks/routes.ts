@@ -6,10 +6,12 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
+import { shardOrNull } from '../db/shards';
 import type { AppEnv } from '../http/context';
 import { ApiError, problem, problemResponse } from '../http/errors';
 import { verifyTwilioSignature } from '../providers/twilio-signature';
 import { handleInbound } from './inbound';
+import { callbackRef, numberOwner } from './routing';
 import { applyStatus } from './status';
 import { twiml } from './twiml';
 
@@ -93,12 +95,28 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
     const status = (p.MessageStatus ?? p.SmsStatus)?.toLowerCase();
     if (!messageSid || !status)
       throw new ApiError('BAD_REQUEST', 'MessageSid and MessageStatus are required.');
-    await applyStatus(c.get('db'), c.env, {
+    // Our StatusCallback URL names the tenant and the job (signed with the rest of the URL), so the
+    // callback goes straight to the tenant's shard and job, even before the send is recorded.
+    const url = new URL(c.req.url);
+    const ref = callbackRef(url.searchParams);
+    const shard = ref ? await shardOrNull(c.env, ref.tenantId) : null;
+    if (!ref || !shard) {
+      console.warn(
+        JSON.stringify({
+          counter: 'twilio_status_unroutable',
+          message_sid: messageSid,
+          tenant: ref?.tenantId,
+        }),
+      );
+      return c.body(null, 200);
+    }
+    await applyStatus(shard.db, c.env, {
+      tenantId: ref.tenantId,
+      jobId: ref.jobId,
       providerEventId: v.idempotencyToken ?? `${messageSid}:${status}`,
       messageSid,
       status,
       errorCode: p.ErrorCode?.trim() || null,
-      from: p.From ?? null,
       payload: v.params,
       source: 'webhook',
     });
@@ -113,7 +131,16 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
     const p = parsed.data;
     const messageSid = p.MessageSid ?? p.SmsSid;
     if (!messageSid) throw new ApiError('BAD_REQUEST', 'MessageSid is required.');
-    const outcome = await handleInbound(c.get('db'), {
+    // The tenant is the owner of the number the message was sent To (the control directory).
+    const owner = await numberOwner(c.get('control'), p.To);
+    const shard = owner ? await shardOrNull(c.env, owner) : null;
+    if (!shard) {
+      console.warn(
+        JSON.stringify({ counter: 'twilio_inbound_unknown_number', to: p.To, message_sid: messageSid }),
+      );
+      return twiml(null);
+    }
+    const outcome = await handleInbound(shard.db, {
       // The MessageSid, not the idempotency header: the sid is signed, the header is not, so a
       // captured START replayed with a fresh header cannot undo a later STOP.
       providerEventId: messageSid,

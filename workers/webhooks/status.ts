@@ -1,16 +1,17 @@
 // Applies one Twilio message status (from a status callback or from reconciliation) to its
-// send job, in ONE D1 batch (one round trip, one transaction), replay-safe and order-tolerant
-// without reading the job first:
-// - the job is found in SQL by MessageSid, refusing one whose tenant differs from the tenant
-//   owning the `From` number (a number we do not hold says nothing: the sid decides);
+// send job, in ONE D1 batch (one round trip, one transaction) on the tenant's shard, replay-safe
+// and order-tolerant without reading the job first:
+// - the job is found in SQL by the job id our StatusCallback URL carries (signed by Twilio with
+//   the rest of the URL), so a callback that arrives before the send path recorded the MessageSid
+//   is applied at once and records the sid; without a job id, by MessageSid within the tenant;
 // - the webhook_events insert (ON CONFLICT DO NOTHING) is the replay guard: the job UPDATE only
 //   runs when this request's row went in;
 // - the UPDATE's WHERE lists the states the target may be reached from (forward-only), so two
 //   callbacks racing each other end in the same state whatever order D1 runs them in;
 // - DELIVERED / FAILED events are inserted only when the job is in that state and has no such
 //   event yet, so each is emitted once per job;
-// - a callback naming no job of ours is kept with tenant_id null (unprocessed, so reconciliation
-//   can apply it once the send path has recorded the sid; processed when it is a tenant mismatch).
+// - a callback naming no job of ours is kept unprocessed, so reconciliation can apply it once the
+//   send path has recorded the sid.
 import { sql } from 'drizzle-orm';
 import { type Db, nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
@@ -19,12 +20,14 @@ import { ALLOWED_FROM, failureReason, isUncharged, jobStatusFor } from '../domai
 import { type Renderable, runBatch } from './batch';
 
 export type StatusInput = {
+  /** The tenant the callback belongs to (from our signed callback URL, or the job reconciled). */
+  tenantId: string;
+  /** The job, when the callback URL names it. */
+  jobId: string | null;
   providerEventId: string;
   messageSid: string;
   status: string;
   errorCode: string | null;
-  /** Our sending number (`From` of an outbound message), when Twilio says it. */
-  from: string | null;
   payload: Record<string, string>;
   source: 'webhook' | 'reconcile';
   /** Overrides the reason derived from the error code (reconciliation's own verdicts). */
@@ -36,12 +39,10 @@ export type StatusInput = {
 export type StatusOutcome =
   | { kind: 'replay' }
   | { kind: 'unknown_message' }
-  | { kind: 'tenant_mismatch' }
   | { kind: 'no_change'; jobId: string; tenantId: string }
   | { kind: 'applied'; jobId: string; tenantId: string; status: JobStatus; refundedCents: number };
 
 type Recorded = { tenant_id: string; job_id: string };
-type Orphan = { processed_at: string | null };
 type Updated = { id: string; tenant_id: string; cost_cents: number | null; sent_at: string | null };
 
 export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise<StatusOutcome> {
@@ -50,14 +51,15 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
   const target = jobStatusFor(input.status);
   const eventType = `status:${input.status}`;
   const payload = JSON.stringify(input.payload);
-  const from = input.from;
+  const sid = input.messageSid;
 
-  const jobId = sql`(SELECT j.id FROM send_jobs j
-      WHERE j.provider_message_id = ${input.messageSid}
-        AND (${from} IS NULL
-             OR NOT EXISTS (SELECT 1 FROM sending_numbers sn WHERE sn.phone_e164 = ${from})
-             OR j.tenant_id = (SELECT sn.tenant_id FROM sending_numbers sn WHERE sn.phone_e164 = ${from}))
-      ORDER BY j.id LIMIT 1)`;
+  const jobId = input.jobId
+    ? sql`(SELECT j.id FROM send_jobs j
+        WHERE j.id = ${input.jobId} AND j.tenant_id = ${input.tenantId}
+          AND (j.provider_message_id IS NULL OR j.provider_message_id = ${sid}))`
+    : sql`(SELECT j.id FROM send_jobs j
+        WHERE j.provider_message_id = ${sid} AND j.tenant_id = ${input.tenantId}
+        ORDER BY j.id LIMIT 1)`;
   const ours = sql`EXISTS (SELECT 1 FROM webhook_events WHERE id = ${weId})`;
 
   const statements: Renderable[] = [
@@ -70,12 +72,10 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
   if (input.storeUnknown !== false) {
     statements.push(
       sql`INSERT INTO webhook_events (id, tenant_id, provider_event_id, event_type, payload, processed_at)
-          SELECT ${uuidv7()}, NULL, ${input.providerEventId}, ${eventType}, ${payload},
-                 CASE WHEN EXISTS (SELECT 1 FROM send_jobs WHERE provider_message_id = ${input.messageSid})
-                      THEN ${now} END
+          SELECT ${uuidv7()}, ${input.tenantId}, ${input.providerEventId}, ${eventType}, ${payload}, NULL
           WHERE NOT ${ours}
           ON CONFLICT (provider_event_id) DO NOTHING
-          RETURNING processed_at`,
+          RETURNING id`,
     );
   }
 
@@ -86,12 +86,14 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
       ALLOWED_FROM[target].map((s) => sql`${s}`),
       sql`, `,
     );
-    const set =
+    const move =
       target === 'sent'
         ? sql`status = 'sent', sent_at = coalesce(sent_at, ${now})`
         : target === 'delivered'
           ? sql`status = 'delivered', delivered_at = ${now}, error_code = NULL, failure_reason = NULL`
           : sql`status = 'failed', failed_at = ${now}, error_code = ${input.errorCode}, failure_reason = ${reason}`;
+    // Ahead of the send path's own record: the sid is known here first.
+    const set = sql`${move}, provider_message_id = coalesce(provider_message_id, ${sid}), lease_until = NULL`;
     statements.push(
       sql`UPDATE send_jobs SET ${set}
           WHERE id = ${jobId} AND status IN (${allowed}) AND ${ours}
@@ -118,13 +120,7 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
   const results = await runBatch(db, statements);
   const recorded = results[0]?.rows[0] as Recorded | undefined;
   if (!recorded) {
-    const orphan = input.storeUnknown !== false ? (results[1]?.rows[0] as Orphan | undefined) : undefined;
-    if (orphan?.processed_at) {
-      console.warn(
-        JSON.stringify({ counter: 'twilio_webhook_tenant_mismatch', message_sid: input.messageSid, from }),
-      );
-      return { kind: 'tenant_mismatch' };
-    }
+    const orphan = input.storeUnknown !== false ? results[1]?.rows[0] : undefined;
     if (orphan || input.storeUnknown === false) return { kind: 'unknown_message' };
     return { kind: 'replay' };
   }

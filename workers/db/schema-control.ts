@@ -1,0 +1,13 @@
+// drizzle-kit entry for the control database (migrations/control): what every request needs before
+// it knows a tenant's data. tenants, users and sending_numbers are the source of truth here.
+export {
+  apiKeys,
+  costs,
+  devOutbox,
+  magicTokens,
+  rateLimits,
+  sendingNumbers,
+  sessions,
+  tenants,
+  users,
+} from './schema';
