@@ -5,8 +5,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { isDevelopment } from '../providers/email';
 import type { AppEnv } from './context';
-import { PAGE_STYLE } from './html';
 import { pageCsp, UI_CSP } from './csp';
+import { PAGE_STYLE } from './html';
 
 export const HSTS = 'max-age=31536000; includeSubDomains';
 

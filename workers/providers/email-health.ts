@@ -23,7 +23,8 @@ export async function emailHealth(env: EmailEnv, control: Db, now = new Date()):
     control.select().from(emailFailures).where(recent).orderBy(desc(emailFailures.createdAt)).limit(1),
   ]);
   const n = tally?.n ?? 0;
-  if (n === 0 || !last) return { name: 'email', ok: true, detail: `${setup.description}; no failed email in the last hour` };
+  if (n === 0 || !last)
+    return { name: 'email', ok: true, detail: `${setup.description}; no failed email in the last hour` };
   return {
     name: 'email',
     ok: false,

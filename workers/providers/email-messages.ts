@@ -21,14 +21,24 @@ const HTML_ESCAPES: Record<string, string> = {
 };
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
 /**
  * A value fit for one line of an email (subject, greeting): control characters (a CR/LF would start
  * a new header in a naive mailer) become spaces, runs of spaces collapse, and it stays short.
  */
 export function oneLine(value: string, max = 80): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const flat = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = value.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1).trimEnd()}…` : flat;
+}
+
+/**
+ * A tenant's name as the emails show it: one line, and without web addresses, so nobody can name a
+ * team "Verify your account at https://…" and have us mail that link to strangers.
+ */
+export function displayName(value: string): string {
+  return oneLine(value.replace(/\b(?:[a-z][a-z0-9+.-]*:\/\/|www\.)\S*/gi, '[link removed]'));
 }
 
 /** "15 minutes", "1 hour", "7 days": how long a link stays valid, in the largest whole unit. */
@@ -40,7 +50,14 @@ export function validityPhrase(ms: number): string {
   return unit(minutes, 'minute');
 }
 
-type Layout = { appName: string; heading: string; lead: string[]; link: string; action: string; after: string[] };
+type Layout = {
+  appName: string;
+  heading: string;
+  lead: string[];
+  link: string;
+  action: string;
+  after: string[];
+};
 
 function renderHtml(l: Layout): string {
   const p = (s: string) => `<p style="margin:0 0 16px;line-height:1.5">${escapeHtml(s)}</p>`;
@@ -101,7 +118,7 @@ export function invitationEmail(p: {
   validForMs: number;
 }): RenderedEmail {
   const appName = oneLine(p.appName);
-  const tenant = oneLine(p.tenantName);
+  const tenant = displayName(p.tenantName);
   const role = ROLE_PHRASES[p.role];
   return render(`You have been invited to ${tenant} on ${appName}`, {
     appName,

@@ -261,7 +261,12 @@ const FAILURE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
  * line, naming the setting or the provider's status; never the link) and failures are recorded
  * for health. The caller decides what the person sees.
  */
-export async function deliverEmail(env: EmailEnv, control: Db, email: OutgoingEmail): Promise<DeliveryOutcome> {
+export async function deliverEmail(
+  env: EmailEnv,
+  control: Db,
+  email: OutgoingEmail,
+  now = new Date(),
+): Promise<DeliveryOutcome> {
   const setup = emailSetup(env, control);
   const what = `${email.kind} for ${redactAddress(email.to)}`;
   if (!setup.sender) {
@@ -278,11 +283,15 @@ export async function deliverEmail(env: EmailEnv, control: Db, email: OutgoingEm
     const failure =
       err instanceof EmailDeliveryError
         ? err
-        : new EmailDeliveryError(setup.sender.provider === 'resend' ? 'resend' : 'cloudflare', null, safeReason(err));
+        : new EmailDeliveryError(
+            setup.sender.provider === 'resend' ? 'resend' : 'cloudflare',
+            null,
+            safeReason(err),
+          );
     console.error(
       `email not sent (${what}): ${failure.provider} answered ${failure.status ?? 'nothing'} (${failure.reason})`,
     );
-    await recordFailure(control, email.kind, failure).catch((dbErr) =>
+    await recordFailure(control, email.kind, failure, now).catch((dbErr) =>
       console.error('could not record the email failure', safeReason(dbErr)),
     );
     return {
@@ -293,7 +302,7 @@ export async function deliverEmail(env: EmailEnv, control: Db, email: OutgoingEm
   }
 }
 
-async function recordFailure(control: Db, kind: EmailKind, failure: EmailDeliveryError, now = new Date()) {
+async function recordFailure(control: Db, kind: EmailKind, failure: EmailDeliveryError, now: Date) {
   await control.batch([
     control.insert(emailFailures).values({
       id: uuidv7(),

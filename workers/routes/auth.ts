@@ -59,7 +59,12 @@ export const authRoutes = new Hono<AppEnv>()
     const ip = c.req.header('cf-connecting-ip') ?? 'local';
     const [ipOk, emailOk] = await Promise.all([
       allowAttempt(control, `login:ip:${ip}`, PER_IP.limit, PER_IP.windowSeconds),
-      allowAttempt(control, `login:email:${await sha256Hex(email)}`, PER_EMAIL.limit, PER_EMAIL.windowSeconds),
+      allowAttempt(
+        control,
+        `login:email:${await sha256Hex(email)}`,
+        PER_EMAIL.limit,
+        PER_EMAIL.windowSeconds,
+      ),
     ]);
     if (!ipOk || !emailOk) {
       throw new ApiError('RATE_LIMITED', 'Too many sign-in requests. Wait a few minutes and try again.');
@@ -78,7 +83,10 @@ export const authRoutes = new Hono<AppEnv>()
       });
       // Never fails the request: a missing provider or a refused email is logged and counted for
       // /healthz, and the answer stays the same (no enumeration, no hint to an attacker).
-      await sendAfterResponse(c, deliverEmail(c.env, control, { ...message, to: email, kind: 'magic_link', link }));
+      await sendAfterResponse(
+        c,
+        deliverEmail(c.env, control, { ...message, to: email, kind: 'magic_link', link }),
+      );
     }
     // Same answer whether or not the address is known: no account enumeration.
     return c.json({ message: 'If that address has an account, a sign-in link is on its way.' }, 202);

@@ -148,7 +148,10 @@ export const userRoutes = createRouter()
       const tenantId = c.get('principal').tenantId;
       const user = await findUser(control, tenantId, c.req.valid('param').id);
       if (!user.isActive) {
-        throw new ApiError('CONFLICT', `${user.email} is deactivated: reactivate them before sending an invitation.`);
+        throw new ApiError(
+          'CONFLICT',
+          `${user.email} is deactivated: reactivate them before sending an invitation.`,
+        );
       }
       const perUser = await allowAttempt(
         control,
@@ -307,7 +310,12 @@ async function sendInvitation(c: Context<AppEnv>, user: UserRow): Promise<Invita
     link,
     validForMs: INVITATION_TTL_MS,
   });
-  const outcome = await deliverEmail(c.env, control, { ...message, to: user.email, kind: 'invitation', link });
+  const outcome = await deliverEmail(c.env, control, {
+    ...message,
+    to: user.email,
+    kind: 'invitation',
+    link,
+  });
   if (outcome.status === 'sent') await retireOtherSignInLinks(control, user.id, id);
   return {
     delivery: outcome.status,
