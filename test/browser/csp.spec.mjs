@@ -77,7 +77,9 @@ export default async function csp(ctx) {
   await page.exposeFunction('__cspViolation', (v) => violations.push(v));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) =>
-      window.__cspViolation(`${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`),
+      window.__cspViolation(
+        `${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`,
+      ),
     );
   });
 
