@@ -15,7 +15,6 @@ export default defineConfig(async () => {
             TWILIO_API_BASE: 'https://twilio.mock',
             TWILIO_ACCOUNT_SID: 'ACtest00000000000000000000000000',
             TWILIO_AUTH_TOKEN: 'test-auth-token',
-            SESSION_SECRET: 'test-session-secret',
             LINK_SECRET: 'test-link-secret',
             LINK_SECRET_PREVIOUS: 'test-link-secret-previous',
             TEST_CONTROL_MIGRATIONS: controlMigrations,

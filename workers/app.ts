@@ -6,6 +6,7 @@ import { authenticate, requireRole, writesNeed } from './http/auth-middleware';
 import type { AppEnv } from './http/context';
 import { ApiError, problem, problemResponse } from './http/errors';
 import { createRouter } from './http/router';
+import { securityHeaders } from './http/security-headers';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditLogRoutes } from './routes/audit-log';
 import { authRoutes } from './routes/auth';
@@ -94,6 +95,7 @@ function apiV1() {
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
+  app.use('*', securityHeaders);
   app.use('*', async (c, next) => {
     c.set('control', controlDb(c.env));
     await next();

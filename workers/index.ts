@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import { runCron } from './cron';
+import { uiHeaders, withHeaders } from './http/security-headers';
 import { handleQueue } from './queues';
 import { createShortLinkApp } from './redirect/app';
 
@@ -21,7 +22,8 @@ export default {
   fetch(req, env, ctx) {
     if (SHORT_LINK.test(req.url)) return shortLinks.fetch(req, env, ctx);
     if (WORKER_PATH.test(req.url)) return app.fetch(req, env, ctx);
-    return env.ASSETS.fetch(req);
+    // The admin UI (index.html and its hashed assets) under the UI's Content-Security-Policy.
+    return env.ASSETS.fetch(req).then((res) => withHeaders(res, uiHeaders(env)));
   },
   queue: handleQueue,
   async scheduled(controller, env, ctx) {

@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrateAll } from '../../workers/cli/databases.mjs';
-import { node22, ROOT, run, tool } from '../../workers/cli/node.mjs';
+import { node22, ROOT, tool } from '../../workers/cli/node.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8791);
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);

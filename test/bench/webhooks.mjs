@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { migrateAll } from '../../workers/cli/databases.mjs';
-import { capture, node22, ROOT, run, tool } from '../../workers/cli/node.mjs';
+import { capture, node22, ROOT, tool } from '../../workers/cli/node.mjs';
 
 const require = createRequire(import.meta.url);
 // The official helper library signs, as Twilio would: an independent check of our verifier.

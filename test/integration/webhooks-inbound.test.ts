@@ -1,10 +1,8 @@
-import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isDoNotContact } from '../../workers/db/do-not-contact';
-import { replicateTenant } from '../../workers/db/replicate';
-import { auditLog, doNotContact, events, tenants, webhookEvents } from '../../workers/db/schema';
-import { acrossShards, control, createTenant, shardDb, updateTenant } from '../helpers/fixtures';
+import { auditLog, doNotContact, events, webhookEvents } from '../../workers/db/schema';
+import { acrossShards, createTenant, shardDb, updateTenant } from '../helpers/fixtures';
 import {
   addCampaign,
   addContact,

@@ -63,7 +63,15 @@ try {
     writeFileSync(file, sql);
     capture(
       'wrangler',
-      ['d1', 'execute', binding, '--local', '--file', file, ...(persistTo ? ['--persist-to', persistTo] : [])],
+      [
+        'd1',
+        'execute',
+        binding,
+        '--local',
+        '--file',
+        file,
+        ...(persistTo ? ['--persist-to', persistTo] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
   }

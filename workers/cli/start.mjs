@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDevVars } from './dev-vars.mjs';
 import { migrateAll } from './databases.mjs';
+import { ensureDevVars } from './dev-vars.mjs';
 import { node22, ROOT, run, start } from './node.mjs';
 
 const PORT = Number(process.env.PORT ?? 8787);

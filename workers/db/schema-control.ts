@@ -4,6 +4,7 @@ export {
   apiKeys,
   costs,
   devOutbox,
+  emailFailures,
   magicTokens,
   rateLimits,
   sendingNumbers,

@@ -608,3 +608,28 @@ export const auditLog = sqliteTable(
     index('audit_log_tenant_created_idx').on(t.tenantId, t.createdAt),
   ],
 );
+
+// control database (issue 9): emails the provider refused or never got (sign-in links, invitations),
+// so GET /healthz can say that sign-in is broken. Neither the address nor the link is stored: only
+// which provider, its HTTP status and a short reason. Rows older than a week are pruned on insert.
+export const EMAIL_PROVIDERS = ['cloudflare', 'resend'] as const;
+export const EMAIL_KINDS = ['magic_link', 'invitation'] as const;
+export type EmailProviderName = (typeof EMAIL_PROVIDERS)[number];
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+export const emailFailures = sqliteTable(
+  'email_failures',
+  {
+    id: id(),
+    provider: text('provider', { enum: EMAIL_PROVIDERS }).notNull(),
+    kind: text('kind', { enum: EMAIL_KINDS }).notNull(),
+    // the provider's HTTP status; null when no answer came (network error, timeout, binding exception)
+    status: integer('status'),
+    reason: text('reason').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('email_failures_created_at_idx').on(t.createdAt),
+    check('email_failures_provider_enum', oneOf('provider', EMAIL_PROVIDERS)),
+    check('email_failures_kind_enum', oneOf('kind', EMAIL_KINDS)),
+  ],
+);

@@ -1,10 +1,18 @@
 // The pages a recipient sees when a link cannot take them anywhere: small, self-contained,
 // readable on a phone, and never cached (an expired page must not outlive a fixed link).
+import { pageCsp } from '../http/csp';
+
 const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch,
   );
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,sans-serif;margin:0;min-height:100vh;display:grid;place-items:center;background:#f6f7f9;color:#1f2933}
+main{max-width:28rem;margin:1.5rem;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+h1{font-size:1.35rem;margin:0 0 .75rem}p{line-height:1.5;margin:.5rem 0}
+`;
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -14,20 +22,22 @@ function page(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${escapeHtml(title)}</title>
-<style>
-body{font-family:system-ui,-apple-system,sans-serif;margin:0;min-height:100vh;display:grid;place-items:center;background:#f6f7f9;color:#1f2933}
-main{max-width:28rem;margin:1.5rem;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
-h1{font-size:1.35rem;margin:0 0 .75rem}p{line-height:1.5;margin:.5rem 0}
-</style>
+<style>${STYLE}</style>
 </head>
 <body><main><h1>${escapeHtml(title)}</h1>${body}</main></body>
 </html>`;
 }
 
+// Precomputed: nothing loads or runs but the inline style; no framing; no referrer leaves (the
+// URL holds the recipient's token). HSTS for a short domain is best set on its zone (no Worker work).
 const headers = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   'x-robots-tag': 'noindex',
+  'content-security-policy': pageCsp([STYLE], "'none'"),
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
 };
 
 export function linkNotFoundPage(): Response {

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { allowAttempt } from '../auth/rate-limit';
 import {
@@ -10,6 +10,7 @@ import {
   SESSION_COOKIE,
   SESSION_TTL_MS,
 } from '../auth/session';
+import { issueSignInLink, MAGIC_TOKEN_TTL_MS } from '../auth/sign-in-link';
 import { nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { auditLog, magicTokens, users } from '../db/schema';
@@ -17,14 +18,30 @@ import { tenantDb } from '../db/shards';
 import type { AppEnv } from '../http/context';
 import { ApiError, fieldErrors } from '../http/errors';
 import { htmlPage } from '../http/html';
-import { randomToken, sha256Hex } from '../lib/crypto';
-import { emailSenderFor, isDevelopment } from '../providers/email';
+import { sha256Hex } from '../lib/crypto';
+import { DEFAULT_FROM_NAME, deliverEmail, isDevelopment } from '../providers/email';
+import { magicLinkEmail } from '../providers/email-messages';
 
-export const MAGIC_TOKEN_TTL_MS = 15 * 60 * 1000;
 const PER_EMAIL = { limit: 5, windowSeconds: 15 * 60 };
 const PER_IP = { limit: 30, windowSeconds: 15 * 60 };
 
 const MagicLinkBody = z.object({ email: z.email().max(254) });
+
+/**
+ * In production the email goes out after the response, so a known address answers as fast as an
+ * unknown one (no enumeration by timing). Local runs wait, so the outbox has the link at once.
+ */
+async function sendAfterResponse(c: Context<AppEnv>, delivery: Promise<unknown>) {
+  if (isDevelopment(c.env)) {
+    await delivery;
+    return;
+  }
+  try {
+    c.executionCtx.waitUntil(delivery);
+  } catch {
+    await delivery; // no execution context (a direct app.fetch call): send inline
+  }
+}
 
 export const authRoutes = new Hono<AppEnv>()
   .post('/magic-link', async (c) => {
@@ -38,46 +55,49 @@ export const authRoutes = new Hono<AppEnv>()
       });
     }
     const email = parsed.data.email.trim().toLowerCase();
-    const db = c.get('control');
+    const control = c.get('control');
     const ip = c.req.header('cf-connecting-ip') ?? 'local';
     const [ipOk, emailOk] = await Promise.all([
-      allowAttempt(db, `login:ip:${ip}`, PER_IP.limit, PER_IP.windowSeconds),
-      allowAttempt(db, `login:email:${await sha256Hex(email)}`, PER_EMAIL.limit, PER_EMAIL.windowSeconds),
+      allowAttempt(control, `login:ip:${ip}`, PER_IP.limit, PER_IP.windowSeconds),
+      allowAttempt(
+        control,
+        `login:email:${await sha256Hex(email)}`,
+        PER_EMAIL.limit,
+        PER_EMAIL.windowSeconds,
+      ),
     ]);
     if (!ipOk || !emailOk) {
       throw new ApiError('RATE_LIMITED', 'Too many sign-in requests. Wait a few minutes and try again.');
     }
-    const [user] = await db
+    const [user] = await control
       .select({ id: users.id })
       .from(users)
       .where(and(eq(users.email, email), eq(users.isActive, true)))
       .limit(1);
     if (user) {
-      const token = randomToken(32);
-      await db.insert(magicTokens).values({
-        id: uuidv7(),
-        userId: user.id,
-        token: await sha256Hex(token),
-        expiresAt: new Date(Date.now() + MAGIC_TOKEN_TTL_MS).toISOString(),
-      });
-      const link = `${c.env.PUBLIC_BASE_URL}/auth/verify?token=${token}`;
-      await emailSenderFor(c.env, db).send({
-        to: email,
-        subject: 'Your sign-in link',
-        text: `Sign in to SMS Campaigns: ${link}\n\nThe link works once, for 15 minutes. If you did not ask for it, ignore this email.`,
+      const { link } = await issueSignInLink(control, c.env, user.id, MAGIC_TOKEN_TTL_MS);
+      const message = magicLinkEmail({
+        appName: c.env.EMAIL_FROM_NAME?.trim() || DEFAULT_FROM_NAME,
         link,
+        validForMs: MAGIC_TOKEN_TTL_MS,
       });
+      // Never fails the request: a missing provider or a refused email is logged and counted for
+      // /healthz, and the answer stays the same (no enumeration, no hint to an attacker).
+      await sendAfterResponse(
+        c,
+        deliverEmail(c.env, control, { ...message, to: email, kind: 'magic_link', link }),
+      );
     }
     // Same answer whether or not the address is known: no account enumeration.
     return c.json({ message: 'If that address has an account, a sign-in link is on its way.' }, 202);
   })
   .get('/verify', async (c) => {
     const token = c.req.query('token') ?? '';
-    const db = c.get('control');
+    const control = c.get('control');
     const now = nowIso();
     // Single use: the UPDATE only matches an unused, unexpired token, so two clicks race safely.
     const [used] = token
-      ? await db
+      ? await control
           .update(magicTokens)
           .set({ usedAt: now })
           .where(
@@ -90,8 +110,8 @@ export const authRoutes = new Hono<AppEnv>()
           .returning({ userId: magicTokens.userId })
       : [];
     const [user] = used
-      ? await db
-          .select({ id: users.id, tenantId: users.tenantId })
+      ? await control
+          .select({ id: users.id, tenantId: users.tenantId, lastLoginAt: users.lastLoginAt })
           .from(users)
           .where(and(eq(users.id, used.userId), eq(users.isActive, true)))
       : [];
@@ -99,24 +119,26 @@ export const authRoutes = new Hono<AppEnv>()
       return c.html(
         htmlPage(
           'Sign-in link not valid',
-          'This sign-in link is unknown, has expired or was already used. Links work once, for 15 minutes.',
+          'This sign-in link is unknown, has expired or was already used. Sign-in links work once, for 15 minutes; invitations for 7 days.',
           { href: '/login', label: 'Request a new link' },
         ),
         400,
       );
     }
-    const session = await createSession(db, user);
-    await db.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id));
-    const shard = await tenantDb(c.env, user.tenantId);
-    await shard.insert(auditLog).values({
-      id: uuidv7(),
-      tenantId: user.tenantId,
-      userId: user.id,
-      action: 'auth.login',
-      resourceType: 'user',
-      resourceId: user.id,
-      metadata: { via: 'magic_link' },
-    });
+    const session = await createSession(control, user);
+    const db = await tenantDb(c.env, user.tenantId);
+    await Promise.all([
+      control.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)),
+      db.insert(auditLog).values({
+        id: uuidv7(),
+        tenantId: user.tenantId,
+        userId: user.id,
+        action: 'auth.login',
+        resourceType: 'user',
+        resourceId: user.id,
+        metadata: { via: 'magic_link', first_sign_in: user.lastLoginAt === null },
+      }),
+    ]);
     setCookie(c, SESSION_COOKIE, session.token, {
       httpOnly: true,
       secure: !isDevelopment(c.env),
@@ -129,9 +151,9 @@ export const authRoutes = new Hono<AppEnv>()
   .post('/logout', async (c) => {
     const token = getCookie(c, SESSION_COOKIE);
     if (token) {
-      const db = c.get('control');
-      const principal = await principalFromSession(db, token);
-      if (principal?.sessionId) await endSession(db, principal.sessionId);
+      const control = c.get('control');
+      const principal = await principalFromSession(control, token);
+      if (principal?.sessionId) await endSession(control, principal.sessionId);
     }
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.body(null, 204);

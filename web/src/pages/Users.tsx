@@ -13,6 +13,14 @@ import { can, me } from '../session';
 import { ROLES, type Role, type User } from '../types';
 
 const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: r[0]!.toUpperCase() + r.slice(1) }));
+
+/** What POST /users and POST /users/:id/invitation say about the invitation email. */
+type Invitation = {
+  delivery: 'sent' | 'failed' | 'not_configured';
+  expires_at: string;
+  detail: string | null;
+};
+type CreatedUser = User & { invitation: Invitation };
 const ROLE_HELP =
   'Viewers read everything; staff also edit contacts, templates and campaigns; admins manage everything.';
 
@@ -24,6 +32,7 @@ export function Users() {
   const [inviting, setInviting] = useState(false);
   const [inviteError, setInviteError] = useState<unknown>(null);
   const [toDeactivate, setToDeactivate] = useState<User | null>(null);
+  const [resending, setResending] = useState<string | null>(null);
 
   if (!isAdmin) {
     return (
@@ -41,13 +50,25 @@ export function Users() {
     setInviting(true);
     setInviteError(null);
     try {
-      const created = await api<User>('/api/v1/users', {
+      const created = await api<CreatedUser>('/api/v1/users', {
         method: 'POST',
         json: { email: email.trim(), role },
       });
-      list.setItems((items) => [created, ...items]);
+      const { invitation, ...user } = created;
+      list.setItems((items) => [user, ...items]);
       setEmail('');
-      toast(`Invited ${created.email}. They sign in with a link sent to that address.`);
+      if (invitation.delivery === 'sent') {
+        toast(
+          `Invitation sent to ${user.email}. Its sign-in link works once, until ${formatDateTime(invitation.expires_at)}.`,
+        );
+      } else {
+        toast(
+          `${user.email} was added, but the invitation email could not be sent${
+            invitation.detail ? ` (${invitation.detail})` : ''
+          }. Use “Resend invitation” once email works again.`,
+          'error',
+        );
+      }
     } catch (err) {
       setInviteError(err);
     } finally {
@@ -62,6 +83,20 @@ export function Users() {
     } catch (err) {
       toast(err instanceof ApiProblem ? err.detail || err.title : 'Could not update the user.', 'error');
       list.reload();
+    }
+  };
+
+  const resend = async (u: User) => {
+    setResending(u.id);
+    try {
+      const invitation = await api<Invitation>(`/api/v1/users/${u.id}/invitation`, { method: 'POST' });
+      toast(
+        `Invitation sent again to ${u.email}. The new link works once, until ${formatDateTime(invitation.expires_at)}; links sent before no longer work.`,
+      );
+    } catch (err) {
+      toast(err instanceof ApiProblem ? err.detail || err.title : 'Could not send the invitation.', 'error');
+    } finally {
+      setResending(null);
     }
   };
 
@@ -138,10 +173,12 @@ export function Users() {
             {
               header: 'Status',
               render: (u) =>
-                u.is_active ? (
-                  <Badge tone="success">Active</Badge>
-                ) : (
+                !u.is_active ? (
                   <Badge tone="neutral">Deactivated</Badge>
+                ) : u.last_login_at === null ? (
+                  <Badge tone="info">Invited</Badge>
+                ) : (
+                  <Badge tone="success">Active</Badge>
                 ),
             },
             { header: 'Last sign-in', render: (u) => formatDateTime(u.last_login_at) },
@@ -149,9 +186,21 @@ export function Users() {
               header: 'Actions',
               render: (u) =>
                 u.id === self ? null : u.is_active ? (
-                  <Button small variant="danger" onClick={() => setToDeactivate(u)}>
-                    Deactivate
-                  </Button>
+                  <div class="actions">
+                    {u.last_login_at === null && (
+                      <Button
+                        small
+                        busy={resending === u.id}
+                        aria-label={`Resend invitation to ${u.email}`}
+                        onClick={() => resend(u)}
+                      >
+                        Resend invitation
+                      </Button>
+                    )}
+                    <Button small variant="danger" onClick={() => setToDeactivate(u)}>
+                      Deactivate
+                    </Button>
+                  </div>
                 ) : (
                   <Button
                     small
