@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import { runCron } from './cron';
+import { countedEnv } from './db/d1-stats';
 import { uiHeaders, withHeaders } from './http/security-headers';
 import { handleQueue } from './queues';
 import { createShortLinkApp } from './redirect/app';
@@ -16,17 +17,22 @@ const shortLinks = createShortLinkApp();
 const SHORT_LINK = /^https?:\/\/[^/]+\/l(?:[/?#]|$)/;
 const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev)(?:[/?#]|$)/;
 
+/** The label D1 costs are counted under when D1_STATS is on (benchmarks): the path's first two segments. */
+function labelOf(url: string): string {
+  return new URL(url).pathname.split('/').slice(1, 3).join('/');
+}
+
 export default {
   // wrangler.toml runs this Worker first for every request (run_worker_first = true): the asset
   // router's pattern matching costs a hot short link more than one regex test here.
   fetch(req, env, ctx) {
-    if (SHORT_LINK.test(req.url)) return shortLinks.fetch(req, env, ctx);
-    if (WORKER_PATH.test(req.url)) return app.fetch(req, env, ctx);
+    if (SHORT_LINK.test(req.url)) return shortLinks.fetch(req, countedEnv(env, 'click'), ctx);
+    if (WORKER_PATH.test(req.url)) return app.fetch(req, countedEnv(env, labelOf(req.url)), ctx);
     // The admin UI (index.html and its hashed assets) under the UI's Content-Security-Policy.
     return env.ASSETS.fetch(req).then((res) => withHeaders(res, uiHeaders(env)));
   },
-  queue: handleQueue,
+  queue: (batch, env, ctx) => handleQueue(batch, countedEnv(env, `queue:${batch.queue}`), ctx),
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(runCron(env, new Date(controller.scheduledTime)));
+    ctx.waitUntil(runCron(countedEnv(env, 'cron'), new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<Env>;

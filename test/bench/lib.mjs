@@ -1,0 +1,210 @@
+// Shared plumbing for the benchmarks that run the whole system on `wrangler dev` (real local
+// Queues, Durable Objects and D1 — the control database and the shards) against the Twilio
+// simulator: a fresh seeded state, a frozen build, the two processes, and small helpers.
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrateAll } from '../../workers/cli/databases.mjs';
+import { ensureDevVars } from '../../workers/cli/dev-vars.mjs';
+import { node22, ROOT, run, tool } from '../../workers/cli/node.mjs';
+
+export const quiet = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' };
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The seeded demo tenant's shard (workers/cli/seed.mjs). */
+export const SEED_SHARD = 'SHARD_0';
+/** The seeded "Welcome offer" template: first name, personal link, STOP footer. */
+export const SEEDED_TEMPLATE_ID = '01900000-0000-7000-8000-000000000005';
+
+export function devVar(name) {
+  for (const line of readFileSync(join(ROOT, '.dev.vars'), 'utf8').split('\n')) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m && m[1] === name) return m[2];
+  }
+  return undefined;
+}
+
+/** A fresh local state (every database migrated) with the demo tenant seeded; answers the seed JSON. */
+export function freshState(persist) {
+  ensureDevVars();
+  console.log(`Fresh local D1 in ${persist}`);
+  rmSync(persist, { recursive: true, force: true });
+  migrateAll(['--local', '--persist-to', persist], { stdio: 'ignore', env: quiet });
+  const out = execFileSync(
+    node22(),
+    [join(ROOT, 'workers/cli/seed.mjs'), '--json', '--persist-to', persist],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: quiet,
+    },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1));
+}
+
+/** Runs SQL statements against one local database (binding name) from a temp file. */
+export function executeSql(persist, binding, lines) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sql-'));
+  try {
+    writeFileSync(join(dir, 'run.sql'), lines.join('\n'));
+    run(
+      'wrangler',
+      ['d1', 'execute', binding, '--local', '--file', join(dir, 'run.sql'), '--persist-to', persist],
+      {
+        stdio: 'ignore',
+        env: quiet,
+      },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A frozen build: wrangler dev reloads (and drops its in-memory queues) whenever a source file
+ * changes, and this checkout may be edited meanwhile, so benchmarks run a bundled copy.
+ */
+export function frozenBuild(name) {
+  const build = join(ROOT, `.wrangler/${name}-build`);
+  rmSync(build, { recursive: true, force: true });
+  run('wrangler', ['deploy', '--dry-run', '--outdir', build], { stdio: 'ignore', env: quiet });
+  const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8')
+    .replace(/^main\s*=.*$/m, 'main = "index.js"')
+    .replace(/^migrations_dir\s*=\s*"([^"]*)"/gm, (_m, dir) => `migrations_dir = "${join(ROOT, dir)}"`)
+    .replace(/\[assets\][\s\S]*?(?=\n\[|$)/, '');
+  writeFileSync(join(build, 'wrangler.toml'), toml);
+  copyFileSync(join(ROOT, '.dev.vars'), join(build, '.dev.vars'));
+  return build;
+}
+
+/** Starts the Twilio simulator and wrangler dev on the frozen build; stops both on exit. */
+export function startSystem({ build, persist, port, simPort, vars = {}, simEnv = {}, logFile }) {
+  const base = `http://127.0.0.1:${port}`;
+  const sim = `http://127.0.0.1:${simPort}`;
+  const children = [];
+  const stopAll = () => {
+    for (const c of children) {
+      try {
+        process.kill(-c.pid, 'SIGTERM');
+      } catch {}
+    }
+  };
+  process.on('exit', stopAll);
+  process.on('SIGINT', () => process.exit(130));
+  process.on('SIGTERM', () => process.exit(143));
+  children.push(
+    spawn(node22(), [join(ROOT, 'workers/cli/twilio-simulator.mjs')], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        PORT: String(simPort),
+        WEBHOOK_BASE: base,
+        TWILIO_AUTH_TOKEN: devVar('TWILIO_AUTH_TOKEN'),
+        SIM_CALLBACK_DELAY_MS: '1000',
+        ...simEnv,
+      },
+    }),
+  );
+  const [node, wranglerEntry] = tool('wrangler');
+  const varArgs = Object.entries({ TWILIO_API_BASE: sim, PUBLIC_BASE_URL: base, ...vars }).flatMap(
+    ([k, v]) => ['--var', `${k}:${v}`],
+  );
+  const dev = spawn(
+    node,
+    [
+      wranglerEntry,
+      'dev',
+      '--config',
+      join(build, 'wrangler.toml'),
+      '--no-bundle',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      persist,
+      ...varArgs,
+    ],
+    { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: quiet },
+  );
+  children.push(dev);
+  let devLog = '';
+  const keep = (d) => {
+    devLog = (devLog + d).slice(-20_000);
+    if (logFile) appendFileSync(logFile, d);
+  };
+  dev.stdout.on('data', keep);
+  dev.stderr.on('data', keep);
+  const waitFor = async (url) => {
+    for (let i = 0; i < 240; i++) {
+      try {
+        if ((await fetch(url)).ok) return;
+      } catch {}
+      await sleep(500);
+    }
+    throw new Error(`${url} did not answer:\n${devLog}`);
+  };
+  const ready = (async () => {
+    await waitFor(`${sim}/_sim/config`);
+    await waitFor(`${base}/api/v1/openapi.json`);
+  })();
+  return { base, sim, ready, stop: stopAll, log: () => devLog };
+}
+
+/** The JSON API as the seeded admin. */
+export function apiClient(base, apiKey) {
+  return async (path, init = {}) => {
+    const res = await fetch(`${base}/api/v1${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        ...(init.headers ?? {}),
+      },
+    });
+    const body = res.status === 204 ? null : await res.json();
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status} ${JSON.stringify(body)}`);
+    return body;
+  };
+}
+
+/** A quiet window that is certainly not now (nor in the next hour) in Sydney. */
+export function quietAwayFromNow() {
+  const hour = Number(
+    new Intl.DateTimeFormat('en-AU', {
+      timeZone: 'Australia/Sydney',
+      hour: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date()),
+  );
+  const hh = (h) => `${String(h % 24).padStart(2, '0')}:00`;
+  return { quiet_hours_start: hh(hour + 3), quiet_hours_end: hh(hour + 4) };
+}
+
+/** `count` contact rows for the seeded tenant as multi-row INSERTs (id group keeps ids unique). */
+export function contactInserts(tenantId, { group, count, phoneOffset, customFields = '{}' }) {
+  const id = (i) => `01900000-0000-7${group}00-8000-${String(i).padStart(12, '0')}`;
+  const values = Array.from(
+    { length: count },
+    (_, i) =>
+      `('${id(i)}', '${tenantId}', '+614${String(phoneOffset + i).padStart(8, '0')}', 'Person${i}', 'explicit', '${customFields}')`,
+  );
+  const lines = [];
+  for (let i = 0; i < values.length; i += 500) {
+    lines.push(
+      `INSERT INTO contacts (id, tenant_id, phone_e164, first_name, consent_status, custom_fields) VALUES ${values.slice(i, i + 500).join(',')};`,
+    );
+  }
+  return lines;
+}
+
+export function checker() {
+  let failed = false;
+  const check = (ok, what) => {
+    console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+    if (!ok) failed = true;
+  };
+  return { check, failed: () => failed, fail: () => (failed = true) };
+}
