@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { migrationsManifest } from './workers/cli/migrations-manifest.mjs';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('migrations');
@@ -18,6 +19,8 @@ export default defineConfig(async () => {
             LINK_SECRET: 'test-link-secret',
             LINK_SECRET_PREVIOUS: 'test-link-secret-previous',
             TEST_MIGRATIONS: migrations,
+            // What migrations/ holds now, for the test that keeps workers/db/migrations-manifest.ts current.
+            TEST_MIGRATION_FILES: migrationsManifest(),
           },
         },
       }),

@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import { runCron } from './cron';
+import { createStartupReporter } from './ops/health';
 import { handleQueue } from './queues';
 import { createShortLinkApp } from './redirect/app';
 
@@ -13,12 +14,15 @@ const shortLinks = createShortLinkApp();
 
 /** Paths the Worker answers; everything else is the admin UI (static assets, SPA fallback). */
 const SHORT_LINK = /^https?:\/\/[^/]+\/l(?:[/?#]|$)/;
-const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev)(?:[/?#]|$)/;
+const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev|healthz)(?:[/?#]|$)/;
+/** A broken configuration is logged once per isolate, at its first request (issue 9). */
+const reportBrokenConfig = createStartupReporter();
 
 export default {
   // wrangler.toml runs this Worker first for every request (run_worker_first = true): the asset
   // router's pattern matching costs a hot short link more than one regex test here.
   fetch(req, env, ctx) {
+    reportBrokenConfig(env, ctx);
     if (SHORT_LINK.test(req.url)) return shortLinks.fetch(req, env, ctx);
     if (WORKER_PATH.test(req.url)) return app.fetch(req, env, ctx);
     return env.ASSETS.fetch(req);
