@@ -14,6 +14,7 @@ import {
   type RetentionSettings,
   uuidv7LowerBound,
 } from '../domain/retention-settings';
+import { runBatch } from '../webhooks/batch';
 
 export const RETENTION_BATCH = 500;
 /** Login rate-limit windows are 15 minutes; a day-old one is history (not a setting). */
@@ -28,27 +29,25 @@ export type RetentionReport = {
   short_links_cleared: number;
 };
 
-const changes = (r: { meta?: { changes?: number } }) => r.meta?.changes ?? 0;
-
 async function controlRules(db: Db, s: RetentionSettings, now: Date, batch: number) {
-  const [tokens, sessions, limits, letters] = await db.batch([
-    db.run(sql`DELETE FROM magic_tokens WHERE id IN (
-      SELECT id FROM magic_tokens WHERE expires_at < ${daysBefore(now, s.magicTokenDays)} LIMIT ${batch})`),
-    db.run(sql`DELETE FROM sessions WHERE id IN (
-      SELECT id FROM sessions WHERE expires_at < ${daysBefore(now, s.sessionDays)} LIMIT ${batch})`),
-    db.run(sql`DELETE FROM rate_limits WHERE key IN (
+  const [tokens, sessions, limits, letters] = await runBatch(db, [
+    sql`DELETE FROM magic_tokens WHERE id IN (
+      SELECT id FROM magic_tokens WHERE expires_at < ${daysBefore(now, s.magicTokenDays)} LIMIT ${batch})`,
+    sql`DELETE FROM sessions WHERE id IN (
+      SELECT id FROM sessions WHERE expires_at < ${daysBefore(now, s.sessionDays)} LIMIT ${batch})`,
+    sql`DELETE FROM rate_limits WHERE key IN (
       SELECT key FROM rate_limits WHERE window_start < ${Math.floor(now.getTime() / 1000) - RATE_LIMIT_KEEP_SECONDS}
-      LIMIT ${batch})`),
+      LIMIT ${batch})`,
     // Pending letters are never deleted: they wait for an admin's decision.
-    db.run(sql`DELETE FROM dead_letters WHERE id IN (
+    sql`DELETE FROM dead_letters WHERE id IN (
       SELECT id FROM dead_letters WHERE status IN ('retried', 'discarded')
-         AND resolved_at < ${daysBefore(now, s.deadLetterDays)} LIMIT ${batch})`),
+         AND resolved_at < ${daysBefore(now, s.deadLetterDays)} LIMIT ${batch})`,
   ]);
   return {
-    magic_tokens_deleted: changes(tokens),
-    sessions_deleted: changes(sessions),
-    rate_limits_deleted: changes(limits),
-    dead_letters_deleted: changes(letters),
+    magic_tokens_deleted: tokens?.changes ?? 0,
+    sessions_deleted: sessions?.changes ?? 0,
+    rate_limits_deleted: limits?.changes ?? 0,
+    dead_letters_deleted: letters?.changes ?? 0,
   };
 }
 
@@ -59,12 +58,14 @@ async function controlRules(db: Db, s: RetentionSettings, now: Date, batch: numb
  * not yet scrubbed.
  */
 async function scrubWebhookPayloads(db: Db, days: number, now: Date, batch: number): Promise<number> {
-  const r = await db.run(sql`
+  const [r] = await runBatch(db, [
+    sql`
     UPDATE webhook_events SET payload = ${scrubbedPayload}, payload_scrubbed_at = ${now.toISOString()}
      WHERE id IN (SELECT id FROM webhook_events
                    WHERE payload_scrubbed_at IS NULL AND id < ${uuidv7LowerBound(new Date(now.getTime() - days * 86_400_000))}
-                   ORDER BY id LIMIT ${batch})`);
-  return changes(r);
+                   ORDER BY id LIMIT ${batch})`,
+  ]);
+  return r?.changes ?? 0;
 }
 
 /**
@@ -88,18 +89,17 @@ async function clearExpiredLinks(db: Db, days: number, now: Date, batch: number)
           VALUES (${uuidv7(now.getTime())}, ${t.tenant_id}, ${ERASED_LINKS_PHONE}, 'unknown', ${at}, ${at}, ${at})
           ON CONFLICT (tenant_id, phone_e164) DO NOTHING`,
   );
-  const [first, ...rest] = [
-    ...standIns.map((s) => db.run(s)),
-    db.run(sql`UPDATE short_links
+  const results = await runBatch(db, [
+    ...standIns,
+    sql`UPDATE short_links
                   SET target_url = '',
                       contact_id = (SELECT c.id FROM contacts c
                                      WHERE c.tenant_id = short_links.tenant_id AND c.phone_e164 = ${ERASED_LINKS_PHONE})
                 WHERE id IN (${due})
                   AND EXISTS (SELECT 1 FROM contacts c
-                               WHERE c.tenant_id = short_links.tenant_id AND c.phone_e164 = ${ERASED_LINKS_PHONE})`),
-  ];
-  const results = await db.batch([first!, ...rest]);
-  return changes(results[results.length - 1] as { meta?: { changes?: number } });
+                               WHERE c.tenant_id = short_links.tenant_id AND c.phone_e164 = ${ERASED_LINKS_PHONE})`,
+  ]);
+  return results[results.length - 1]?.changes ?? 0;
 }
 
 /** One tick of retention over the control database and every shard; returns the rows it touched. */
