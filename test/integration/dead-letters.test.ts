@@ -58,7 +58,7 @@ function withQueues(t: TestTenant) {
       new Request(`${BASE}/api/v1${path}`, {
         ...rest,
         headers: { authorization: `Bearer ${t.keys[role]}` },
-      }),
+      }) as Request<unknown, IncomingRequestCfProperties>,
       e,
       ctx,
     );

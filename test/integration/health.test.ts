@@ -31,7 +31,8 @@ function healthyEnv(over: Record<string, unknown> = {}): Env {
 
 async function healthz(e: Env) {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`${BASE}/healthz`), e, ctx);
+  const req = new Request(`${BASE}/healthz`) as Request<unknown, IncomingRequestCfProperties>;
+  const res = await worker.fetch(req, e, ctx);
   await waitOnExecutionContext(ctx);
   return { res, body: (await res.json()) as HealthReport };
 }
