@@ -138,7 +138,7 @@ async function deadLettersCheck(control: Db, settings: OpsSettings): Promise<Hea
     return {
       name: 'dead_letters',
       ok: false,
-      detail: `${n} pending since ${row?.oldest ?? '?'}: retry or discard them (a tenant's on its System page; platform-wide ones, with no tenant, through the operator's D1 access); ${rule}`,
+      detail: `${n} pending since ${row?.oldest ?? '?'}: retry or discard them on the System page (letters with no tenant: docs/operations.md); ${rule}`,
     };
   }
   return { name: 'dead_letters', ok: true, detail: `${n} pending; ${rule}` };
