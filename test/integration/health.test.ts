@@ -144,6 +144,31 @@ describe('GET /healthz', () => {
     }
   });
 
+  it('a burst of calls within a few seconds is answered from one run of the checks', async () => {
+    const e = healthyEnv();
+    const prepare = vi.spyOn(e.DB, 'prepare');
+    const first = await healthz(e);
+    const queries = prepare.mock.calls.length;
+    expect(queries).toBeGreaterThan(0);
+    const again = await Promise.all([healthz(e), healthz(e), healthz(e)]);
+    expect(prepare.mock.calls.length).toBe(queries);
+    for (const r of again) expect(r.body.checked_at).toBe(first.body.checked_at);
+  });
+
+  it('error: a database never migrated says so (the D1 error under drizzle’s wrapper, not the query)', async () => {
+    await env.DB.prepare('ALTER TABLE d1_migrations RENAME TO d1_migrations_hidden').run();
+    try {
+      const { res, body } = await healthz(healthyEnv());
+      expect(res.status).toBe(503);
+      expect(check(body, 'migrations')?.detail).toContain(
+        'control: no migrations applied (no d1_migrations table)',
+      );
+      expect(check(body, 'migrations')?.detail).not.toContain('Failed query');
+    } finally {
+      await env.DB.prepare('ALTER TABLE d1_migrations_hidden RENAME TO d1_migrations').run();
+    }
+  });
+
   it('error: a database that throws or hangs is a failing check, and health still answers', async () => {
     const broken = {
       prepare() {

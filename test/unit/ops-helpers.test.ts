@@ -8,6 +8,7 @@ import {
   opsSettings,
   uuidv7LowerBound,
 } from '../../workers/domain/retention-settings';
+import { errorText } from '../../workers/lib/error-text';
 import { countsOf, redactForAdmins } from '../../workers/ops/cron-runs';
 import { storeRetryDelaySeconds } from '../../workers/queues/dead-letters';
 
@@ -146,5 +147,17 @@ describe('cron runs as admins of any tenant see them', () => {
     expect(countsOf({ looked: 3, resolved: 1, note: 'x' })).toEqual({ looked: 3, resolved: 1 });
     expect(countsOf(undefined)).toBeNull();
     expect(countsOf({ note: 'x' })).toBeNull();
+  });
+});
+
+describe('error text', () => {
+  it('security: reports the innermost cause on one line, never the wrapped query and its parameters', () => {
+    const d1 = new Error('D1_ERROR: no such table:\n  dead_letters');
+    const wrapped = new Error('Failed query: SELECT * FROM contacts WHERE phone = ? params: +61412345678', {
+      cause: d1,
+    });
+    expect(errorText(wrapped)).toBe('D1_ERROR: no such table: dead_letters');
+    expect(errorText('plain')).toBe('plain');
+    expect(errorText(new Error('x'.repeat(300)), 10)).toBe('xxxxxxxxxx');
   });
 });

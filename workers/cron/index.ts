@@ -1,4 +1,5 @@
 import { controlDb } from '../db/shards';
+import { errorText } from '../lib/error-text';
 import { type CronResult, countsOf, recordFinishes, recordStarts } from '../ops/cron-runs';
 import { startDueCampaigns } from './campaigns';
 import { watchImports } from './imports';
@@ -19,9 +20,7 @@ export const CRON_JOBS: readonly Job[] = [
 
 export const CRON_JOB_NAMES = CRON_JOBS.map((j) => j.name);
 
-function message(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').slice(0, 500);
-}
+const message = (err: unknown) => errorText(err, 500);
 
 /**
  * Each job is independent: one failing never stops the others. Each run is recorded in cron_runs

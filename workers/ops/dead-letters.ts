@@ -14,6 +14,7 @@ import {
   storableBody,
 } from '../domain/dead-letters';
 import { sha256Hex } from '../lib/crypto';
+import { errorText } from '../lib/error-text';
 
 type Found = { tenant_id: string; status: string; reason: string | null; code: string | null };
 
@@ -58,10 +59,9 @@ export async function describeLetter(
       error: `${gaveUp}; the ${noun} is ${row.status}${why ? ` (${why})` : ''}`,
     };
   } catch (err) {
-    const text = err instanceof Error ? err.message : String(err);
     return {
       tenantId: src.tenantId,
-      error: `${gaveUp}; the ${noun} could not be read: ${text.slice(0, 120)}`,
+      error: `${gaveUp}; the ${noun} could not be read: ${errorText(err, 120)}`,
     };
   }
 }

@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../db/migrations-manifest';
 import { controlDb, shards } from '../db/shards';
 import { configChecks, type HealthCheck } from '../domain/config-checks';
 import { describeSettings, type OpsSettings, opsSettings } from '../domain/retention-settings';
+import { errorText } from '../lib/error-text';
 import { type EmailEnv, emailConfigCheck } from './email-check';
 
 export type { HealthCheck } from '../domain/config-checks';
@@ -35,10 +36,7 @@ function targets(env: Env): Target[] {
   ];
 }
 
-function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\s+/g, ' ').slice(0, 200);
-}
+const oneLine = (err: unknown) => errorText(err);
 
 /** Runs `run` with a deadline; a throw or a timeout becomes a failing check named `name`. */
 export async function guarded(name: string, run: () => Promise<HealthCheck>, timeoutMs = CHECK_TIMEOUT_MS) {

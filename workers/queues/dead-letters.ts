@@ -1,4 +1,5 @@
 import { storableBody } from '../domain/dead-letters';
+import { errorText } from '../lib/error-text';
 import { recordDeadLetter } from '../ops/dead-letters';
 
 /** The DLQ consumer's own retry delay while D1 is unreachable: 30 s doubling, at most an hour. */
@@ -27,7 +28,7 @@ export async function consumeDeadLetters(
       console.error(
         'dead letter could not be stored; retrying',
         JSON.stringify(storableBody(m.body)),
-        err instanceof Error ? err.message : String(err),
+        errorText(err),
       );
       m.retry({ delaySeconds: storeRetryDelaySeconds(m.attempts) });
     }
