@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { migrationsManifest } from './workers/cli/migrations-manifest.mjs';
 
 export default defineConfig(async () => {
   const controlMigrations = await readD1Migrations('migrations/control');
@@ -19,6 +20,8 @@ export default defineConfig(async () => {
             LINK_SECRET_PREVIOUS: 'test-link-secret-previous',
             TEST_CONTROL_MIGRATIONS: controlMigrations,
             TEST_SHARD_MIGRATIONS: shardMigrations,
+            // What migrations/ holds now, for the test that keeps workers/db/migrations-manifest.ts current.
+            TEST_MIGRATION_FILES: migrationsManifest(),
           },
         },
       }),

@@ -13,14 +13,17 @@ import { authRoutes } from './routes/auth';
 import { campaignRoutes } from './routes/campaigns';
 import { contactRoutes } from './routes/contacts';
 import { costRoutes } from './routes/costs';
+import { deadLetterRoutes } from './routes/dead-letters';
 import { devRoutes } from './routes/dev';
 import { doNotContactRoutes } from './routes/do-not-contact';
 import { eventRoutes } from './routes/events';
+import { healthRoutes } from './routes/health';
 import { importRoutes, MAX_UPLOAD_BYTES } from './routes/imports';
 import { inboxRoutes } from './routes/inbox';
 import { meRoutes } from './routes/me';
 import { sendingNumberRoutes } from './routes/sending-numbers';
 import { suppressionRuleRoutes } from './routes/suppression-rules';
+import { systemRoutes } from './routes/system';
 import { templateRoutes } from './routes/templates';
 import { tenantRoutes } from './routes/tenant';
 import { userRoutes } from './routes/users';
@@ -54,7 +57,17 @@ function apiV1() {
       onError: tooLarge(`The body is larger than ${JSON_BODY_LIMIT / 1024} KiB.`),
     })(c, next);
   });
-  for (const path of ['/users', '/users/*', '/api-keys', '/api-keys/*']) api.use(path, requireRole('admin'));
+  for (const path of [
+    '/users',
+    '/users/*',
+    '/api-keys',
+    '/api-keys/*',
+    '/dead-letters',
+    '/dead-letters/*',
+    '/system',
+  ]) {
+    api.use(path, requireRole('admin'));
+  }
   for (const path of ['/sending-numbers', '/sending-numbers/*', '/costs', '/costs/*']) {
     api.use(path, writesNeed('admin'));
   }
@@ -89,7 +102,9 @@ function apiV1() {
     .route('/', costRoutes)
     .route('/', campaignRoutes)
     .route('/', eventRoutes)
-    .route('/', inboxRoutes);
+    .route('/', inboxRoutes)
+    .route('/', deadLetterRoutes)
+    .route('/', systemRoutes);
 }
 
 export function createApp() {
@@ -119,6 +134,7 @@ export function createApp() {
   app.route('/api/v1', api);
   app.route('/auth', authRoutes);
   app.route('/dev', devRoutes);
+  app.route('/healthz', healthRoutes);
   app.route('/webhooks/twilio', twilioWebhookRoutes);
 
   app.notFound((c) => problemResponse(problem('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`)));

@@ -2,6 +2,7 @@ import { createApp } from './app';
 import { runCron } from './cron';
 import { countedEnv } from './db/d1-stats';
 import { uiHeaders, withHeaders } from './http/security-headers';
+import { createStartupReporter } from './ops/health';
 import { handleQueue } from './queues';
 import { createShortLinkApp } from './redirect/app';
 
@@ -15,7 +16,9 @@ const shortLinks = createShortLinkApp();
 
 /** Paths the Worker answers; everything else is the admin UI (static assets, SPA fallback). */
 const SHORT_LINK = /^https?:\/\/[^/]+\/l(?:[/?#]|$)/;
-const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev)(?:[/?#]|$)/;
+const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev|healthz)(?:[/?#]|$)/;
+/** A broken configuration is logged once per isolate, at its first request (issue 9). */
+const reportBrokenConfig = createStartupReporter();
 
 /** The label D1 costs are counted under when D1_STATS is on (benchmarks): the path's first two segments. */
 function labelOf(url: string): string {
@@ -26,6 +29,7 @@ export default {
   // wrangler.toml runs this Worker first for every request (run_worker_first = true): the asset
   // router's pattern matching costs a hot short link more than one regex test here.
   fetch(req, env, ctx) {
+    reportBrokenConfig(env, ctx);
     if (SHORT_LINK.test(req.url)) return shortLinks.fetch(req, countedEnv(env, 'click'), ctx);
     if (WORKER_PATH.test(req.url)) return app.fetch(req, countedEnv(env, labelOf(req.url)), ctx);
     // The admin UI (index.html and its hashed assets) under the UI's Content-Security-Policy.

@@ -29,6 +29,7 @@ async function seedVictim(a: TestTenant) {
     cost: uuidv7(),
     user: uuidv7(),
     dnc: uuidv7(),
+    deadLetter: uuidv7(),
   };
   const phone = '+61412000111';
   await d
@@ -98,6 +99,16 @@ async function seedVictim(a: TestTenant) {
     eventType: 'REPLIED',
     metadata: { body: 'secret reply' },
   });
+  await d.insert(s.deadLetters).values({
+    id: ids.deadLetter,
+    queue: 'sms-send',
+    body: { jobId: ids.job },
+    tenantId: a.tenantId,
+    dedupeKey: `isolation-${ids.deadLetter}`,
+    attempts: 9,
+    firstSeenAt: '2026-11-25T01:00:00.000Z',
+    lastSeenAt: '2026-11-25T01:00:00.000Z',
+  });
   return { ids, phone };
 }
 
@@ -153,6 +164,7 @@ describe('tenant isolation', () => {
       costs: ids.cost,
       events: ids.contact,
       inbox: ids.contact,
+      'dead-letters': ids.deadLetter,
     };
     const walked: string[] = [];
     for (const [template, ops] of Object.entries(doc.paths)) {

@@ -23,6 +23,7 @@ import { NotFound } from './pages/NotFound';
 import { SendingNumbers } from './pages/SendingNumbers';
 import { Settings } from './pages/Settings';
 import { SuppressionRules } from './pages/SuppressionRules';
+import { System } from './pages/System';
 import { TemplateDetail } from './pages/TemplateDetail';
 import { Templates } from './pages/Templates';
 import { Users } from './pages/Users';
@@ -86,6 +87,7 @@ function SignedIn() {
         <Route path="/users" component={Users} />
         <Route path="/api-keys" component={ApiKeys} />
         <Route path="/audit-log" component={AuditLog} />
+        <Route path="/system" component={System} />
         <Route default component={NotFound} />
       </Router>
     </Layout>

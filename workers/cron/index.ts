@@ -1,33 +1,57 @@
-import { lt } from 'drizzle-orm';
-import { magicTokens, rateLimits, sessions } from '../db/schema';
 import { controlDb } from '../db/shards';
+import { errorText } from '../lib/error-text';
+import { type CronResult, countsOf, recordFinishes, recordStarts } from '../ops/cron-runs';
 import { startDueCampaigns } from './campaigns';
 import { watchImports } from './imports';
 import { expireLinks } from './links';
 import { reconcileMessages } from './reconcile';
+import { enforceRetention } from './retention';
 
-/** Every minute. Each job is independent: one failing never stops the others. */
-export async function runCron(env: Env, now: Date): Promise<void> {
-  const jobs: [string, () => Promise<unknown>][] = [
-    ['housekeeping', () => housekeeping(env, now)],
-    ['campaigns', () => startDueCampaigns(env, now)],
-    ['imports', () => watchImports(env, now)],
-    ['links', () => expireLinks(env, now)],
-    ['reconcile', () => reconcileMessages(env, now)],
-  ];
-  const results = await Promise.allSettled(jobs.map(([, run]) => run()));
-  results.forEach((r, i) => {
-    if (r.status === 'rejected') console.error(`cron job ${jobs[i]?.[0]} failed`, r.reason);
-  });
-}
+type Job = { name: string; run: (env: Env, now: Date) => Promise<unknown> };
 
-async function housekeeping(env: Env, now: Date) {
-  const db = controlDb(env);
-  const iso = now.toISOString();
-  const dayAgo = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
-  await db.batch([
-    db.delete(magicTokens).where(lt(magicTokens.expiresAt, dayAgo)),
-    db.delete(sessions).where(lt(sessions.expiresAt, iso)),
-    db.delete(rateLimits).where(lt(rateLimits.windowStart, Math.floor(now.getTime() / 1000) - 86400)),
-  ]);
+/** Every minute, in this order on the System page. */
+export const CRON_JOBS: readonly Job[] = [
+  { name: 'campaigns', run: startDueCampaigns },
+  { name: 'imports', run: watchImports },
+  { name: 'links', run: expireLinks },
+  { name: 'reconcile', run: reconcileMessages },
+  { name: 'retention', run: enforceRetention },
+];
+
+export const CRON_JOB_NAMES = CRON_JOBS.map((j) => j.name);
+
+const message = (err: unknown) => errorText(err, 500);
+
+/**
+ * Each job is independent: one failing never stops the others. Each run is recorded in cron_runs
+ * (start, finish, ok, error, duration). Finish times are `now` plus the measured duration, so a
+ * pinned clock stays pinned.
+ */
+export async function runCron(env: Env, now: Date, jobs: readonly Job[] = CRON_JOBS): Promise<CronResult[]> {
+  const control = controlDb(env);
+  await recordStarts(
+    control,
+    jobs.map((j) => j.name),
+    now,
+  ).catch((err: unknown) => console.error('cron: recording the start failed', message(err)));
+  const results = await Promise.all(
+    jobs.map(async (job): Promise<CronResult> => {
+      const started = Date.now();
+      const finished = () => {
+        const durationMs = Date.now() - started;
+        return { durationMs, finishedAt: new Date(now.getTime() + durationMs).toISOString() };
+      };
+      try {
+        const out = await job.run(env, now);
+        return { job: job.name, ok: true, error: null, detail: countsOf(out), ...finished() };
+      } catch (err) {
+        console.error(`cron job ${job.name} failed`, err);
+        return { job: job.name, ok: false, error: message(err), detail: null, ...finished() };
+      }
+    }),
+  );
+  await recordFinishes(control, results, now).catch((err: unknown) =>
+    console.error('cron: recording the results failed', message(err)),
+  );
+  return results;
 }

@@ -3,6 +3,8 @@
 export {
   apiKeys,
   costs,
+  cronRuns,
+  deadLetters,
   devOutbox,
   emailFailures,
   magicTokens,

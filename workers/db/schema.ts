@@ -480,6 +480,9 @@ export const shortLinks = sqliteTable(
       .notNull()
       .references(() => contacts.id, { onDelete: 'cascade' }),
     token: text('token').notNull(),
+    // Retention (issue 9) sets it to '' RETENTION_SHORT_LINK_DAYS after expiry (an expired link
+    // answers its 410 page and never redirects) and points contact_id at the tenant's
+    // ERASED_LINKS_CONTACT stand-in: the row keeps its counters for the campaign report.
     targetUrl: text('target_url').notNull(),
     clickedAt: text('clicked_at'),
     clickCount: integer('click_count').notNull().default(0),
@@ -492,6 +495,8 @@ export const shortLinks = sqliteTable(
     index('short_links_tenant_id_idx').on(t.tenantId),
     index('short_links_campaign_id_idx').on(t.campaignId),
     index('short_links_contact_id_idx').on(t.contactId),
+    // beyond the ERD (issue 9): retention finds expired links not yet cleared without a scan
+    index('short_links_retention_idx').on(t.expiresAt).where(sql`length(${t.targetUrl}) > 0`),
   ],
 );
 
@@ -537,10 +542,18 @@ export const webhookEvents = sqliteTable(
     eventType: text('event_type').notNull(),
     payload: text('payload', { mode: 'json' }).$type<Record<string, string>>().notNull(),
     processedAt: text('processed_at'),
+    // beyond the ERD (issue 9): when the payload was cut down to its non-personal keys (retention
+    // after RETENTION_WEBHOOK_PAYLOAD_DAYS, or the contact's erasure). The row itself stays: its
+    // provider_event_id is the replay guard.
+    payloadScrubbedAt: text('payload_scrubbed_at'),
   },
   (t) => [
     uniqueIndex('webhook_events_provider_event_id_unique').on(t.providerEventId),
     index('webhook_events_tenant_id_idx').on(t.tenantId),
+    // Partial indexes over the payloads still holding personal data (at most the retention window):
+    // retention walks them by id (UUIDv7 = arrival time), an erasure by tenant.
+    index('webhook_events_unscrubbed_id_idx').on(t.id).where(sql`${t.payloadScrubbedAt} IS NULL`),
+    index('webhook_events_unscrubbed_tenant_idx').on(t.tenantId).where(sql`${t.payloadScrubbedAt} IS NULL`),
   ],
 );
 
@@ -632,4 +645,66 @@ export const emailFailures = sqliteTable(
     check('email_failures_provider_enum', oneOf('provider', EMAIL_PROVIDERS)),
     check('email_failures_kind_enum', oneOf('kind', EMAIL_KINDS)),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// control database (issue 9: operating it)
+
+export const DEAD_LETTER_STATUSES = ['pending', 'retried', 'discarded'] as const;
+export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
+
+/**
+ * Every message that reached the dead-letter queue (sms-dlq), kept until an admin retries or
+ * discards it, then RETENTION_DEAD_LETTER_DAYS more. The same message landing again (the DLQ
+ * redelivering, or a retried message dying again) updates its row through `dedupe_key`.
+ */
+export const deadLetters = sqliteTable(
+  'dead_letters',
+  {
+    id: id(),
+    /** The queue it died on (sms-send, sms-fanout, sms-import), or 'unknown'. */
+    queue: text('queue').notNull(),
+    body: text('body', { mode: 'json' }).$type<unknown>().notNull(),
+    /** The owner, from the body or the row it names; NULL = platform-wide (operator only). */
+    tenantId: text('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the queue and the canonical JSON body. */
+    dedupeKey: text('dedupe_key').notNull(),
+    /** Deliveries it got on its source queue before it died (summed over retries). */
+    attempts: integer('attempts').notNull(),
+    /** What is known about why (the job, import or campaign row's own reason). */
+    error: text('error'),
+    status: text('status', { enum: DEAD_LETTER_STATUSES }).notNull().default('pending'),
+    /** How many times it landed on the dead-letter queue. */
+    seenCount: integer('seen_count').notNull().default(1),
+    retryCount: integer('retry_count').notNull().default(0),
+    firstSeenAt: text('first_seen_at').notNull(),
+    lastSeenAt: text('last_seen_at').notNull(),
+    /** When it was retried or discarded; retention counts from here. */
+    resolvedAt: text('resolved_at'),
+  },
+  (t) => [
+    uniqueIndex('dead_letters_dedupe_key_unique').on(t.dedupeKey),
+    index('dead_letters_tenant_id_idx').on(t.tenantId, t.status),
+    index('dead_letters_status_idx').on(t.status, t.resolvedAt),
+    check('dead_letters_status_enum', oneOf('status', DEAD_LETTER_STATUSES)),
+    check('dead_letters_attempts_nonneg', sql`${t.attempts} >= 0`),
+  ],
+);
+
+/** The last run of each cron job (one row per job), for the System page. */
+export const cronRuns = sqliteTable(
+  'cron_runs',
+  {
+    job: text('job').primaryKey(),
+    lastStartedAt: text('last_started_at').notNull(),
+    lastFinishedAt: text('last_finished_at'),
+    /** Null while the first run is still going. */
+    ok: bool('ok'),
+    error: text('error'),
+    durationMs: integer('duration_ms'),
+    lastSuccessAt: text('last_success_at'),
+    /** What the job reported (counts), as JSON. */
+    detail: text('detail', { mode: 'json' }).$type<Record<string, number>>(),
+  },
+  () => [check('cron_runs_ok_bool', sql.raw('"ok" IS NULL OR "ok" IN (0, 1)'))],
 );

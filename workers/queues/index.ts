@@ -1,3 +1,4 @@
+import { consumeDeadLetters } from './dead-letters';
 import { consumeFanoutBatch } from './fanout';
 import { consumeImportBatch } from './import';
 import { consumeSendBatch } from './send';
@@ -21,11 +22,4 @@ export async function handleQueue(
       console.warn(`no consumer for queue ${batch.queue}`);
       batch.retryAll({ delaySeconds: 60 });
   }
-}
-
-/** Dead letters are logged for operators and acknowledged; the job rows already say why they failed. */
-async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env) {
-  void env;
-  for (const m of batch.messages) console.error('dead letter', JSON.stringify(m.body));
-  batch.ackAll();
 }

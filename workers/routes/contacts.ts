@@ -3,6 +3,7 @@ import { and, desc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { nowIso } from '../db/client';
 import { contactSearchCondition, dncJoin, erasedPhone, tenantCountry } from '../db/contacts';
 import { uuidv7 } from '../db/ids';
+import { eraseFromLogs } from '../db/privacy';
 import {
   CONSENT_STATUSES,
   contacts,
@@ -377,7 +378,8 @@ export const contactRoutes = createRouter()
       summary: 'Erase the person’s data',
       description:
         'Names, email, timezone, custom fields and consent details are erased, the phone number is replaced by a ' +
-        'placeholder and the rendered bodies of their messages are cleared. The row itself stays (marked `erased_at`) ' +
+        'placeholder and the rendered bodies of their messages are cleared, as are their number and words in stored ' +
+        'Twilio webhook payloads and inbound messages. The row itself stays (marked `erased_at`) ' +
         'so past campaigns keep honest counts. A do-not-contact entry for the number stays: it is the person’s own request.',
       request: { params: IdParam },
       responses: { 204: { description: 'Erased' }, 410: errorResponses[404], ...errorResponses },
@@ -415,6 +417,8 @@ export const contactRoutes = createRouter()
           .update(events)
           .set({ metadata: sql`json_remove(${events.metadata}, '$.body', '$.from', '$.to', '$.phone')` })
           .where(and(eq(events.contactId, id), eq(events.tenantId, tenantId))),
+        // Their number and words in Twilio's stored payloads and in replies logged before they were a contact.
+        ...eraseFromLogs(db, tenantId, contact.phoneE164, now),
         auditRow(c, { action: 'contact.erased', resourceType: 'contact', resourceId: id }),
       ]);
       return c.body(null, 204);

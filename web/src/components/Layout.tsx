@@ -1,9 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { logout, me } from '../session';
+import { can, logout, me } from '../session';
 
-type NavItem = { href: string; label: string };
+/** `adminOnly` items are not shown to other roles (their pages would only say so). */
+type NavItem = { href: string; label: string; adminOnly?: boolean };
 
 const NAV: { title: string; items: NavItem[] }[] = [
   { title: 'Overview', items: [{ href: '/', label: 'Dashboard' }] },
@@ -32,6 +33,7 @@ const NAV: { title: string; items: NavItem[] }[] = [
       { href: '/users', label: 'Users' },
       { href: '/api-keys', label: 'API keys' },
       { href: '/audit-log', label: 'Audit log' },
+      { href: '/system', label: 'System', adminOnly: true },
     ],
   },
 ];
@@ -95,13 +97,15 @@ export function Layout({ children }: { children: ComponentChildren }) {
             <div class="sidenav__section" key={section.title}>
               <p class="sidenav__title">{section.title}</p>
               <ul>
-                {section.items.map((item) => (
-                  <li key={item.href}>
-                    <a href={item.href} aria-current={isCurrent(path, item.href) ? 'page' : undefined}>
-                      {item.label}
-                    </a>
-                  </li>
-                ))}
+                {section.items
+                  .filter((item) => !item.adminOnly || can('admin'))
+                  .map((item) => (
+                    <li key={item.href}>
+                      <a href={item.href} aria-current={isCurrent(path, item.href) ? 'page' : undefined}>
+                        {item.label}
+                      </a>
+                    </li>
+                  ))}
               </ul>
             </div>
           ))}
