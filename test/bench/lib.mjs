@@ -2,7 +2,7 @@
 // Queues, Durable Objects and D1 — the control database and the shards) against the Twilio
 // simulator: a fresh seeded state, a frozen build, the two processes, and small helpers.
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateAll } from '../../workers/cli/databases.mjs';
@@ -67,6 +67,8 @@ export function executeSql(persist, binding, lines) {
 export function frozenBuild(name) {
   const build = join(ROOT, `.wrangler/${name}-build`);
   rmSync(build, { recursive: true, force: true });
+  // The dry run checks that the UI's assets folder exists; the benchmarks serve no UI.
+  mkdirSync(join(ROOT, 'web/dist'), { recursive: true });
   run('wrangler', ['deploy', '--dry-run', '--outdir', build], { stdio: 'ignore', env: quiet });
   const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8')
     .replace(/^main\s*=.*$/m, 'main = "index.js"')
