@@ -23,6 +23,7 @@ import { sendingNumberRoutes } from './routes/sending-numbers';
 import { suppressionRuleRoutes } from './routes/suppression-rules';
 import { templateRoutes } from './routes/templates';
 import { tenantRoutes } from './routes/tenant';
+import { twilioAccountRoutes } from './routes/twilio-account';
 import { userRoutes } from './routes/users';
 import { twilioWebhookRoutes } from './webhooks/routes';
 
@@ -54,7 +55,9 @@ function apiV1() {
       onError: tooLarge(`The body is larger than ${JSON_BODY_LIMIT / 1024} KiB.`),
     })(c, next);
   });
-  for (const path of ['/users', '/users/*', '/api-keys', '/api-keys/*']) api.use(path, requireRole('admin'));
+  for (const path of ['/users', '/users/*', '/api-keys', '/api-keys/*', '/tenant/twilio']) {
+    api.use(path, requireRole('admin'));
+  }
   for (const path of ['/sending-numbers', '/sending-numbers/*', '/costs', '/costs/*']) {
     api.use(path, writesNeed('admin'));
   }
@@ -77,6 +80,7 @@ function apiV1() {
   return api
     .route('/', meRoutes)
     .route('/', tenantRoutes)
+    .route('/', twilioAccountRoutes)
     .route('/', userRoutes)
     .route('/', apiKeyRoutes)
     .route('/', auditLogRoutes)
