@@ -100,6 +100,15 @@ export class FakeTwilio {
     return a;
   }
 
+  /** The platform account of the test environment (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN). */
+  addPlatformAccount(env: Pick<Env, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN'>): FakeAccount {
+    return this.addAccount({
+      sid: env.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN,
+      friendlyName: 'Platform',
+    });
+  }
+
   addApiKey(accountSid: string, type: FakeApiKey['type'] = 'standard'): FakeApiKey {
     const k: FakeApiKey = { sid: fakeSid('SK'), secret: hex32(), accountSid, type };
     this.keys.set(k.sid, k);
@@ -259,7 +268,7 @@ export class FakeTwilio {
       const service = m ? this.services.get(decodeURIComponent(m[1] ?? '')) : undefined;
       if (!service || service.accountSid !== who.accountSid) return notFound(path);
       if (req.method === 'POST') {
-        const form = new URLSearchParams(await req.text());
+        const form = new URLSearchParams(await bodyText(req));
         if (form.has('InboundRequestUrl')) service.inboundRequestUrl = form.get('InboundRequestUrl') ?? '';
         if (form.has('InboundMethod')) service.inboundMethod = form.get('InboundMethod') ?? 'POST';
         if (form.has('UseInboundWebhookOnNumber'))
@@ -297,7 +306,7 @@ export class FakeTwilio {
       const n = this.numbers.get(decodeURIComponent(pn[1] ?? ''));
       if (!n || n.accountSid !== accountSid) return notFound(path);
       if (req.method === 'POST') {
-        const form = new URLSearchParams(await req.text());
+        const form = new URLSearchParams(await bodyText(req));
         if (form.has('SmsUrl')) n.smsUrl = form.get('SmsUrl') ?? '';
         if (form.has('SmsMethod')) n.smsMethod = form.get('SmsMethod') ?? 'POST';
       }
@@ -317,7 +326,7 @@ export class FakeTwilio {
   }
 
   private async createMessage(req: Request, account: FakeAccount, who: Identity): Promise<Response> {
-    const form = new URLSearchParams(await req.text());
+    const form = new URLSearchParams(await bodyText(req));
     const to = form.get('To') ?? '';
     const body = form.get('Body') ?? '';
     const serviceSid = form.get('MessagingServiceSid');
@@ -415,4 +424,9 @@ function messageJson(m: FakeMessage) {
     date_created: m.dateCreated,
     date_sent: null,
   };
+}
+
+/** A form body as text (workerd warns on .text() of a form-encoded body). */
+async function bodyText(req: Request) {
+  return new TextDecoder().decode(await req.arrayBuffer());
 }

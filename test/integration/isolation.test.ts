@@ -2,6 +2,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
 import * as s from '../../workers/db/schema';
+import { saveTwilioAccount } from '../../workers/db/twilio-accounts';
+import { keyRingFromEnv } from '../../workers/lib/secret-box';
 import { call, createTenant, db, json, type TestTenant } from '../helpers/fixtures';
 
 type OpenApi = {
@@ -93,7 +95,15 @@ async function seedVictim(a: TestTenant) {
     eventType: 'REPLIED',
     metadata: { body: 'secret reply' },
   });
-  return { ids, phone };
+  // Its own Twilio account (issue 10): never visible to, nor changeable by, another tenant.
+  const accountSid = `AC${ids.contact.replace(/-/g, '')}`;
+  await saveTwilioAccount(d, await keyRingFromEnv(env), {
+    tenantId: a.tenantId,
+    accountSid,
+    authToken: 'victim-auth-token-0123456789abcdef',
+    now: new Date(),
+  });
+  return { ids, phone, accountSid };
 }
 
 /** Everything tenant A owns, to prove that nothing B does changes it. */
@@ -172,9 +182,17 @@ describe('tenant isolation', () => {
   it('security: lists and filters never show another tenant’s rows', async () => {
     const a = await createTenant('Victim Co');
     const b = await createTenant('Attacker Co');
-    const { ids, phone } = await seedVictim(a);
+    const { ids, phone, accountSid } = await seedVictim(a);
     const doc = await json<OpenApi>(await call('/api/v1/openapi.json'));
-    const secrets = [a.tenantId, ...Object.values(ids), phone, 'Victoria', 'Secret campaign', 'secret reply'];
+    const secrets = [
+      a.tenantId,
+      ...Object.values(ids),
+      phone,
+      'Victoria',
+      'Secret campaign',
+      'secret reply',
+      accountSid,
+    ];
     for (const [template, ops] of Object.entries(doc.paths)) {
       const op = ops.get;
       if (!op || (op.parameters ?? []).some((p) => p.in === 'path')) continue;

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capture } from './node.mjs';
+import { DEFAULT_ACCOUNT_SID, SEED_NUMBER, SEED_NUMBER_SID } from './twilio-sim-accounts.mjs';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -17,7 +18,8 @@ export const DEMO = {
   adminId: '01900000-0000-7000-8000-000000000002',
   adminEmail: 'admin@example.com',
   sendingNumberId: '01900000-0000-7000-8000-000000000003',
-  sendingNumber: '+61480000001',
+  // Owned by the Twilio simulator's default account and wired to our inbound webhook there.
+  sendingNumber: SEED_NUMBER,
   costId: '01900000-0000-7000-8000-000000000004',
   templateId: '01900000-0000-7000-8000-000000000005',
 };
@@ -34,8 +36,8 @@ INSERT OR IGNORE INTO tenants (id, name, timezone, country, daily_budget_cents, 
 INSERT OR IGNORE INTO users (id, tenant_id, email, role) VALUES (${q(DEMO.adminId)}, ${q(DEMO.tenantId)}, ${q(DEMO.adminEmail)}, 'admin');
 INSERT INTO api_keys (id, tenant_id, created_by, name, role, key_hash, prefix)
   VALUES (${q(keyId)}, ${q(DEMO.tenantId)}, ${q(DEMO.adminId)}, 'Seed admin key', 'admin', ${q(keyHash)}, ${q(apiKey.slice(0, 10))});
-INSERT OR IGNORE INTO sending_numbers (id, tenant_id, phone_e164, provider, daily_limit, per_minute_limit, warmup_start_date)
-  VALUES (${q(DEMO.sendingNumberId)}, ${q(DEMO.tenantId)}, ${q(DEMO.sendingNumber)}, 'twilio', 10000, 60, NULL);
+INSERT OR IGNORE INTO sending_numbers (id, tenant_id, kind, phone_e164, provider, daily_limit, per_minute_limit, warmup_start_date, twilio_account_sid, twilio_sid)
+  VALUES (${q(DEMO.sendingNumberId)}, ${q(DEMO.tenantId)}, 'phone', ${q(DEMO.sendingNumber)}, 'twilio', 10000, 60, NULL, ${q(process.env.TWILIO_ACCOUNT_SID ?? DEFAULT_ACCOUNT_SID)}, ${q(SEED_NUMBER_SID)});
 INSERT OR IGNORE INTO costs (id, provider, country, per_part_cents, effective_from)
   VALUES (${q(DEMO.costId)}, 'twilio', 'AU', 5, '2020-01-01T00:00:00.000Z');
 INSERT OR IGNORE INTO message_templates (id, tenant_id, name, body, variables)
