@@ -29,6 +29,7 @@ type Wiring = {
   expected_sms_url: string;
   actual_sms_url: string | null;
   fixed: boolean;
+  fixable: boolean;
   detail: string | null;
   sending_number: Num;
 };
@@ -349,6 +350,7 @@ describe('check wiring', () => {
       expected_sms_url: INBOUND,
       actual_sms_url: 'https://demo.twil.io/reply',
       fixed: false,
+      fixable: true,
     });
     expect(w.detail).toContain('https://demo.twil.io/reply');
     expect(w.sending_number.wiring_ok).toBe(false);
@@ -385,7 +387,7 @@ describe('check wiring', () => {
     const n = await json<Num>(await add(t, { phone }));
     fake.numbers.delete(pn.sid); // released at Twilio
     const gone = await json<Wiring>(await checkWiring(t, n.id, true));
-    expect(gone).toMatchObject({ ok: false, actual_sms_url: null, fixed: false });
+    expect(gone).toMatchObject({ ok: false, actual_sms_url: null, fixed: false, fixable: false });
     expect(gone.detail).toContain('no longer');
 
     const svc = fake.addService(acct.sid, { phones: [uniquePhone()] });

@@ -16,6 +16,8 @@ export type Wiring = {
   actualSmsMethod: string | null;
   /** True when this call changed the configuration at Twilio. */
   fixed: boolean;
+  /** Whether `?fix=true` can repair it (false when ok, or when the number or service is gone). */
+  fixable: boolean;
   /** Why it is not ok, in a sentence; null when ok. */
   detail: string | null;
 };
@@ -55,6 +57,7 @@ export async function numberWiring(
           actualSmsUrl: null,
           actualSmsMethod: null,
           fixed: false,
+          fixable: false,
           detail: `${number.phoneE164} is no longer in Twilio account ${rest.accountSid} (released, ported or moved): replies cannot reach us.`,
         },
       },
@@ -81,6 +84,7 @@ export async function numberWiring(
           actualSmsUrl: before.smsUrl,
           actualSmsMethod: before.smsMethod,
           fixed: false,
+          fixable: true,
           detail: mismatch,
         },
       },
@@ -100,6 +104,7 @@ export async function numberWiring(
         actualSmsUrl: before.smsUrl,
         actualSmsMethod: before.smsMethod,
         fixed: true,
+        fixable: !ok,
         detail: ok ? null : 'Twilio did not keep the new webhook URL.',
       },
     },
@@ -134,6 +139,7 @@ export async function serviceWiring(
           actualSmsUrl: null,
           actualSmsMethod: null,
           fixed: false,
+          fixable: false,
           detail: `Messaging Service ${serviceSid} is no longer in Twilio account ${rest.accountSid}.`,
         },
       },
@@ -162,6 +168,7 @@ export async function serviceWiring(
           actualSmsUrl: before.inboundRequestUrl,
           actualSmsMethod: before.inboundMethod,
           fixed: false,
+          fixable: true,
           detail,
         },
       },
@@ -180,6 +187,7 @@ export async function serviceWiring(
         actualSmsUrl: before.inboundRequestUrl,
         actualSmsMethod: before.inboundMethod,
         fixed: true,
+        fixable: !ok,
         detail: ok ? null : 'Twilio did not keep the new inbound URL.',
       },
     },
@@ -193,6 +201,7 @@ function okWiring(expected: string, actual: string | null, method: string | null
     actualSmsUrl: actual,
     actualSmsMethod: method,
     fixed: false,
+    fixable: false,
     detail: null,
   };
 }

@@ -65,6 +65,8 @@ const WiringSchema = z
     actual_sms_url: z.string().nullable(),
     actual_sms_method: z.string().nullable(),
     fixed: z.boolean(),
+    /** Whether `?fix=true` can repair it (not when the number or service is gone from the account). */
+    fixable: z.boolean(),
     detail: z.string().nullable(),
     sending_number: SendingNumberSchema,
   })
@@ -324,6 +326,7 @@ export const sendingNumberRoutes = createRouter()
           actual_sms_url: wiring.actualSmsUrl,
           actual_sms_method: wiring.actualSmsMethod,
           fixed: wiring.fixed,
+          fixable: wiring.fixable,
           detail: [wiring.detail, accountMoved].filter(Boolean).join(' ') || null,
           sending_number: numberJson(row ?? n),
         },
