@@ -289,6 +289,28 @@ describe('rotation', () => {
     expect((await auditActions(t.tenantId)).map((a) => a.metadata.token_rotated)).toContain(true);
   });
 
+  it('error: credentials sealed under a key rotated away answer a clear 500; entering them again repairs it', async () => {
+    const t = await createTenant();
+    const acct = fake.addAccount();
+    const lost = await keyRing(btoa(String.fromCharCode(...Array.from({ length: 32 }, () => 7))));
+    await saveTwilioAccount(db(), lost, {
+      tenantId: t.tenantId,
+      accountSid: acct.sid,
+      authToken: acct.authToken,
+      now: new Date(),
+    });
+    fake.addNumber(acct.sid, '+61480000777');
+    const add = await t.api('/api/v1/sending-numbers', {
+      method: 'POST',
+      json: { phone: '+61480000777', daily_limit: 10, per_minute_limit: 1 },
+    });
+    expect(add.status).toBe(500);
+    expect((await json<Problem>(add)).detail).toContain('Enter them again');
+    expect(fake.requests).toEqual([]);
+    expect((await put(t, { account_sid: acct.sid, auth_token: acct.authToken })).status).toBe(200);
+    expect((await resolveTwilioAccount(env, db(), t.tenantId))?.credentials.authToken).toBe(acct.authToken);
+  });
+
   it('happy: webhooks name accounts: the platform one, a tenant one, or none we know', async () => {
     expect(await webhookAccount(env, db(), env.TWILIO_ACCOUNT_SID)).toEqual({
       tenantId: null,

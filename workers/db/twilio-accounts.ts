@@ -65,8 +65,15 @@ export async function saveTwilioAccount(control: Db, ring: KeyRing, input: SaveT
   const { tenantId, now } = input;
   const before = await findTwilioAccount(control, tenantId);
   let previous: { sealed: string; until: string } | null = null;
-  if (before && before.accountSid === input.accountSid) {
-    const oldToken = await openColumn(ring, before, 'auth_token', before.authTokenSealed);
+  // A row that no longer opens (its platform key was rotated away) is simply replaced.
+  const oldToken =
+    before && before.accountSid === input.accountSid
+      ? await openColumn(ring, before, 'auth_token', before.authTokenSealed).catch((err) => {
+          if (err instanceof SecretBoxError) return null;
+          throw err;
+        })
+      : null;
+  if (before && oldToken !== null) {
     if (oldToken !== input.authToken) {
       previous = {
         sealed: (await seal(ring, oldToken, aad(tenantId, 'previous_auth_token'))).ciphertext,

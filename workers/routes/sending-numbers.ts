@@ -157,8 +157,8 @@ export const sendingNumberRoutes = createRouter()
       request: { body: jsonBody(NumberCreate) },
       responses: {
         201: jsonResponse(SendingNumberSchema, 'Created and wired; its limiter is configured'),
-        409: errorResponses[422],
-        502: errorResponses[422],
+        409: { ...errorResponses[422], description: 'Already registered (by you or another tenant)' },
+        502: { ...errorResponses[422], description: 'Twilio did not answer usefully; nothing changed' },
         ...errorResponses,
       },
     }),
@@ -268,8 +268,8 @@ export const sendingNumberRoutes = createRouter()
       request: { params: IdParam, query: WiringQuery },
       responses: {
         200: jsonResponse(WiringSchema, 'The wiring as Twilio has it'),
-        409: errorResponses[422],
-        502: errorResponses[422],
+        409: { ...errorResponses[422], description: 'An alphanumeric sender: nothing to wire' },
+        502: { ...errorResponses[422], description: 'Twilio did not answer usefully; nothing changed' },
         ...errorResponses,
       },
     }),

@@ -195,8 +195,8 @@ export const twilioAccountRoutes = createRouter()
       request: { body: jsonBody(CredentialsBody) },
       responses: {
         200: jsonResponse(AccountView, 'Saved and verified'),
-        409: errorResponses[422],
-        502: errorResponses[422],
+        409: { ...errorResponses[422], description: 'The account is another tenant’s, or the platform’s' },
+        502: { ...errorResponses[422], description: 'Twilio did not answer usefully; nothing changed' },
         ...errorResponses,
       },
     }),
