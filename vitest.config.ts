@@ -14,7 +14,12 @@ export default defineConfig(async () => {
             ENVIRONMENT: 'test',
             PUBLIC_BASE_URL: 'https://sms.example.test',
             TWILIO_API_BASE: 'https://twilio.mock',
-            TWILIO_ACCOUNT_SID: 'ACtest00000000000000000000000000',
+            TWILIO_MESSAGING_API_BASE: 'https://messaging.twilio.mock',
+            // Two fixed platform keys (32 bytes each, base64) for the sealed Twilio credentials.
+            CREDENTIALS_KEY: 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=',
+            CREDENTIALS_KEY_PREVIOUS: 'ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=',
+            // The platform account (real-format sid: tenants may not register it as their own).
+            TWILIO_ACCOUNT_SID: 'ACf0000000000000000000000000000001',
             TWILIO_AUTH_TOKEN: 'test-auth-token',
             LINK_SECRET: 'test-link-secret',
             LINK_SECRET_PREVIOUS: 'test-link-secret-previous',

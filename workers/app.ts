@@ -26,6 +26,7 @@ import { suppressionRuleRoutes } from './routes/suppression-rules';
 import { systemRoutes } from './routes/system';
 import { templateRoutes } from './routes/templates';
 import { tenantRoutes } from './routes/tenant';
+import { twilioAccountRoutes } from './routes/twilio-account';
 import { userRoutes } from './routes/users';
 import { twilioWebhookRoutes } from './webhooks/routes';
 
@@ -65,6 +66,7 @@ function apiV1() {
     '/dead-letters',
     '/dead-letters/*',
     '/system',
+    '/tenant/twilio',
   ]) {
     api.use(path, requireRole('admin'));
   }
@@ -90,6 +92,7 @@ function apiV1() {
   return api
     .route('/', meRoutes)
     .route('/', tenantRoutes)
+    .route('/', twilioAccountRoutes)
     .route('/', userRoutes)
     .route('/', apiKeyRoutes)
     .route('/', auditLogRoutes)

@@ -33,6 +33,40 @@ CREATE TABLE `costs` (
 --> statement-breakpoint
 CREATE INDEX `costs_tenant_id_idx` ON `costs` (`tenant_id`);--> statement-breakpoint
 CREATE INDEX `costs_lookup_idx` ON `costs` (`provider`,`country`,`effective_from`);--> statement-breakpoint
+CREATE TABLE `cron_runs` (
+	`job` text PRIMARY KEY NOT NULL,
+	`last_started_at` text NOT NULL,
+	`last_finished_at` text,
+	`ok` integer,
+	`error` text,
+	`duration_ms` integer,
+	`last_success_at` text,
+	`detail` text,
+	CONSTRAINT "cron_runs_ok_bool" CHECK("ok" IS NULL OR "ok" IN (0, 1))
+);
+--> statement-breakpoint
+CREATE TABLE `dead_letters` (
+	`id` text PRIMARY KEY NOT NULL,
+	`queue` text NOT NULL,
+	`body` text NOT NULL,
+	`tenant_id` text,
+	`dedupe_key` text NOT NULL,
+	`attempts` integer NOT NULL,
+	`error` text,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`seen_count` integer DEFAULT 1 NOT NULL,
+	`retry_count` integer DEFAULT 0 NOT NULL,
+	`first_seen_at` text NOT NULL,
+	`last_seen_at` text NOT NULL,
+	`resolved_at` text,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "dead_letters_status_enum" CHECK("status" IN ('pending', 'retried', 'discarded')),
+	CONSTRAINT "dead_letters_attempts_nonneg" CHECK("dead_letters"."attempts" >= 0)
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `dead_letters_dedupe_key_unique` ON `dead_letters` (`dedupe_key`);--> statement-breakpoint
+CREATE INDEX `dead_letters_tenant_id_idx` ON `dead_letters` (`tenant_id`,`status`);--> statement-breakpoint
+CREATE INDEX `dead_letters_status_idx` ON `dead_letters` (`status`,`resolved_at`);--> statement-breakpoint
 CREATE TABLE `dev_outbox` (
 	`id` text PRIMARY KEY NOT NULL,
 	`to` text NOT NULL,
@@ -43,6 +77,18 @@ CREATE TABLE `dev_outbox` (
 );
 --> statement-breakpoint
 CREATE INDEX `dev_outbox_created_at_idx` ON `dev_outbox` (`created_at`);--> statement-breakpoint
+CREATE TABLE `email_failures` (
+	`id` text PRIMARY KEY NOT NULL,
+	`provider` text NOT NULL,
+	`kind` text NOT NULL,
+	`status` integer,
+	`reason` text NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	CONSTRAINT "email_failures_provider_enum" CHECK("provider" IN ('cloudflare', 'resend')),
+	CONSTRAINT "email_failures_kind_enum" CHECK("kind" IN ('magic_link', 'invitation'))
+);
+--> statement-breakpoint
+CREATE INDEX `email_failures_created_at_idx` ON `email_failures` (`created_at`);--> statement-breakpoint
 CREATE TABLE `magic_tokens` (
 	`id` text PRIMARY KEY NOT NULL,
 	`user_id` text NOT NULL,
@@ -64,21 +110,40 @@ CREATE TABLE `rate_limits` (
 CREATE TABLE `sending_numbers` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
-	`phone_e164` text NOT NULL,
+	`phone_e164` text,
 	`provider` text DEFAULT 'twilio' NOT NULL,
 	`daily_limit` integer NOT NULL,
 	`per_minute_limit` integer NOT NULL,
 	`warmup_start_date` text,
 	`is_active` integer DEFAULT true NOT NULL,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`kind` text DEFAULT 'phone' NOT NULL,
+	`messaging_service_sid` text,
+	`sender_id` text,
+	`acma_status` text,
+	`twilio_account_sid` text,
+	`twilio_sid` text,
+	`friendly_name` text,
+	`wiring_ok` integer,
+	`wiring_checked_at` text,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
 	CONSTRAINT "sending_numbers_provider_enum" CHECK("provider" IN ('twilio')),
 	CONSTRAINT "sending_numbers_is_active_bool" CHECK("is_active" IN (0, 1)),
-	CONSTRAINT "sending_numbers_limits_positive" CHECK("sending_numbers"."daily_limit" > 0 AND "sending_numbers"."per_minute_limit" > 0)
+	CONSTRAINT "sending_numbers_limits_positive" CHECK("sending_numbers"."daily_limit" > 0 AND "sending_numbers"."per_minute_limit" > 0),
+	CONSTRAINT "sending_numbers_kind_enum" CHECK("kind" IN ('phone', 'messaging_service', 'alphanumeric')),
+	CONSTRAINT "sending_numbers_acma_status_enum" CHECK("sending_numbers"."acma_status" IS NULL OR "acma_status" IN ('unregistered', 'pending', 'registered', 'rejected')),
+	CONSTRAINT "sending_numbers_wiring_ok_bool" CHECK("sending_numbers"."wiring_ok" IS NULL OR "wiring_ok" IN (0, 1)),
+	CONSTRAINT "sending_numbers_phone_kind" CHECK(("sending_numbers"."kind" = 'phone') = ("sending_numbers"."phone_e164" IS NOT NULL)),
+	CONSTRAINT "sending_numbers_service_kind" CHECK(("sending_numbers"."kind" = 'messaging_service') = ("sending_numbers"."messaging_service_sid" IS NOT NULL)),
+	CONSTRAINT "sending_numbers_alphanumeric_kind" CHECK(("sending_numbers"."kind" = 'alphanumeric') = ("sending_numbers"."sender_id" IS NOT NULL AND "sending_numbers"."acma_status" IS NOT NULL)),
+	CONSTRAINT "sending_numbers_sender_id_format" CHECK("sending_numbers"."sender_id" IS NULL OR (length("sending_numbers"."sender_id") BETWEEN 1 AND 11 AND "sending_numbers"."sender_id" NOT GLOB '*[^A-Za-z0-9 ]*' AND "sending_numbers"."sender_id" GLOB '*[A-Za-z]*'))
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `sending_numbers_phone_unique` ON `sending_numbers` (`phone_e164`);--> statement-breakpoint
 CREATE INDEX `sending_numbers_tenant_id_idx` ON `sending_numbers` (`tenant_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `sending_numbers_messaging_service_unique` ON `sending_numbers` (`messaging_service_sid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `sending_numbers_tenant_sender_id_unique` ON `sending_numbers` (`tenant_id`,`sender_id`);--> statement-breakpoint
+CREATE INDEX `sending_numbers_account_idx` ON `sending_numbers` (`twilio_account_sid`);--> statement-breakpoint
 CREATE TABLE `sessions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`user_id` text NOT NULL,
@@ -119,6 +184,30 @@ CREATE TABLE `tenants` (
 );
 --> statement-breakpoint
 CREATE INDEX `tenants_shard_idx` ON `tenants` (`shard`);--> statement-breakpoint
+CREATE TABLE `twilio_accounts` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`account_sid` text NOT NULL,
+	`credential_kind` text NOT NULL,
+	`api_key_sid` text,
+	`key_id` text NOT NULL,
+	`auth_token_sealed` text NOT NULL,
+	`auth_token_last4` text NOT NULL,
+	`api_key_secret_sealed` text,
+	`api_key_secret_last4` text,
+	`previous_auth_token_sealed` text,
+	`previous_auth_token_until` text,
+	`verified_at` text NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "twilio_accounts_kind_enum" CHECK("credential_kind" IN ('auth_token', 'api_key')),
+	CONSTRAINT "twilio_accounts_api_key_complete" CHECK(("twilio_accounts"."credential_kind" = 'api_key') = ("twilio_accounts"."api_key_sid" IS NOT NULL AND "twilio_accounts"."api_key_secret_sealed" IS NOT NULL AND "twilio_accounts"."api_key_secret_last4" IS NOT NULL)),
+	CONSTRAINT "twilio_accounts_previous_complete" CHECK(("twilio_accounts"."previous_auth_token_sealed" IS NULL) = ("twilio_accounts"."previous_auth_token_until" IS NULL))
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `twilio_accounts_tenant_unique` ON `twilio_accounts` (`tenant_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `twilio_accounts_account_sid_unique` ON `twilio_accounts` (`account_sid`);--> statement-breakpoint
 CREATE TABLE `users` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

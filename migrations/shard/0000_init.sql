@@ -220,21 +220,40 @@ CREATE INDEX `send_jobs_status_sent_at_idx` ON `send_jobs` (`status`,`sent_at`);
 CREATE TABLE `sending_numbers` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
-	`phone_e164` text NOT NULL,
+	`phone_e164` text,
 	`provider` text DEFAULT 'twilio' NOT NULL,
 	`daily_limit` integer NOT NULL,
 	`per_minute_limit` integer NOT NULL,
 	`warmup_start_date` text,
 	`is_active` integer DEFAULT true NOT NULL,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`kind` text DEFAULT 'phone' NOT NULL,
+	`messaging_service_sid` text,
+	`sender_id` text,
+	`acma_status` text,
+	`twilio_account_sid` text,
+	`twilio_sid` text,
+	`friendly_name` text,
+	`wiring_ok` integer,
+	`wiring_checked_at` text,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
 	CONSTRAINT "sending_numbers_provider_enum" CHECK("provider" IN ('twilio')),
 	CONSTRAINT "sending_numbers_is_active_bool" CHECK("is_active" IN (0, 1)),
-	CONSTRAINT "sending_numbers_limits_positive" CHECK("sending_numbers"."daily_limit" > 0 AND "sending_numbers"."per_minute_limit" > 0)
+	CONSTRAINT "sending_numbers_limits_positive" CHECK("sending_numbers"."daily_limit" > 0 AND "sending_numbers"."per_minute_limit" > 0),
+	CONSTRAINT "sending_numbers_kind_enum" CHECK("kind" IN ('phone', 'messaging_service', 'alphanumeric')),
+	CONSTRAINT "sending_numbers_acma_status_enum" CHECK("sending_numbers"."acma_status" IS NULL OR "acma_status" IN ('unregistered', 'pending', 'registered', 'rejected')),
+	CONSTRAINT "sending_numbers_wiring_ok_bool" CHECK("sending_numbers"."wiring_ok" IS NULL OR "wiring_ok" IN (0, 1)),
+	CONSTRAINT "sending_numbers_phone_kind" CHECK(("sending_numbers"."kind" = 'phone') = ("sending_numbers"."phone_e164" IS NOT NULL)),
+	CONSTRAINT "sending_numbers_service_kind" CHECK(("sending_numbers"."kind" = 'messaging_service') = ("sending_numbers"."messaging_service_sid" IS NOT NULL)),
+	CONSTRAINT "sending_numbers_alphanumeric_kind" CHECK(("sending_numbers"."kind" = 'alphanumeric') = ("sending_numbers"."sender_id" IS NOT NULL AND "sending_numbers"."acma_status" IS NOT NULL)),
+	CONSTRAINT "sending_numbers_sender_id_format" CHECK("sending_numbers"."sender_id" IS NULL OR (length("sending_numbers"."sender_id") BETWEEN 1 AND 11 AND "sending_numbers"."sender_id" NOT GLOB '*[^A-Za-z0-9 ]*' AND "sending_numbers"."sender_id" GLOB '*[A-Za-z]*'))
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `sending_numbers_phone_unique` ON `sending_numbers` (`phone_e164`);--> statement-breakpoint
 CREATE INDEX `sending_numbers_tenant_id_idx` ON `sending_numbers` (`tenant_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `sending_numbers_messaging_service_unique` ON `sending_numbers` (`messaging_service_sid`);--> statement-breakpoint
+CREATE UNIQUE INDEX `sending_numbers_tenant_sender_id_unique` ON `sending_numbers` (`tenant_id`,`sender_id`);--> statement-breakpoint
+CREATE INDEX `sending_numbers_account_idx` ON `sending_numbers` (`twilio_account_sid`);--> statement-breakpoint
 CREATE TABLE `short_links` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -256,6 +275,7 @@ CREATE UNIQUE INDEX `short_links_token_unique` ON `short_links` (`token`);--> st
 CREATE INDEX `short_links_tenant_id_idx` ON `short_links` (`tenant_id`);--> statement-breakpoint
 CREATE INDEX `short_links_campaign_id_idx` ON `short_links` (`campaign_id`);--> statement-breakpoint
 CREATE INDEX `short_links_contact_id_idx` ON `short_links` (`contact_id`);--> statement-breakpoint
+CREATE INDEX `short_links_retention_idx` ON `short_links` (`expires_at`) WHERE length("short_links"."target_url") > 0;--> statement-breakpoint
 CREATE TABLE `suppression_rules` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -321,8 +341,11 @@ CREATE TABLE `webhook_events` (
 	`event_type` text NOT NULL,
 	`payload` text NOT NULL,
 	`processed_at` text,
+	`payload_scrubbed_at` text,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `webhook_events_provider_event_id_unique` ON `webhook_events` (`provider_event_id`);--> statement-breakpoint
-CREATE INDEX `webhook_events_tenant_id_idx` ON `webhook_events` (`tenant_id`);
+CREATE INDEX `webhook_events_tenant_id_idx` ON `webhook_events` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `webhook_events_unscrubbed_id_idx` ON `webhook_events` (`id`) WHERE "webhook_events"."payload_scrubbed_at" IS NULL;--> statement-breakpoint
+CREATE INDEX `webhook_events_unscrubbed_tenant_idx` ON `webhook_events` (`tenant_id`) WHERE "webhook_events"."payload_scrubbed_at" IS NULL;

@@ -2,7 +2,15 @@
 // Queues, Durable Objects and D1 — the control database and the shards) against the Twilio
 // simulator: a fresh seeded state, a frozen build, the two processes, and small helpers.
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateAll } from '../../workers/cli/databases.mjs';

@@ -1,8 +1,9 @@
 // Browser tests in real Chromium against `wrangler dev` with a fresh local database.
-// Builds the UI, migrates and seeds a temp D1, starts wrangler dev on BROWSER_PORT (8790), then runs every
+// Builds the UI, migrates and seeds a temp D1, starts the Twilio simulator on BROWSER_PORT + 1 and
+// wrangler dev on BROWSER_PORT (8790), then runs every
 // test/browser/*.spec.mjs in order. A failing spec leaves test/browser/screenshots/<spec>.png.
 // Usage: node test/browser/run.mjs [name-filter]
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -14,6 +15,8 @@ import { node22, ROOT, run, start } from '../../workers/cli/node.mjs';
 
 const PORT = Number(process.env.BROWSER_PORT ?? 8790);
 const BASE = `http://127.0.0.1:${PORT}`;
+const SIM_PORT = PORT + 1;
+const SIM_BASE = `http://127.0.0.1:${SIM_PORT}`;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SPEC_TIMEOUT_MS = 120_000;
 const HERE = join(ROOT, 'test/browser');
@@ -22,6 +25,7 @@ const filter = process.argv[2];
 
 const persistDir = mkdtempSync(join(tmpdir(), 'browser-d1-'));
 let wrangler;
+let simulator;
 let browser;
 let wranglerLog = '';
 
@@ -41,6 +45,11 @@ function withTimeout(promise, ms, what) {
 
 async function cleanup() {
   if (browser) await withTimeout(browser.close(), 10_000, 'closing Chromium').catch(() => {});
+  if (simulator?.pid && simulator.exitCode === null) {
+    try {
+      process.kill(-simulator.pid, 'SIGTERM');
+    } catch {}
+  }
   if (wrangler?.pid && wrangler.exitCode === null) {
     // wrangler dev spawns workerd: end the whole process group, not just the node parent.
     try {
@@ -88,6 +97,8 @@ function makeContext(seed) {
     pages,
     /** The local D1 directory wrangler dev runs on, for specs that seed rows with `wrangler d1 execute`. */
     persistDir,
+    /** The local Twilio simulator (workers/cli/twilio-simulator.mjs), for its /_sim/* controls. */
+    simBase: SIM_BASE,
     /** A page in a fresh browser context (own cookies), with bounded timeouts. */
     async newPage({ width = 1280, height = 900 } = {}) {
       const context = await browser.newContext({
@@ -166,6 +177,14 @@ try {
   );
   const seed = JSON.parse(seedJson.trim().split('\n').at(-1));
 
+  log(`starting the Twilio simulator on ${SIM_BASE}`);
+  simulator = spawn(node22(), [join(ROOT, 'workers/cli/twilio-simulator.mjs')], {
+    cwd: ROOT,
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, PORT: String(SIM_PORT), WEBHOOK_BASE: BASE, SIM_CALLBACK_DELAY_MS: '200' },
+  });
+
   log(`starting wrangler dev on ${BASE}`);
   wrangler = start(
     'wrangler',
@@ -181,9 +200,11 @@ try {
       `PUBLIC_BASE_URL:${BASE}`,
       '--var',
       'ENVIRONMENT:development',
-      // Nothing may leave the machine: outbound SMS calls go to a closed local port.
+      // Nothing may leave the machine: Twilio is the local simulator (its seeded accounts and numbers).
       '--var',
-      'TWILIO_API_BASE:http://127.0.0.1:9',
+      `TWILIO_API_BASE:${SIM_BASE}`,
+      '--var',
+      `TWILIO_MESSAGING_API_BASE:${SIM_BASE}`,
       '--show-interactive-dev-session=false',
     ],
     {

@@ -4,6 +4,8 @@ import { uuidv7 } from '../../workers/db/ids';
 import { replicateTenant } from '../../workers/db/replicate';
 import * as s from '../../workers/db/schema';
 import { shards } from '../../workers/db/shards';
+import { saveTwilioAccount } from '../../workers/db/twilio-accounts';
+import { keyRingFromEnv } from '../../workers/lib/secret-box';
 import { call, control, createTenant, json, type TestTenant } from '../helpers/fixtures';
 
 type OpenApi = {
@@ -99,7 +101,7 @@ async function seedVictim(a: TestTenant) {
     eventType: 'REPLIED',
     metadata: { body: 'secret reply' },
   });
-  await d.insert(s.deadLetters).values({
+  await ctl.insert(s.deadLetters).values({
     id: ids.deadLetter,
     queue: 'sms-send',
     body: { jobId: ids.job },
@@ -109,7 +111,15 @@ async function seedVictim(a: TestTenant) {
     firstSeenAt: '2026-11-25T01:00:00.000Z',
     lastSeenAt: '2026-11-25T01:00:00.000Z',
   });
-  return { ids, phone };
+  // Its own Twilio account (issue 10): never visible to, nor changeable by, another tenant.
+  const accountSid = `AC${ids.contact.replace(/-/g, '')}`;
+  await saveTwilioAccount(ctl, await keyRingFromEnv(env), {
+    tenantId: a.tenantId,
+    accountSid,
+    authToken: 'victim-auth-token-0123456789abcdef',
+    now: new Date(),
+  });
+  return { ids, phone, accountSid };
 }
 
 /** Everything tenant A owns, in every database (control and each shard), to prove that nothing B does changes it. */
@@ -197,9 +207,17 @@ describe('tenant isolation', () => {
   it('security: lists and filters never show another tenant’s rows', async () => {
     const a = await createTenant('Victim Co');
     const b = await createTenant('Attacker Co');
-    const { ids, phone } = await seedVictim(a);
+    const { ids, phone, accountSid } = await seedVictim(a);
     const doc = await json<OpenApi>(await call('/api/v1/openapi.json'));
-    const secrets = [a.tenantId, ...Object.values(ids), phone, 'Victoria', 'Secret campaign', 'secret reply'];
+    const secrets = [
+      a.tenantId,
+      ...Object.values(ids),
+      phone,
+      'Victoria',
+      'Secret campaign',
+      'secret reply',
+      accountSid,
+    ];
     for (const [template, ops] of Object.entries(doc.paths)) {
       const op = ops.get;
       if (!op || (op.parameters ?? []).some((p) => p.in === 'path')) continue;

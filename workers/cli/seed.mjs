@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTROL_BINDING } from './databases.mjs';
 import { capture } from './node.mjs';
+import { DEFAULT_ACCOUNT_SID, SEED_NUMBER, SEED_NUMBER_SID } from './twilio-sim-accounts.mjs';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -18,7 +19,8 @@ export const DEMO = {
   adminId: '01900000-0000-7000-8000-000000000002',
   adminEmail: 'admin@example.com',
   sendingNumberId: '01900000-0000-7000-8000-000000000003',
-  sendingNumber: '+61480000001',
+  // Owned by the Twilio simulator's default account and wired to our inbound webhook there.
+  sendingNumber: SEED_NUMBER,
   costId: '01900000-0000-7000-8000-000000000004',
   templateId: '01900000-0000-7000-8000-000000000005',
   shard: 'SHARD_0',
@@ -36,8 +38,8 @@ const replicated = `
 INSERT OR IGNORE INTO tenants (id, name, timezone, country, daily_budget_cents, monthly_budget_cents, sender_name, shard)
   VALUES (${q(DEMO.tenantId)}, 'Demo Coffee Co', 'Australia/Sydney', 'AU', 50000, 500000, 'Demo Coffee', ${q(DEMO.shard)});
 INSERT OR IGNORE INTO users (id, tenant_id, email, role) VALUES (${q(DEMO.adminId)}, ${q(DEMO.tenantId)}, ${q(DEMO.adminEmail)}, 'admin');
-INSERT OR IGNORE INTO sending_numbers (id, tenant_id, phone_e164, provider, daily_limit, per_minute_limit, warmup_start_date)
-  VALUES (${q(DEMO.sendingNumberId)}, ${q(DEMO.tenantId)}, ${q(DEMO.sendingNumber)}, 'twilio', 10000, 60, NULL);
+INSERT OR IGNORE INTO sending_numbers (id, tenant_id, kind, phone_e164, provider, daily_limit, per_minute_limit, warmup_start_date, twilio_account_sid, twilio_sid)
+  VALUES (${q(DEMO.sendingNumberId)}, ${q(DEMO.tenantId)}, 'phone', ${q(DEMO.sendingNumber)}, 'twilio', 10000, 60, NULL, ${q(process.env.TWILIO_ACCOUNT_SID ?? DEFAULT_ACCOUNT_SID)}, ${q(SEED_NUMBER_SID)});
 `;
 const controlSql = `${replicated}
 INSERT INTO api_keys (id, tenant_id, created_by, name, role, key_hash, prefix)

@@ -66,6 +66,9 @@ const wrangler = start(
     `PUBLIC_BASE_URL:${BASE}`,
     '--var',
     `TWILIO_API_BASE:http://127.0.0.1:${SIM_PORT}`,
+    // The simulator serves Messaging Services (messaging.twilio.com in production) on the same port.
+    '--var',
+    `TWILIO_MESSAGING_API_BASE:http://127.0.0.1:${SIM_PORT}`,
     ...persistArgs,
   ],
   { stdio: 'inherit', detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },

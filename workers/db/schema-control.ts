@@ -12,5 +12,6 @@ export {
   sendingNumbers,
   sessions,
   tenants,
+  twilioAccounts,
   users,
 } from './schema';

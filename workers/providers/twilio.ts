@@ -8,19 +8,27 @@ export type TwilioConfig = {
   apiBase: string;
   accountSid: string;
   authToken: string;
+  /**
+   * An API key (SK…) to authenticate with instead of the auth token (issue 10: Twilio's
+   * recommended credential). URLs still name `accountSid`.
+   */
+  apiKey?: { sid: string; secret: string };
   /** Where Twilio posts delivery receipts, e.g. https://sms.example.com/webhooks/twilio/status. */
   statusCallback: string;
   timeoutMs?: number;
 };
 
+/**
+ * One SMS. `from` is an E.164 number or an alphanumeric sender ID; with `messagingServiceSid`
+ * (MG…) Twilio picks the number from the service instead. `ref` goes on the StatusCallback URL
+ * (`?t=&j=`): Twilio signs the full URL, so the receipt is routed by it.
+ */
 export type OutgoingSms = {
   to: string;
-  from: string;
   body: string;
   validityPeriodSeconds?: number;
-  /** Put on the StatusCallback URL (`?t=&j=`): Twilio signs the full URL, so the receipt is routed by it. */
   ref?: { tenantId: string; jobId: string };
-};
+} & ({ from: string; messagingServiceSid?: undefined } | { messagingServiceSid: string; from?: undefined });
 
 export type SendResult =
   | { ok: true; sid: string; status: string; segments: number | null }
@@ -70,18 +78,21 @@ export class TwilioClient {
   }
 
   private get authHeader() {
-    return `Basic ${btoa(`${this.cfg.accountSid}:${this.cfg.authToken}`)}`;
+    const { apiKey } = this.cfg;
+    return apiKey
+      ? `Basic ${btoa(`${apiKey.sid}:${apiKey.secret}`)}`
+      : `Basic ${btoa(`${this.cfg.accountSid}:${this.cfg.authToken}`)}`;
   }
 
   async send(msg: OutgoingSms): Promise<SendResult> {
-    const form = new URLSearchParams({
-      To: msg.to,
-      From: msg.from,
-      Body: msg.body,
-      StatusCallback: msg.ref
-        ? `${this.cfg.statusCallback}?${statusCallbackQuery(msg.ref)}`
-        : this.cfg.statusCallback,
-    });
+    const form = new URLSearchParams({ To: msg.to });
+    if (msg.messagingServiceSid !== undefined) form.set('MessagingServiceSid', msg.messagingServiceSid);
+    else form.set('From', msg.from);
+    form.set('Body', msg.body);
+    form.set(
+      'StatusCallback',
+      msg.ref ? `${this.cfg.statusCallback}?${statusCallbackQuery(msg.ref)}` : this.cfg.statusCallback,
+    );
     if (msg.validityPeriodSeconds !== undefined)
       form.set('ValidityPeriod', String(msg.validityPeriodSeconds));
     const res = await this.request(this.messagesUrl, {

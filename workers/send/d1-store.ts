@@ -148,7 +148,10 @@ export class D1SendStore implements SendStore {
           ruleRows.filter((r) => r.tenantId === j.tenantId),
           now,
         ),
-        numbers: numberRows.filter((n) => n.tenantId === j.tenantId),
+        // Phone senders only until the send path learns the other kinds (issue 10, second part).
+        numbers: numberRows.filter(
+          (n): n is typeof n & { phoneE164: string } => n.tenantId === j.tenantId && n.phoneE164 !== null,
+        ),
       });
     }
     return out;

@@ -314,7 +314,7 @@ export function CampaignDetail() {
               : c.sending_number_ids
                   .map((n) => {
                     const x = numbers.find((y) => y.id === n);
-                    return x ? x.phone : n;
+                    return x ? x.label : n;
                   })
                   .join(', ')}
           </dd>

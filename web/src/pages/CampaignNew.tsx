@@ -390,7 +390,7 @@ export function CampaignNew() {
                           checked={form.numberIds.includes(n.id)}
                           onChange={() => set('numberIds')(toggle(form.numberIds, n.id))}
                         />
-                        <span class="mono">{n.phone}</span>
+                        <span class="mono">{n.label}</span>
                         <span class="muted sending-small">
                           {n.per_minute_limit}/min · {n.daily_limit}/day
                         </span>

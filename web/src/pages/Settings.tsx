@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CheckboxField, SelectField, TextAreaField, TextField } from '../components/Field';
 import { PageHeader } from '../components/Layout';
 import { Badge, Notice, ProblemAlert, toast } from '../components/Status';
+import { TwilioAccountCard } from '../components/settings/TwilioAccountCard';
 import { centsToDollars, dollarsToCents, formatCents, formatDateTime, timeZones } from '../format';
 import { can, me } from '../session';
 import type { Budget, Tenant } from '../types';
@@ -175,6 +176,15 @@ export function Settings() {
           </>
         )}
       </section>
+
+      {isAdmin ? (
+        <TwilioAccountCard />
+      ) : (
+        <section class="card" aria-labelledby="twilio-title">
+          <h2 id="twilio-title">Twilio account</h2>
+          <p class="muted">Only admins can see and change the Twilio account messages go out through.</p>
+        </section>
+      )}
 
       <ConfirmDialog
         open={confirmPause}

@@ -36,15 +36,43 @@ export type TemplatePreview = {
   smart_encoded: SmartEncoded | null;
 };
 
+export type SenderKind = 'phone' | 'messaging_service' | 'alphanumeric';
+export type AcmaStatus = 'unregistered' | 'pending' | 'registered' | 'rejected';
+
+/** A sender of any kind (API.md "Second phase"): a phone number, a Messaging Service or an alphanumeric ID. */
 export type SendingNumber = {
   id: string;
-  phone: string;
+  kind: SenderKind;
+  /** What people call it: the number, the sender ID, or the service's name. */
+  label: string;
+  phone: string | null;
+  messaging_service_sid: string | null;
+  sender_id: string | null;
+  acma_status: AcmaStatus | null;
+  can_receive_replies: boolean;
   provider: 'twilio';
+  twilio_account_sid: string | null;
+  twilio_sid: string | null;
+  friendly_name: string | null;
+  wiring_ok: boolean | null;
+  wiring_checked_at: string | null;
   daily_limit: number;
   per_minute_limit: number;
   warmup_start_date: string | null;
   is_active: boolean;
   created_at: string;
+};
+
+/** POST /sending-numbers/:id/check-wiring */
+export type SenderWiring = {
+  ok: boolean;
+  expected_sms_url: string;
+  actual_sms_url: string | null;
+  actual_sms_method: string | null;
+  fixed: boolean;
+  fixable: boolean;
+  detail: string | null;
+  sending_number: SendingNumber;
 };
 
 export type NumberUsage = {
