@@ -17,6 +17,7 @@ export default defineConfig(async () => {
             SESSION_SECRET: 'test-session-secret',
             LINK_SECRET: 'test-link-secret',
             LINK_SECRET_PREVIOUS: 'test-link-secret-previous',
+            WEBHOOK_SIGNING_KEY: 'test-webhook-signing-key',
             TEST_MIGRATIONS: migrations,
           },
         },

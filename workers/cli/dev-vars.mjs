@@ -13,7 +13,11 @@ export function ensureDevVars() {
       'SESSION_SECRET=change-me-32-bytes-of-randomness',
       `SESSION_SECRET=${randomBytes(32).toString('hex')}`,
     )
-    .replace('LINK_SECRET=change-me-link-signing-secret', `LINK_SECRET=${randomBytes(32).toString('hex')}`);
+    .replace('LINK_SECRET=change-me-link-signing-secret', `LINK_SECRET=${randomBytes(32).toString('hex')}`)
+    .replace(
+      'WEBHOOK_SIGNING_KEY=change-me-webhook-signing-key',
+      `WEBHOOK_SIGNING_KEY=${randomBytes(32).toString('hex')}`,
+    );
   writeFileSync(path, filled);
   console.log('Created .dev.vars with fresh local secrets.');
 }

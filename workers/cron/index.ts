@@ -1,6 +1,7 @@
 import { lt } from 'drizzle-orm';
 import { getDb } from '../db/client';
 import { magicTokens, rateLimits, sessions } from '../db/schema';
+import { expireOptIns, sweepWebhooks } from '../integrations/sweeper';
 import { startDueCampaigns } from './campaigns';
 import { watchImports } from './imports';
 import { expireLinks } from './links';
@@ -14,6 +15,8 @@ export async function runCron(env: Env, now: Date): Promise<void> {
     ['imports', () => watchImports(env, now)],
     ['links', () => expireLinks(env, now)],
     ['reconcile', () => reconcileMessages(env, now)],
+    ['webhooks', () => sweepWebhooks(env, now)],
+    ['opt-ins', () => expireOptIns(env, now)],
   ];
   const results = await Promise.allSettled(jobs.map(([, run]) => run()));
   results.forEach((r, i) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { runImport } from '../db/imports';
+import { emitImportCompleted } from '../integrations/import-events';
 
 const ImportMessageSchema = z.object({ batchId: z.string().min(1), seq: z.number().int().min(0) });
 
@@ -25,6 +26,7 @@ export async function consumeImportBatch(
     try {
       const state = await runImport(env.DB, batchId);
       if (state === 'more') await env.IMPORT_QUEUE.send({ batchId, seq: seq + 1 });
+      else await emitImportCompleted(env, batchId); // issue 14: one webhook event per import
       message.ack();
     } catch (err) {
       // Nothing half-written: the failed chunk rolled back. Retry soon; the cron watchdog resumes or

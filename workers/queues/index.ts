@@ -1,6 +1,7 @@
 import { consumeFanoutBatch } from './fanout';
 import { consumeImportBatch } from './import';
 import { consumeSendBatch } from './send';
+import { consumeWebhookBatch } from './webhooks';
 
 /** Routes a batch to its consumer by queue name (names as in wrangler.toml). */
 export async function handleQueue(
@@ -15,6 +16,8 @@ export async function handleQueue(
       return consumeSendBatch(batch, env, ctx);
     case 'sms-import':
       return consumeImportBatch(batch, env, ctx);
+    case 'sms-webhooks':
+      return consumeWebhookBatch(batch, env, ctx);
     case 'sms-dlq':
       return consumeDeadLetters(batch, env);
     default:
