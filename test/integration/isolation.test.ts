@@ -26,6 +26,11 @@ async function seedVictim(a: TestTenant) {
     cost: uuidv7(),
     user: uuidv7(),
     dnc: uuidv7(),
+    webhook: uuidv7(),
+    delivery: uuidv7(),
+    keyword: uuidv7(),
+    form: uuidv7(),
+    conversion: uuidv7(),
   };
   const phone = '+61412000111';
   await d
@@ -93,6 +98,46 @@ async function seedVictim(a: TestTenant) {
     eventType: 'REPLIED',
     metadata: { body: 'secret reply' },
   });
+  // issue 14 (growth)
+  await d.insert(s.webhookSubscriptions).values({
+    id: ids.webhook,
+    tenantId: a.tenantId,
+    url: 'https://a.example/secret-hook',
+    events: ['contact.created'],
+    secretCiphertext: 'v1.x.y',
+    secretHint: 'abcd',
+  });
+  await d.insert(s.webhookDeliveries).values({
+    id: ids.delivery,
+    tenantId: a.tenantId,
+    subscriptionId: ids.webhook,
+    eventId: 'evt-secret',
+    eventType: 'contact.created',
+    body: '{"id":"evt-secret","type":"contact.created","created_at":"2025-01-01T00:00:00.000Z","data":{}}',
+    state: 'failed',
+  });
+  await d
+    .insert(s.keywords)
+    .values({ id: ids.keyword, tenantId: a.tenantId, keyword: 'SECRETWORD', reply: 'Hi' });
+  await d.insert(s.formDirectory).values({ formId: ids.form, tenantId: a.tenantId });
+  await d.insert(s.signupForms).values({
+    id: ids.form,
+    tenantId: a.tenantId,
+    name: 'Secret form',
+    consentText: 'I agree to receive secret texts from Victim Co.',
+    successMessage: 'Thanks',
+  });
+  await d.insert(s.conversions).values({
+    id: ids.conversion,
+    tenantId: a.tenantId,
+    orderId: 'SECRET-ORDER',
+    contactId: ids.contact,
+    valueCents: 100,
+    currency: 'AUD',
+    occurredAt: '2025-01-01T00:00:00.000Z',
+    status: 'unattributed',
+    requestHash: 'h',
+  });
   return { ids, phone };
 }
 
@@ -110,7 +155,7 @@ async function snapshot(tenantId: string) {
   }
   const out: Record<string, unknown[]> = {};
   for (const t of tables) {
-    const rows = await env.DB.prepare(`SELECT * FROM "${t}" WHERE tenant_id = ? ORDER BY id`)
+    const rows = await env.DB.prepare(`SELECT * FROM "${t}" WHERE tenant_id = ? ORDER BY rowid`)
       .bind(tenantId)
       .all();
     out[t] = rows.results;
@@ -140,6 +185,10 @@ describe('tenant isolation', () => {
       costs: ids.cost,
       events: ids.contact,
       inbox: ids.contact,
+      webhooks: ids.webhook,
+      keywords: ids.keyword,
+      forms: ids.form,
+      conversions: ids.conversion,
     };
     const walked: string[] = [];
     for (const [template, ops] of Object.entries(doc.paths)) {
@@ -150,6 +199,7 @@ describe('tenant isolation', () => {
         const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
           if (name === 'phone')
             return encodeURIComponent(resource === 'do-not-contact' ? '+61412000999' : phone);
+          if (name === 'delivery_id') return ids.delivery;
           const id = idFor[resource];
           if (!id)
             throw new Error(`isolation walk: no tenant-A id for {${name}} in ${template}; add one to idFor`);
@@ -174,7 +224,18 @@ describe('tenant isolation', () => {
     const b = await createTenant('Attacker Co');
     const { ids, phone } = await seedVictim(a);
     const doc = await json<OpenApi>(await call('/api/v1/openapi.json'));
-    const secrets = [a.tenantId, ...Object.values(ids), phone, 'Victoria', 'Secret campaign', 'secret reply'];
+    const secrets = [
+      a.tenantId,
+      ...Object.values(ids),
+      phone,
+      'Victoria',
+      'Secret campaign',
+      'secret reply',
+      'secret-hook',
+      'SECRETWORD',
+      'Secret form',
+      'SECRET-ORDER',
+    ];
     for (const [template, ops] of Object.entries(doc.paths)) {
       const op = ops.get;
       if (!op || (op.parameters ?? []).some((p) => p.in === 'path')) continue;

@@ -93,7 +93,7 @@ async function formPage(
       name: l.form.name,
       consentText: l.form.consentText,
       fields: l.form.fields,
-      token: await issueFormToken(env.SESSION_SECRET, l.form.id, Date.now()),
+      token: await issueFormToken(env.SESSION_SECRET, l.form.id, l.form.consentVersion, Date.now()),
       values: (opts.values ?? {}) as never,
       errors: opts.errors ?? [],
       notice: opts.notice,
@@ -163,11 +163,11 @@ export const formPublicRoutes = new Hono<{ Bindings: Env }>()
     // A field people never see was filled in: a bot. It is told all went well; nothing is stored.
     if ((form.website ?? '').trim() !== '') return c.redirect(`/f/${l.form.id}?done`, 303);
     const token = await checkFormToken(c.env.SESSION_SECRET, l.form.id, form.t, now.getTime());
-    if (token !== 'ok') {
+    if (!token.ok) {
       return formPage(c.env, l, {
         values,
         notice:
-          token === 'expired'
+          token.reason === 'expired'
             ? 'This page was open for a long time. Please check your details and press Sign up again.'
             : 'Please check your details and press Sign up again.',
         status: 400,
@@ -199,7 +199,8 @@ export const formPublicRoutes = new Hono<{ Bindings: Env }>()
       at: now,
       source: 'form' as const,
       formId: l.form.id,
-      consentVersion: l.form.consentVersion,
+      // The text the visitor saw (the page's token says which), even if it changed since.
+      consentVersion: Math.min(token.consentVersion, l.form.consentVersion),
       ip,
       userAgent,
       fields: checked.fields,
@@ -214,6 +215,7 @@ export const formPublicRoutes = new Hono<{ Bindings: Env }>()
       await subscribeNow(c.env, l.db, {
         tenantId: l.tenantId,
         form: l.form,
+        consentVersion: request.consentVersion,
         phoneE164: checked.phoneE164,
         fields: checked.fields,
         ip,

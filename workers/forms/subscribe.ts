@@ -15,6 +15,7 @@ export async function subscribeNow(
   p: {
     tenantId: string;
     form: Form;
+    consentVersion: number;
     phoneE164: string;
     fields: Partial<Record<FormField, string>>;
     ip: string | null;
@@ -60,7 +61,7 @@ export async function subscribeNow(
       at: p.at,
       source: 'form',
       formId: p.form.id,
-      consentVersion: p.form.consentVersion,
+      consentVersion: p.consentVersion,
       ip: p.ip,
       userAgent: p.userAgent,
       fields: p.fields,
@@ -79,7 +80,7 @@ export async function subscribeNow(
       via: 'signup_form',
       form_id: p.form.id,
       opt_in_id: optInId,
-      consent: { from: existing?.consentStatus ?? null, to: 'explicit', version: p.form.consentVersion },
+      consent: { from: existing?.consentStatus ?? null, to: 'explicit', version: p.consentVersion },
     },
   });
   if (!existing) {
