@@ -33,7 +33,7 @@ type Conversion = {
 
 const ORDER_AT = '2025-05-10T02:00:00.000Z';
 const DAY = 86_400_000;
-const before = (ms: number) => new Date(Date.parse(ORDER_AT) - ms).toISOString();
+const ago = (ms: number) => new Date(Date.parse(ORDER_AT) - ms).toISOString();
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -89,7 +89,7 @@ describe('conversions: attribution windows', () => {
     const t = await createTenant();
     const s = await setup(t);
     const spring = await s.campaign('Spring');
-    await s.click(spring, before(2 * DAY));
+    await s.click(spring, ago(2 * DAY));
     const res = await post(t, {
       contact_id: s.contactId,
       value_cents: 4999,
@@ -105,7 +105,7 @@ describe('conversions: attribution windows', () => {
       campaign_id: spring.id,
       flow_id: null,
       short_link_id: spring.linkId,
-      clicked_at: before(2 * DAY),
+      clicked_at: ago(2 * DAY),
     });
     const [audit] = await db().select().from(auditLog).where(eq(auditLog.resourceId, c.id));
     expect(audit?.action).toBe('conversion.recorded');
@@ -115,7 +115,7 @@ describe('conversions: attribution windows', () => {
     const t = await createTenant();
     const s = await setup(t);
     const c1 = await s.campaign('Edge');
-    await s.click(c1, before(5 * DAY));
+    await s.click(c1, ago(5 * DAY));
     const inside = await json<Conversion>(
       await post(t, {
         contact_id: s.contactId,
@@ -130,7 +130,7 @@ describe('conversions: attribution windows', () => {
     const t2 = await createTenant();
     const s2 = await setup(t2);
     const c2 = await s2.campaign('Too old');
-    await s2.click(c2, before(5 * DAY + 1));
+    await s2.click(c2, ago(5 * DAY + 1));
     const res = await post(t2, {
       phone: s2.phone,
       value_cents: 100,
@@ -152,9 +152,9 @@ describe('conversions: attribution windows', () => {
     const older = await s.campaign('Older');
     const newer = await s.campaign('Newer');
     const bot = await s.campaign('Bot');
-    await s.click(older, before(3 * DAY));
-    await s.click(newer, before(1 * DAY));
-    await s.click(bot, before(60_000), false);
+    await s.click(older, ago(3 * DAY));
+    await s.click(newer, ago(1 * DAY));
+    await s.click(bot, ago(60_000), false);
     const after = await s.campaign('After');
     await s.click(after, new Date(Date.parse(ORDER_AT) + 1).toISOString());
     const c = await json<Conversion>(
@@ -173,7 +173,7 @@ describe('conversions: attribution windows', () => {
     const t = await createTenant();
     const s = await setup(t);
     const c1 = await s.campaign('Week');
-    await s.click(c1, before(7 * DAY));
+    await s.click(c1, ago(7 * DAY));
     const bad = await t.api('/api/v1/tenant', { method: 'PATCH', json: { attribution_window_days: 0 } });
     expect(bad.status).toBe(422);
     const ok = await t.api('/api/v1/tenant', { method: 'PATCH', json: { attribution_window_days: 10 } });
@@ -197,7 +197,7 @@ describe('conversions: idempotency and bad input', () => {
   it('the same order again answers 200 with the same conversion; other values for it are a 409', async () => {
     const t = await createTenant();
     const s = await setup(t);
-    await s.click(await s.campaign('X'), before(DAY));
+    await s.click(await s.campaign('X'), ago(DAY));
     const body = {
       phone: s.phone,
       value_cents: 2500,
@@ -280,7 +280,7 @@ describe('conversions: idempotency and bad input', () => {
     const a = await createTenant('Victim');
     const b = await createTenant('Attacker');
     const s = await setup(a);
-    await s.click(await s.campaign('Secret'), before(DAY));
+    await s.click(await s.campaign('Secret'), ago(DAY));
     const mine = await json<Conversion>(
       await post(a, {
         contact_id: s.contactId,
@@ -312,7 +312,7 @@ describe('revenue in reports', () => {
     const t = await createTenant();
     const s = await setup(t);
     const camp = await s.campaign('Sale');
-    await s.click(camp, before(DAY));
+    await s.click(camp, ago(DAY));
     for (const [order, cents, currency] of [
       ['R-1', 5000, 'AUD'],
       ['R-2', 2500, 'AUD'],
@@ -387,7 +387,7 @@ describe('revenue in reports', () => {
     });
     expect(hook.status).toBe(201);
     const s = await setup(t);
-    await s.click(await s.campaign('W'), before(DAY));
+    await s.click(await s.campaign('W'), ago(DAY));
     await post(t, {
       contact_id: s.contactId,
       value_cents: 100,
