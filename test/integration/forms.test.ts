@@ -301,15 +301,13 @@ describe('the public signup page', () => {
 
   it('the thank-you page names the number to text START to', async () => {
     const t = await createTenant('Bean Co');
-    await db()
-      .insert(sendingNumbers)
-      .values({
-        id: uuidv7(),
-        tenantId: t.tenantId,
-        phoneE164: '+61480000123',
-        dailyLimit: 10,
-        perMinuteLimit: 1,
-      });
+    await db().insert(sendingNumbers).values({
+      id: uuidv7(),
+      tenantId: t.tenantId,
+      phoneE164: '+61480000123',
+      dailyLimit: 10,
+      perMinuteLimit: 1,
+    });
     const f = await createForm(t);
     expect(await (await call(`/f/${f.id}?done`)).text()).toContain('text START to +61480000123');
   });

@@ -226,26 +226,22 @@ describe('MMS prices', () => {
   it('an MMS price never becomes the SMS price (and the reverse); no MMS price is a warning', async () => {
     const t = await createTenant();
     const d = db();
-    await d
-      .insert(costs)
-      .values({
-        id: uuidv7(),
-        tenantId: t.tenantId,
-        country: 'NZ',
-        channel: 'sms',
-        perPartCents: 8,
-        effectiveFrom: '2020-01-01T00:00:00.000Z',
-      });
-    await d
-      .insert(costs)
-      .values({
-        id: uuidv7(),
-        tenantId: t.tenantId,
-        country: 'NZ',
-        channel: 'mms',
-        perPartCents: 55,
-        effectiveFrom: '2024-01-01T00:00:00.000Z',
-      });
+    await d.insert(costs).values({
+      id: uuidv7(),
+      tenantId: t.tenantId,
+      country: 'NZ',
+      channel: 'sms',
+      perPartCents: 8,
+      effectiveFrom: '2020-01-01T00:00:00.000Z',
+    });
+    await d.insert(costs).values({
+      id: uuidv7(),
+      tenantId: t.tenantId,
+      country: 'NZ',
+      channel: 'mms',
+      perPartCents: 55,
+      effectiveFrom: '2024-01-01T00:00:00.000Z',
+    });
     const at = new Date('2025-01-01T00:00:00.000Z');
     expect(await costPerPartCents(d, { tenantId: t.tenantId, country: 'NZ', at })).toBe(8);
     expect(await mmsPriceCents(d, { tenantId: t.tenantId, country: 'NZ', at })).toBe(55);
