@@ -232,6 +232,8 @@ describe('the public signup page', () => {
     expect(noToken.res.status).toBe(400);
     const forged = await submit(f.id, { phone: '0412 345 678', consent: 'on' }, { token: '1.1.deadbeef' });
     expect(forged.res.status).toBe(400);
+    const huge = await submit(f.id, { phone: '0412 345 678', consent: 'on', first_name: 'x'.repeat(20_000) });
+    expect(huge.res.status).toBe(413);
     expect(await optIns(t.tenantId)).toEqual([]);
   });
 

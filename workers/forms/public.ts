@@ -4,6 +4,7 @@
 // too many tries) re-renders the form with a clear message and stores nothing.
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { allowAttempt } from '../auth/rate-limit';
 import type { Db } from '../db/client';
 import { doNotContact, formDirectory, sendingNumbers, signupForms, tenants } from '../db/schema';
@@ -65,6 +66,7 @@ async function load(env: Env, formId: string): Promise<Loaded | null> {
   return form ? { tenantId: dir.tenantId, db, control, tenant, form } : null;
 }
 
+const tooLarge = () => html(renderMessagePage('Too large', 'The form data is too large.'), 413);
 const notFoundPage = () =>
   html(renderMessagePage('Form not found', 'This signup form does not exist or has been removed.'), 404);
 const closedPage = (l: Loaded) =>
@@ -130,13 +132,10 @@ export const formPublicRoutes = new Hono<{ Bindings: Env }>()
     }
     return formPage(c.env, l, {});
   })
-  .post('/:id', async (c) => {
+  .post('/:id', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => tooLarge() }), async (c) => {
     const l = await load(c.env, c.req.param('id'));
     if (!l) return notFoundPage();
     if (!l.form.isActive) return closedPage(l);
-    const length = Number(c.req.header('content-length') ?? '0');
-    if (length > MAX_BODY_BYTES)
-      return html(renderMessagePage('Too large', 'The form data is too large.'), 413);
     const raw = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const form: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') form[k] = v.slice(0, 2000);
