@@ -27,6 +27,7 @@ export default defineConfig(async () => {
             TEST_SHARD_MIGRATIONS: shardMigrations,
             // What migrations/ holds now, for the test that keeps workers/db/migrations-manifest.ts current.
             TEST_MIGRATION_FILES: migrationsManifest(),
+            WEBHOOK_SIGNING_KEY: 'test-webhook-signing-key',
           },
         },
       }),

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { controlDb } from './db/shards';
+import { formPublicRoutes } from './forms/public';
 import { authenticate, requireRole, writesNeed } from './http/auth-middleware';
 import type { AppEnv } from './http/context';
 import { ApiError, problem, problemResponse } from './http/errors';
@@ -12,14 +13,17 @@ import { auditLogRoutes } from './routes/audit-log';
 import { authRoutes } from './routes/auth';
 import { campaignRoutes } from './routes/campaigns';
 import { contactRoutes } from './routes/contacts';
+import { conversionRoutes } from './routes/conversions';
 import { costRoutes } from './routes/costs';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { devRoutes } from './routes/dev';
 import { doNotContactRoutes } from './routes/do-not-contact';
 import { eventRoutes } from './routes/events';
+import { formRoutes } from './routes/forms';
 import { healthRoutes } from './routes/health';
 import { importRoutes, MAX_UPLOAD_BYTES } from './routes/imports';
 import { inboxRoutes } from './routes/inbox';
+import { keywordRoutes } from './routes/keywords';
 import { meRoutes } from './routes/me';
 import { sendingNumberRoutes } from './routes/sending-numbers';
 import { suppressionRuleRoutes } from './routes/suppression-rules';
@@ -28,6 +32,8 @@ import { templateRoutes } from './routes/templates';
 import { tenantRoutes } from './routes/tenant';
 import { twilioAccountRoutes } from './routes/twilio-account';
 import { userRoutes } from './routes/users';
+import { webhookDeliveryRoutes } from './routes/webhook-deliveries';
+import { webhookRoutes } from './routes/webhooks';
 import { twilioWebhookRoutes } from './webhooks/routes';
 
 const JSON_BODY_LIMIT = 1024 * 1024;
@@ -70,7 +76,15 @@ function apiV1() {
   ]) {
     api.use(path, requireRole('admin'));
   }
-  for (const path of ['/sending-numbers', '/sending-numbers/*', '/costs', '/costs/*']) {
+  // Webhook endpoints hold signing secrets: credentials, so admin (issue 14).
+  for (const path of [
+    '/sending-numbers',
+    '/sending-numbers/*',
+    '/costs',
+    '/costs/*',
+    '/webhooks',
+    '/webhooks/*',
+  ]) {
     api.use(path, writesNeed('admin'));
   }
   for (const path of [
@@ -86,6 +100,12 @@ function apiV1() {
     '/templates/*',
     '/campaigns',
     '/campaigns/*',
+    '/conversions',
+    '/conversions/*',
+    '/keywords',
+    '/keywords/*',
+    '/forms',
+    '/forms/*',
   ]) {
     api.use(path, writesNeed('staff'));
   }
@@ -107,7 +127,13 @@ function apiV1() {
     .route('/', eventRoutes)
     .route('/', inboxRoutes)
     .route('/', deadLetterRoutes)
-    .route('/', systemRoutes);
+    .route('/', systemRoutes)
+
+    .route('/', webhookRoutes)
+    .route('/', webhookDeliveryRoutes)
+    .route('/', conversionRoutes)
+    .route('/', keywordRoutes)
+    .route('/', formRoutes);
 }
 
 export function createApp() {
@@ -139,6 +165,7 @@ export function createApp() {
   app.route('/dev', devRoutes);
   app.route('/healthz', healthRoutes);
   app.route('/webhooks/twilio', twilioWebhookRoutes);
+  app.route('/f', formPublicRoutes);
 
   app.notFound((c) => problemResponse(problem('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((err, c) => {

@@ -22,13 +22,15 @@ CREATE TABLE `costs` (
 	`tenant_id` text,
 	`provider` text DEFAULT 'twilio' NOT NULL,
 	`country` text DEFAULT 'AU' NOT NULL,
+	`channel` text DEFAULT 'sms' NOT NULL,
 	`per_part_cents` integer NOT NULL,
 	`effective_from` text NOT NULL,
 	`effective_until` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
 	CONSTRAINT "costs_provider_enum" CHECK("provider" IN ('twilio')),
-	CONSTRAINT "costs_per_part_nonneg" CHECK("costs"."per_part_cents" >= 0)
+	CONSTRAINT "costs_per_part_nonneg" CHECK("costs"."per_part_cents" >= 0),
+	CONSTRAINT "costs_channel_enum" CHECK("channel" IN ('sms', 'mms'))
 );
 --> statement-breakpoint
 CREATE INDEX `costs_tenant_id_idx` ON `costs` (`tenant_id`);--> statement-breakpoint
@@ -85,10 +87,18 @@ CREATE TABLE `email_failures` (
 	`reason` text NOT NULL,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	CONSTRAINT "email_failures_provider_enum" CHECK("provider" IN ('cloudflare', 'resend')),
-	CONSTRAINT "email_failures_kind_enum" CHECK("kind" IN ('magic_link', 'invitation'))
+	CONSTRAINT "email_failures_kind_enum" CHECK("kind" IN ('magic_link', 'invitation', 'notice'))
 );
 --> statement-breakpoint
 CREATE INDEX `email_failures_created_at_idx` ON `email_failures` (`created_at`);--> statement-breakpoint
+CREATE TABLE `form_directory` (
+	`form_id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `form_directory_tenant_id_idx` ON `form_directory` (`tenant_id`);--> statement-breakpoint
 CREATE TABLE `magic_tokens` (
 	`id` text PRIMARY KEY NOT NULL,
 	`user_id` text NOT NULL,
@@ -173,10 +183,14 @@ CREATE TABLE `tenants` (
 	`opt_out_reply` text,
 	`opt_in_reply` text,
 	`paused_reason` text,
+	`attribution_window_days` integer DEFAULT 5 NOT NULL,
+	`currency` text DEFAULT 'AUD' NOT NULL,
 	`shard` text NOT NULL,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	CONSTRAINT "tenants_is_paused_bool" CHECK("is_paused" IN (0, 1)),
+	CONSTRAINT "tenants_attribution_window_range" CHECK("tenants"."attribution_window_days" BETWEEN 1 AND 90),
+	CONSTRAINT "tenants_currency_iso" CHECK("tenants"."currency" GLOB '[A-Z][A-Z][A-Z]'),
 	CONSTRAINT "tenants_allow_unknown_bool" CHECK("allow_unknown_consent" IN (0, 1)),
 	CONSTRAINT "tenants_footer_bool" CHECK("append_opt_out_footer" IN (0, 1)),
 	CONSTRAINT "tenants_daily_budget_nonneg" CHECK("tenants"."daily_budget_cents" IS NULL OR "tenants"."daily_budget_cents" >= 0),

@@ -32,6 +32,11 @@ async function seedVictim(a: TestTenant) {
     user: uuidv7(),
     dnc: uuidv7(),
     deadLetter: uuidv7(),
+    webhook: uuidv7(),
+    delivery: uuidv7(),
+    keyword: uuidv7(),
+    form: uuidv7(),
+    conversion: uuidv7(),
   };
   const phone = '+61412000111';
   await d
@@ -119,6 +124,46 @@ async function seedVictim(a: TestTenant) {
     authToken: 'victim-auth-token-0123456789abcdef',
     now: new Date(),
   });
+  // issue 14 (growth)
+  await d.insert(s.webhookSubscriptions).values({
+    id: ids.webhook,
+    tenantId: a.tenantId,
+    url: 'https://a.example/secret-hook',
+    events: ['contact.created'],
+    secretCiphertext: 'v1.x.y',
+    secretHint: 'abcd',
+  });
+  await d.insert(s.webhookDeliveries).values({
+    id: ids.delivery,
+    tenantId: a.tenantId,
+    subscriptionId: ids.webhook,
+    eventId: 'evt-secret',
+    eventType: 'contact.created',
+    body: '{"id":"evt-secret","type":"contact.created","created_at":"2025-01-01T00:00:00.000Z","data":{}}',
+    state: 'failed',
+  });
+  await d
+    .insert(s.keywords)
+    .values({ id: ids.keyword, tenantId: a.tenantId, keyword: 'SECRETWORD', reply: 'Hi' });
+  await ctl.insert(s.formDirectory).values({ formId: ids.form, tenantId: a.tenantId });
+  await d.insert(s.signupForms).values({
+    id: ids.form,
+    tenantId: a.tenantId,
+    name: 'Secret form',
+    consentText: 'I agree to receive secret texts from Victim Co.',
+    successMessage: 'Thanks',
+  });
+  await d.insert(s.conversions).values({
+    id: ids.conversion,
+    tenantId: a.tenantId,
+    orderId: 'SECRET-ORDER',
+    contactId: ids.contact,
+    valueCents: 100,
+    currency: 'AUD',
+    occurredAt: '2025-01-01T00:00:00.000Z',
+    status: 'unattributed',
+    requestHash: 'h',
+  });
   return { ids, phone, accountSid };
 }
 
@@ -141,7 +186,7 @@ async function snapshot(tenantId: string) {
       const cols = (await d1.prepare(`PRAGMA table_info('${t}')`).all<{ name: string }>()).results;
       if (!cols.some((c) => c.name === 'tenant_id')) continue;
       const rows = await d1
-        .prepare(`SELECT * FROM "${t}" WHERE tenant_id = ? ORDER BY id`)
+        .prepare(`SELECT * FROM "${t}" WHERE tenant_id = ? ORDER BY rowid`)
         .bind(tenantId)
         .all();
       out[`${name}.${t}`] = rows.results;
@@ -175,6 +220,10 @@ describe('tenant isolation', () => {
       events: ids.contact,
       inbox: ids.contact,
       'dead-letters': ids.deadLetter,
+      webhooks: ids.webhook,
+      keywords: ids.keyword,
+      forms: ids.form,
+      conversions: ids.conversion,
     };
     const walked: string[] = [];
     for (const [template, ops] of Object.entries(doc.paths)) {
@@ -185,6 +234,7 @@ describe('tenant isolation', () => {
         const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
           if (name === 'phone')
             return encodeURIComponent(resource === 'do-not-contact' ? '+61412000999' : phone);
+          if (name === 'delivery_id') return ids.delivery;
           const id = idFor[resource];
           if (!id)
             throw new Error(`isolation walk: no tenant-A id for {${name}} in ${template}; add one to idFor`);
@@ -217,6 +267,10 @@ describe('tenant isolation', () => {
       'Secret campaign',
       'secret reply',
       accountSid,
+      'secret-hook',
+      'SECRETWORD',
+      'Secret form',
+      'SECRET-ORDER',
     ];
     for (const [template, ops] of Object.entries(doc.paths)) {
       const op = ops.get;

@@ -15,9 +15,12 @@ import { ContactDetail } from './pages/ContactDetail';
 import { Contacts } from './pages/Contacts';
 import { Dashboard } from './pages/Dashboard';
 import { DoNotContact } from './pages/DoNotContact';
+import { FormDetail } from './pages/FormDetail';
+import { Forms } from './pages/Forms';
 import { ImportDetail } from './pages/ImportDetail';
 import { Imports } from './pages/Imports';
 import { Inbox } from './pages/Inbox';
+import { Keywords } from './pages/Keywords';
 import { Login } from './pages/Login';
 import { NotFound } from './pages/NotFound';
 import { SendingNumbers } from './pages/SendingNumbers';
@@ -27,6 +30,8 @@ import { System } from './pages/System';
 import { TemplateDetail } from './pages/TemplateDetail';
 import { Templates } from './pages/Templates';
 import { Users } from './pages/Users';
+import { WebhookDetail } from './pages/WebhookDetail';
+import { Webhooks } from './pages/Webhooks';
 import { loadMe, me } from './session';
 import './styles.css';
 
@@ -88,6 +93,11 @@ function SignedIn() {
         <Route path="/api-keys" component={ApiKeys} />
         <Route path="/audit-log" component={AuditLog} />
         <Route path="/system" component={System} />
+        <Route path="/keywords" component={Keywords} />
+        <Route path="/forms" component={Forms} />
+        <Route path="/forms/:id" component={FormDetail} />
+        <Route path="/integrations/webhooks" component={Webhooks} />
+        <Route path="/integrations/webhooks/:id" component={WebhookDetail} />
         <Route default component={NotFound} />
       </Router>
     </Layout>

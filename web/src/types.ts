@@ -24,6 +24,10 @@ export type Tenant = {
   help_reply: string | null;
   opt_out_reply: string | null;
   opt_in_reply: string | null;
+  /** Revenue attribution window in days (issue 14). */
+  attribution_window_days: number;
+  /** Currency revenue is reported in (ISO 4217). */
+  currency: string;
   created_at: string;
   updated_at: string;
 };

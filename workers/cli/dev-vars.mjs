@@ -18,6 +18,10 @@ export function ensureDevVars() {
       )
       .replace('LINK_SECRET=change-me-link-signing-secret', `LINK_SECRET=${randomBytes(32).toString('hex')}`)
       .replace(
+        'WEBHOOK_SIGNING_KEY=change-me-webhook-signing-key',
+        `WEBHOOK_SIGNING_KEY=${randomBytes(32).toString('hex')}`,
+      )
+      .replace(
         'CREDENTIALS_KEY=change-me-32-random-bytes-base64',
         `CREDENTIALS_KEY=${randomBytes(32).toString('base64')}`,
       );

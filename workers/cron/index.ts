@@ -1,4 +1,5 @@
 import { controlDb } from '../db/shards';
+import { expireOptIns, sweepWebhooks } from '../integrations/sweeper';
 import { errorText } from '../lib/error-text';
 import { type CronResult, countsOf, recordFinishes, recordStarts } from '../ops/cron-runs';
 import { startDueCampaigns } from './campaigns';
@@ -16,6 +17,8 @@ export const CRON_JOBS: readonly Job[] = [
   { name: 'links', run: expireLinks },
   { name: 'reconcile', run: reconcileMessages },
   { name: 'retention', run: enforceRetention },
+  { name: 'webhooks', run: sweepWebhooks },
+  { name: 'opt-ins', run: expireOptIns },
 ];
 
 export const CRON_JOB_NAMES = CRON_JOBS.map((j) => j.name);

@@ -7,6 +7,7 @@ export {
   deadLetters,
   devOutbox,
   emailFailures,
+  formDirectory,
   magicTokens,
   rateLimits,
   sendingNumbers,

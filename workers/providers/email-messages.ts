@@ -132,3 +132,26 @@ export function invitationEmail(p: {
     ],
   });
 }
+
+/** Tells a tenant's admins that one of their webhook endpoints was switched off (issue 14). */
+export function webhookDisabledEmail(p: {
+  appName: string;
+  url: string;
+  reason: string;
+  link: string;
+}): RenderedEmail {
+  const appName = oneLine(p.appName);
+  return render(`A webhook endpoint was switched off on ${appName}`, {
+    appName,
+    heading: 'A webhook endpoint was switched off',
+    lead: [
+      `We stopped sending events to ${oneLine(p.url, 120)}: it has not accepted a delivery for 24 hours. ${oneLine(p.reason, 200)}`,
+      'Events that happen while it is off are not queued for it.',
+    ],
+    action: 'Open the webhooks page',
+    link: p.link,
+    after: [
+      'Fix the endpoint, send a test event, switch it back on and retry the failed deliveries you need.',
+    ],
+  });
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { runImport } from '../db/imports';
 import { shardOrNull } from '../db/shards';
+import { emitImportCompleted } from '../integrations/import-events';
 
 const ImportMessageSchema = z.object({
   batchId: z.string().min(1),
@@ -35,6 +36,7 @@ export async function consumeImportBatch(
       }
       const state = await runImport(shard.d1, batchId);
       if (state === 'more') await env.IMPORT_QUEUE.send({ batchId, tenantId, seq: seq + 1 });
+      else await emitImportCompleted(env, tenantId, batchId); // issue 14: one webhook event per import
       message.ack();
     } catch (err) {
       // Nothing half-written: the failed chunk rolled back. Retry soon; the cron watchdog resumes or

@@ -2,6 +2,7 @@ import { consumeDeadLetters } from './dead-letters';
 import { consumeFanoutBatch } from './fanout';
 import { consumeImportBatch } from './import';
 import { consumeSendBatch } from './send';
+import { consumeWebhookBatch } from './webhooks';
 
 /** Routes a batch to its consumer by queue name (names as in wrangler.toml). */
 export async function handleQueue(
@@ -16,6 +17,8 @@ export async function handleQueue(
       return consumeSendBatch(batch, env, ctx);
     case 'sms-import':
       return consumeImportBatch(batch, env, ctx);
+    case 'sms-webhooks':
+      return consumeWebhookBatch(batch, env, ctx);
     case 'sms-dlq':
       return consumeDeadLetters(batch, env);
     default:

@@ -7,6 +7,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Db } from '../db/client';
 import { nowIso } from '../db/client';
+import { campaignRevenue } from '../db/conversions';
 import { costPerPartCents } from '../db/costs';
 import { uuidv7 } from '../db/ids';
 import {
@@ -43,6 +44,7 @@ import { previewShortLinkUrl } from '../redirect/links';
 import { enqueueFanout, enqueueSendJobs } from '../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../send/loop';
 import { usesLink } from '../send/render';
+import { RevenueShape } from './conversions';
 
 const Audience = z
   .object({
@@ -164,6 +166,7 @@ const StatsSchema = z
     replies: z.number().int(),
     opt_outs: z.number().int(),
     failure_reasons: z.record(z.string(), z.number().int()),
+    ...RevenueShape,
     by_template: z.array(
       z.object({ template_id: z.string().nullable(), name: z.string().nullable(), ...CountsShape }),
     ),
@@ -768,7 +771,11 @@ export const campaignRoutes = createRouter()
       const db = c.get('db');
       const { tenantId } = c.get('principal');
       const row = await findCampaign(db, tenantId, c.req.valid('param').id);
-      return c.json(await campaignStats(c.get('db').$client, row), 200);
+      const [stats, revenue] = await Promise.all([
+        campaignStats(c.get('db').$client, row),
+        campaignRevenue(db, c.get('control'), tenantId, row.id),
+      ]);
+      return c.json({ ...stats, ...revenue }, 200);
     },
   )
   .openapi(
@@ -807,7 +814,10 @@ const zeroCounts = (): Counts => ({
   cost_cents: 0,
 });
 
-export async function campaignStats(d1: D1Database, row: CampaignRow): Promise<z.infer<typeof StatsSchema>> {
+export async function campaignStats(
+  d1: D1Database,
+  row: CampaignRow,
+): Promise<Omit<z.infer<typeof StatsSchema>, keyof typeof RevenueShape>> {
   const [jobs, links, events, names] = await d1.batch([
     d1
       .prepare(

@@ -30,6 +30,7 @@ import {
   page,
   TimeZone,
 } from '../http/router';
+import { emitEventSafely } from '../integrations/events';
 
 const ContactSchema = z
   .object({
@@ -258,7 +259,9 @@ export const contactRoutes = createRouter()
         throw duplicatePhone((await contactIdByPhone(db, tenantId, phone.e164)) ?? 'unknown');
       }
       const row = await findContact(db, tenantId, id);
-      return c.json(contactJson(row.contact, row), 201);
+      const created = contactJson(row.contact, row);
+      await emitEventSafely(c.env, tenantId, 'contact.created', { contact: created }); // issue 14: webhooks
+      return c.json(created, 201);
     },
   )
   .openapi(

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import { uuidv7 } from '../db/ids';
-import { costs, PROVIDERS, tenants } from '../db/schema';
+import { CHANNELS, costs, PROVIDERS, tenants } from '../db/schema';
 import { startOfLocalDay } from '../domain/local-time';
 import { audit } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
@@ -13,6 +13,8 @@ const CostSchema = z
     id: z.string(),
     provider: z.enum(PROVIDERS),
     country: z.string(),
+    /** `sms`: the price of one part; `mms`: the price of one whole MMS (Twilio bills MMS per message). */
+    channel: z.enum(CHANNELS),
     per_part_cents: z.number().int(),
     effective_from: z.string(),
     effective_until: z.string().nullable(),
@@ -29,18 +31,24 @@ const CostCreate = z
   .object({
     provider: z.enum(PROVIDERS).default('twilio'),
     country: Country,
+    channel: z.enum(CHANNELS).default('sms'),
     per_part_cents: z.number().int().min(0).max(100_000),
     effective_from: Instant,
     effective_until: Instant.nullable().optional(),
   })
   .strict();
-const CostQuery = PageQuery.extend({ country: Country.optional(), provider: z.enum(PROVIDERS).optional() });
+const CostQuery = PageQuery.extend({
+  country: Country.optional(),
+  provider: z.enum(PROVIDERS).optional(),
+  channel: z.enum(CHANNELS).optional(),
+});
 
 type CostRow = typeof costs.$inferSelect;
 const costJson = (r: CostRow): z.infer<typeof CostSchema> => ({
   id: r.id,
   provider: r.provider,
   country: r.country,
+  channel: r.channel,
   per_part_cents: r.perPartCents,
   effective_from: r.effectiveFrom,
   effective_until: r.effectiveUntil,
@@ -67,7 +75,7 @@ export const costRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { limit, cursor, country, provider } = c.req.valid('query');
+      const { limit, cursor, country, provider, channel } = c.req.valid('query');
       const after = decodeCursor(cursor);
       const rows = await c
         .get('control')
@@ -78,6 +86,7 @@ export const costRoutes = createRouter()
             or(eq(costs.tenantId, c.get('principal').tenantId), isNull(costs.tenantId)),
             country ? eq(costs.country, country) : undefined,
             provider ? eq(costs.provider, provider) : undefined,
+            channel ? eq(costs.channel, channel) : undefined,
             after ? lt(costs.id, after) : undefined,
           ),
         )
@@ -96,6 +105,7 @@ export const costRoutes = createRouter()
       responses: { 201: jsonResponse(CostSchema, 'Created for this tenant'), ...errorResponses },
     }),
     async (c) => {
+      // Prices (and the tenants directory) live in the control database; the audit log is the tenant's.
       const db = c.get('control');
       const { tenantId } = c.get('principal');
       const body = c.req.valid('json');
@@ -116,6 +126,7 @@ export const costRoutes = createRouter()
           tenantId,
           provider: body.provider,
           country: body.country,
+          channel: body.channel,
           perPartCents: body.per_part_cents,
           effectiveFrom: from,
           effectiveUntil: until,
@@ -128,6 +139,7 @@ export const costRoutes = createRouter()
         metadata: {
           provider: body.provider,
           country: body.country,
+          channel: body.channel,
           per_part_cents: body.per_part_cents,
           effective_from: from,
           effective_until: until,

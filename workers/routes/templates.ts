@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { nowIso } from '../db/client';
-import { costPerPartCents, messageCostCents } from '../db/costs';
+import { costPerPartCents, messageCostCents, mmsPriceCents } from '../db/costs';
 import { uuidv7 } from '../db/ids';
-import { contacts, messageTemplates, tenants } from '../db/schema';
+import { CHANNELS, contacts, messageTemplates, tenants } from '../db/schema';
 import { applyComplianceFooter, complianceWarnings } from '../domain/compliance';
+import { mmsCostCents, templateChannel } from '../domain/mms';
 import { analyzeSms, smartEncode } from '../domain/sms-encoding';
 import { contactVariables, extractVariables, renderTemplate, STANDARD_VARIABLES } from '../domain/template';
 import { auditRow, diff } from '../http/audit';
@@ -19,6 +20,7 @@ import {
   PageQuery,
   page,
 } from '../http/router';
+import { checkMmsImage } from '../integrations/media';
 import { previewShortLinkUrl } from '../redirect/links';
 
 /** Twilio concatenates at most 1600 characters into one message. */
@@ -33,17 +35,33 @@ const TemplateSchema = z
     body: z.string(),
     variables: z.array(z.string()),
     is_active: z.boolean(),
+    /** One https image (JPEG, PNG or GIF): the template goes out as an MMS. */
+    media_url: z.string().nullable(),
+    media_content_type: z.string().nullable(),
+    media_bytes: z.number().int().nullable(),
+    channel: z.enum(CHANNELS),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .openapi('Template');
 
 const Body = z.string().min(1, 'The body is empty').max(MAX_BODY, `At most ${MAX_BODY} characters`);
+const MediaUrl = z.string().trim().max(2000).nullable();
 const TemplateCreate = z
-  .object({ name: z.string().trim().min(1).max(120), body: Body, is_active: z.boolean().default(true) })
+  .object({
+    name: z.string().trim().min(1).max(120),
+    body: Body,
+    is_active: z.boolean().default(true),
+    media_url: MediaUrl.optional(),
+  })
   .strict();
 const TemplatePatch = z
-  .object({ name: z.string().trim().min(1).max(120), body: Body, is_active: z.boolean() })
+  .object({
+    name: z.string().trim().min(1).max(120),
+    body: Body,
+    is_active: z.boolean(),
+    media_url: MediaUrl,
+  })
   .partial()
   .strict();
 const TemplateQuery = PageQuery.extend({
@@ -57,6 +75,8 @@ const PreviewRequest = z
   .object({
     body: z.string().max(MAX_BODY, `At most ${MAX_BODY} characters`),
     contact_id: z.uuid().optional(),
+    /** The template's image, if any: the preview is then an MMS (shown, not fetched). */
+    media_url: z.string().max(2000).nullable().optional(),
   })
   .strict();
 
@@ -66,8 +86,13 @@ const PreviewSchema = z
     encoding: z.enum(['GSM-7', 'UCS-2']),
     segments: z.number().int(),
     characters: z.number().int(),
+    /** `mms` when the template has an image: one MMS price, however long the text. */
+    channel: z.enum(CHANNELS),
+    media_url: z.string().nullable(),
     cost_cents: z.number().int().nullable(),
     per_part_cents: z.number().int().nullable(),
+    /** The price of one MMS, when the preview is one. */
+    mms_price_cents: z.number().int().nullable(),
     variables: z.array(z.string()),
     unknown_variables: z.array(z.string()),
     non_gsm_characters: z.array(z.string()),
@@ -93,6 +118,10 @@ const templateJson = (t: TemplateRow): z.infer<typeof TemplateSchema> => ({
   body: t.body,
   variables: t.variables,
   is_active: t.isActive,
+  media_url: t.mediaUrl,
+  media_content_type: t.mediaContentType,
+  media_bytes: t.mediaBytes,
+  channel: templateChannel(t),
   created_at: t.createdAt,
   updated_at: t.updatedAt,
 });
@@ -138,6 +167,7 @@ export const templateRoutes = createRouter()
       const body = c.req.valid('json');
       const id = uuidv7();
       const variables = extractVariables(body.body);
+      const media = body.media_url ? await checkMmsImage(c.env, body.media_url) : null;
       const [[created]] = await db.batch([
         db
           .insert(messageTemplates)
@@ -148,13 +178,16 @@ export const templateRoutes = createRouter()
             body: body.body,
             variables,
             isActive: body.is_active,
+            mediaUrl: media?.url ?? null,
+            mediaContentType: media?.contentType ?? null,
+            mediaBytes: media?.bytes ?? null,
           })
           .returning(),
         auditRow(c, {
           action: 'template.created',
           resourceType: 'template',
           resourceId: id,
-          metadata: { name: body.name, variables },
+          metadata: { name: body.name, variables, ...(media ? { media_url: media.url } : {}) },
         }),
       ]);
       return c.json(templateJson(created as TemplateRow), 201);
@@ -174,8 +207,8 @@ export const templateRoutes = createRouter()
     async (c) => {
       const db = c.get('db');
       const { tenantId } = c.get('principal');
-      const { body, contact_id } = c.req.valid('json');
-      const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
+      const { body, contact_id, media_url } = c.req.valid('json');
+      const tenant = await c.get('control').query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
       if (!tenant) throw notFound('Tenant');
 
       const known = await customFieldSamples(db, tenantId);
@@ -196,11 +229,12 @@ export const templateRoutes = createRouter()
       const rendered = renderTemplate(body, vars);
       const text = applyComplianceFooter(rendered.text, tenant);
       const analysis = analyzeSms(text);
-      const perPart = await costPerPartCents(c.get('control'), {
-        tenantId,
-        country: tenant.country,
-        at: new Date(),
-      });
+      const channel = templateChannel({ media_url: media_url ?? null });
+      const priced = { tenantId, country: tenant.country, at: new Date() };
+      const [perPart, mmsPrice] = await Promise.all([
+        costPerPartCents(c.get('control'), priced),
+        channel === 'mms' ? mmsPriceCents(c.get('control'), priced) : Promise.resolve(null),
+      ]);
 
       const warnings = complianceWarnings(rendered.text, tenant);
       if (rendered.unknownVariables.length > 0) {
@@ -214,7 +248,12 @@ export const templateRoutes = createRouter()
           `These characters force UCS-2 (70 characters per part instead of 160): ${analysis.nonGsmCharacters.join(' ')}`,
         );
       }
-      if (perPart === null) warnings.push(`No SMS price is set for ${tenant.country}; the cost is unknown.`);
+      if (channel === 'sms' && perPart === null) {
+        warnings.push(`No SMS price is set for ${tenant.country}; the cost is unknown.`);
+      }
+      if (channel === 'mms' && mmsPrice === null) {
+        warnings.push(`No MMS price is set for ${tenant.country}; the cost is unknown.`);
+      }
 
       let smart: z.infer<typeof PreviewSchema>['smart_encoded'] = null;
       if (analysis.encoding === 'UCS-2') {
@@ -239,8 +278,18 @@ export const templateRoutes = createRouter()
           encoding: analysis.encoding,
           segments: analysis.segments,
           characters: analysis.characters,
-          cost_cents: perPart === null ? null : messageCostCents(analysis.segments, perPart),
+          channel,
+          media_url: media_url ?? null,
+          cost_cents:
+            channel === 'mms'
+              ? mmsPrice === null
+                ? null
+                : mmsCostCents(mmsPrice)
+              : perPart === null
+                ? null
+                : messageCostCents(analysis.segments, perPart),
           per_part_cents: perPart,
+          mms_price_cents: mmsPrice,
           variables: extractVariables(body),
           unknown_variables: rendered.unknownVariables,
           non_gsm_characters: analysis.nonGsmCharacters,
@@ -280,10 +329,30 @@ export const templateRoutes = createRouter()
       const body = c.req.valid('json');
       const before = await findTemplate(db, tenantId, id);
       const variables = body.body === undefined ? undefined : extractVariables(body.body);
+      // A changed image is checked again; the same URL keeps its checked type and size.
+      const newMedia =
+        body.media_url && body.media_url !== before.mediaUrl
+          ? await checkMmsImage(c.env, body.media_url)
+          : null;
+      const media =
+        body.media_url === undefined || body.media_url === before.mediaUrl
+          ? {}
+          : {
+              mediaUrl: newMedia?.url ?? null,
+              mediaContentType: newMedia?.contentType ?? null,
+              mediaBytes: newMedia?.bytes ?? null,
+            };
       const [[after]] = await db.batch([
         db
           .update(messageTemplates)
-          .set({ name: body.name, body: body.body, variables, isActive: body.is_active, updatedAt: nowIso() })
+          .set({
+            name: body.name,
+            body: body.body,
+            variables,
+            isActive: body.is_active,
+            ...media,
+            updatedAt: nowIso(),
+          })
           .where(and(eq(messageTemplates.id, id), eq(messageTemplates.tenantId, tenantId)))
           .returning(),
         auditRow(c, {

@@ -25,6 +25,10 @@ export const TenantSchema = z
     help_reply: z.string().nullable(),
     opt_out_reply: z.string().nullable(),
     opt_in_reply: z.string().nullable(),
+    /** Revenue attribution: a conversion counts for the last human click within this many days. */
+    attribution_window_days: z.number().int(),
+    /** The currency revenue figures are reported in (ISO 4217). */
+    currency: z.string(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -45,6 +49,8 @@ const TenantPatch = z
     help_reply: z.string().max(480).nullable(),
     opt_out_reply: z.string().max(480).nullable(),
     opt_in_reply: z.string().max(480).nullable(),
+    attribution_window_days: z.number().int().min(1).max(90),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. AUD'),
   })
   .partial()
   .strict();
@@ -67,6 +73,8 @@ export function tenantJson(t: TenantRow): z.infer<typeof TenantSchema> {
     help_reply: t.helpReply,
     opt_out_reply: t.optOutReply,
     opt_in_reply: t.optInReply,
+    attribution_window_days: t.attributionWindowDays,
+    currency: t.currency,
     created_at: t.createdAt,
     updated_at: t.updatedAt,
   };
@@ -128,6 +136,8 @@ export const tenantRoutes = createRouter()
         helpReply: body.help_reply,
         optOutReply: body.opt_out_reply,
         optInReply: body.opt_in_reply,
+        attributionWindowDays: body.attribution_window_days,
+        currency: body.currency,
       };
       const [after] = await db
         .update(tenants)

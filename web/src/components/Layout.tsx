@@ -18,6 +18,13 @@ const NAV: { title: string; items: NavItem[] }[] = [
     ],
   },
   {
+    title: 'Growth',
+    items: [
+      { href: '/keywords', label: 'Join keywords' },
+      { href: '/forms', label: 'Signup forms' },
+    ],
+  },
+  {
     title: 'Messaging',
     items: [
       { href: '/campaigns', label: 'Campaigns' },
@@ -32,6 +39,7 @@ const NAV: { title: string; items: NavItem[] }[] = [
       { href: '/settings', label: 'Settings' },
       { href: '/users', label: 'Users' },
       { href: '/api-keys', label: 'API keys' },
+      { href: '/integrations/webhooks', label: 'Webhooks' },
       { href: '/audit-log', label: 'Audit log' },
       { href: '/system', label: 'System', adminOnly: true },
     ],

@@ -4,6 +4,7 @@ import { messageOf } from '../api';
 import { ButtonLink } from '../components/Button';
 import { type Column, DataTable } from '../components/DataTable';
 import { EmptyState } from '../components/EmptyState';
+import { CampaignRevenue } from '../components/growth/CampaignRevenue';
 import { PageHeader } from '../components/Layout';
 import { Badge, ProblemAlert } from '../components/Status';
 import { Funnel } from '../components/sending/Funnel';
@@ -195,6 +196,8 @@ export function CampaignReport() {
               hint={percent(s.opt_outs, s.delivered)}
             />
           </ul>
+
+          <CampaignRevenue s={s} />
 
           <div class="sending-split">
             <section class="card" aria-labelledby="funnel-title">

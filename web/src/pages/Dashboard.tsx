@@ -6,6 +6,7 @@ import { Notice, ProblemAlert } from '../components/Status';
 import type { Campaign, CampaignStats } from '../components/sending/types';
 import { CampaignBadge, percent, useResource } from '../components/sending/ui';
 import { formatCents, formatDateTime, formatNumber } from '../format';
+import { type ConversionSummary, formatMoney } from '../growth';
 import { can } from '../session';
 import type { Budget, Tenant } from '../types';
 import '../sending.css';
@@ -84,6 +85,8 @@ export function Dashboard() {
   const campaigns = useResource<Page<Campaign>>(`/api/v1/campaigns?limit=${RECENT}`);
   const tenant = useResource<Tenant>('/api/v1/tenant');
   const budget = useResource<Budget>('/api/v1/budget');
+  const revenue = useResource<ConversionSummary>('/api/v1/conversions/summary');
+  const r = revenue.data;
   const list = campaigns.data?.data ?? [];
   const b = budget.data;
   return (
@@ -124,6 +127,16 @@ export function Dashboard() {
               This month{b.monthly_budget_cents !== null ? ` of ${formatCents(b.monthly_budget_cents)}` : ''}
             </span>
           </li>
+          {r && (
+            <li class="stat">
+              <span class="stat__value" data-testid="revenue-this-month">
+                {formatMoney(r.attributed.revenue_cents, r.attributed.revenue_currency)}
+              </span>
+              <span class="stat__label">
+                Revenue from messages this month ({formatNumber(r.attributed.conversions)} orders)
+              </span>
+            </li>
+          )}
         </ul>
       )}
       <h2>Recent campaigns</h2>

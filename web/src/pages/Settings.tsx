@@ -21,6 +21,8 @@ type Form = {
   help_reply: string;
   opt_out_reply: string;
   opt_in_reply: string;
+  attribution_window_days: string;
+  currency: string;
 };
 
 function formOf(t: Tenant): Form {
@@ -35,6 +37,8 @@ function formOf(t: Tenant): Form {
     help_reply: t.help_reply ?? '',
     opt_out_reply: t.opt_out_reply ?? '',
     opt_in_reply: t.opt_in_reply ?? '',
+    attribution_window_days: String(t.attribution_window_days ?? 5),
+    currency: t.currency ?? 'AUD',
   };
 }
 
@@ -99,6 +103,12 @@ export function Settings() {
     if (daily === undefined) errors.daily_budget_cents = 'Enter an amount in dollars, like 250 or 99.50.';
     if (monthly === undefined) errors.monthly_budget_cents = 'Enter an amount in dollars, like 5000.';
     if (!form.name.trim()) errors.name = 'The name cannot be empty.';
+    const windowDays = Number(form.attribution_window_days);
+    if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 90) {
+      errors.attribution_window_days = 'Enter whole days between 1 and 90.';
+    }
+    const currency = form.currency.trim().toUpperCase();
+    if (!/^[A-Z]{3}$/.test(currency)) errors.currency = 'Enter a three-letter currency code, like AUD.';
     setLocalErrors(errors);
     if (Object.keys(errors).length > 0) return;
     const next = {
@@ -112,6 +122,8 @@ export function Settings() {
       help_reply: orNull(form.help_reply),
       opt_out_reply: orNull(form.opt_out_reply),
       opt_in_reply: orNull(form.opt_in_reply),
+      attribution_window_days: windowDays,
+      currency,
     };
     // Send only what changed, so the audit log records exactly the edit.
     const patch = Object.fromEntries(
@@ -311,6 +323,32 @@ export function Settings() {
             error={err('opt_in_reply')}
             maxLength={480}
           />
+        </fieldset>
+        <fieldset disabled={!isAdmin} class="card">
+          <legend>Revenue attribution</legend>
+          <p class="muted">
+            An order reported through the conversions API counts for the contact’s last human click on one of
+            your links within this window.
+          </p>
+          <div class="grid-2">
+            <TextField
+              label="Attribution window (days)"
+              type="number"
+              min={1}
+              max={90}
+              value={form.attribution_window_days}
+              onValue={set('attribution_window_days')}
+              error={err('attribution_window_days')}
+            />
+            <TextField
+              label="Reporting currency"
+              hint="Revenue in reports is totalled in this currency; orders in others are listed apart."
+              value={form.currency}
+              onValue={set('currency')}
+              error={err('currency')}
+              maxLength={3}
+            />
+          </div>
         </fieldset>
         {isAdmin && (
           <Button type="submit" variant="primary" busy={saving}>

@@ -12,12 +12,13 @@ import { fullName } from '../format';
 import { can } from '../session';
 import type { Contact } from '../types';
 import '../sending.css';
+import '../growth.css';
 
 const PREVIEW_DELAY_MS = 300;
 const BASE_VARIABLES = ['first_name', 'last_name', 'email', 'phone'];
 
 /** Debounced POST /templates/preview: the latest body wins, older answers are dropped. */
-function usePreview(body: string, contactId: string) {
+function usePreview(body: string, contactId: string, mediaUrl: string) {
   const [preview, setPreview] = useState<TemplatePreview | null>(null);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -38,7 +39,11 @@ function usePreview(body: string, contactId: string) {
       ctrl.current = c;
       try {
         const p = await api<TemplatePreview>('/api/v1/templates/preview', {
-          json: contactId ? { body, contact_id: contactId } : { body },
+          json: {
+            body,
+            ...(contactId ? { contact_id: contactId } : {}),
+            ...(mediaUrl ? { media_url: mediaUrl } : {}),
+          },
           signal: c.signal,
         });
         setPreview(p);
@@ -51,7 +56,7 @@ function usePreview(body: string, contactId: string) {
       }
     }, PREVIEW_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [body, contactId]);
+  }, [body, contactId, mediaUrl]);
 
   useEffect(() => () => ctrl.current?.abort(), []);
   return { preview, pending, error };
@@ -68,6 +73,7 @@ export function TemplateDetail() {
   const [name, setName] = useState('');
   const [body, setBody] = useState('');
   const [active, setActive] = useState(true);
+  const [mediaUrl, setMediaUrl] = useState('');
   const [contactId, setContactId] = useState('');
   const [contacts, setContacts] = useState<Contact[]>([]);
   const [loadError, setLoadError] = useState<unknown>(null);
@@ -76,7 +82,11 @@ export function TemplateDetail() {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const bodyRef = useRef<HTMLTextAreaElement>(null);
   // The preview is a POST under /templates, which the server keeps for staff and admins.
-  const { preview, pending, error: previewError } = usePreview(editable ? body : '', contactId);
+  const {
+    preview,
+    pending,
+    error: previewError,
+  } = usePreview(editable ? body : '', contactId, mediaUrl.trim());
 
   useEffect(() => {
     if (isNew) {
@@ -84,6 +94,7 @@ export function TemplateDetail() {
       setName('');
       setBody('Hi {{first_name|there}}, ');
       setActive(true);
+      setMediaUrl('');
       return;
     }
     api<Template>(`/api/v1/templates/${id}`)
@@ -92,6 +103,7 @@ export function TemplateDetail() {
         setName(t.name);
         setBody(t.body);
         setActive(t.is_active);
+        setMediaUrl(t.media_url ?? '');
       })
       .catch(setLoadError);
   }, [id]);
@@ -132,7 +144,7 @@ export function TemplateDetail() {
     setSaving(true);
     setSaveError(null);
     try {
-      const json = { name: name.trim(), body, is_active: active };
+      const json = { name: name.trim(), body, is_active: active, media_url: mediaUrl.trim() || null };
       if (isNew) {
         const t = await api<Template>('/api/v1/templates', { json });
         toast('Template created.');
@@ -248,6 +260,22 @@ export function TemplateDetail() {
               <li>Any other name is a custom field from your imports, e.g. {'{{plan}}'}.</li>
             </ul>
           </details>
+          <TextField
+            label="Image for MMS (optional)"
+            type="url"
+            hint="An https link to one JPEG, PNG or GIF of at most 4.99 MB. With an image the message goes out as an MMS, priced per message. We check the image when you save."
+            value={mediaUrl}
+            onValue={setMediaUrl}
+            readOnly={!editable}
+            error={fieldError('media_url')}
+            maxLength={2000}
+          />
+          {template?.media_url && template.media_url === mediaUrl.trim() && template.media_bytes != null && (
+            <p class="muted sending-small">
+              Checked: {template.media_content_type}, {Math.max(1, Math.round(template.media_bytes / 1000))}{' '}
+              KB.
+            </p>
+          )}
           <CheckboxField
             label="Active"
             hint="Only active templates can be chosen for new campaigns."

@@ -67,6 +67,15 @@ export function PreviewPanel({ preview, pending, error, canEdit, onSmartEncode }
       ) : (
         <>
           <div class="sending-phone">
+            {preview.media_url && (
+              <img
+                class="mms-image"
+                src={preview.media_url}
+                alt="The MMS image, as saved with the template"
+                data-testid="preview-image"
+                referrerpolicy="no-referrer"
+              />
+            )}
             <p class="sending-bubble" data-testid="preview-rendered">
               <Highlighted text={preview.rendered} flagged={flagged} />
             </p>
@@ -96,10 +105,13 @@ export function PreviewPanel({ preview, pending, error, canEdit, onSmartEncode }
               <span class="stat__value" data-testid="preview-cost">
                 {formatCents(preview.cost_cents)}
               </span>
-              <span class="stat__label">Cost per recipient</span>
+              <span class="stat__label">
+                {preview.channel === 'mms' ? 'Cost per recipient (one MMS)' : 'Cost per recipient'}
+              </span>
             </li>
           </ul>
           <p class="muted sending-small">
+            {preview.channel === 'mms' && 'An MMS is billed as one message, however long its text. '}
             {preview.encoding === 'GSM-7'
               ? 'GSM-7: 160 characters in one part, 153 per part when split. ^ { } [ ] ~ | € \\ count as two.'
               : 'UCS-2: 70 characters in one part, 67 per part when split.'}{' '}

@@ -6,6 +6,11 @@ export type Template = {
   body: string;
   variables: string[];
   is_active: boolean;
+  /** MMS (issue 14): one https image; the template then goes out as an MMS. */
+  media_url?: string | null;
+  media_content_type?: string | null;
+  media_bytes?: number | null;
+  channel?: 'sms' | 'mms';
   created_at: string;
   updated_at: string;
 };
@@ -26,6 +31,10 @@ export type TemplatePreview = {
   characters: number;
   cost_cents: number | null;
   per_part_cents: number | null;
+  /** `mms` when the template has an image: one MMS price, whatever the length. */
+  channel?: 'sms' | 'mms';
+  media_url?: string | null;
+  mms_price_cents?: number | null;
   variables: string[];
   unknown_variables: string[];
   non_gsm_characters: string[];
@@ -133,6 +142,11 @@ export type CampaignStats = Counts & {
   opt_outs: number;
   failure_reasons: Record<string, number>;
   by_template: TemplateStats[];
+  /** Revenue attribution (issue 14). */
+  conversions?: number;
+  revenue_cents?: number;
+  revenue_currency?: string;
+  other_currencies?: { currency: string; conversions: number; revenue_cents: number }[];
 };
 
 /** GET /campaigns/:id/launch-preview: who would receive it, who is excluded and why, what it costs. */
