@@ -84,7 +84,7 @@ function KeywordForm({
           error={fe('sending_number_id')}
           options={[
             { value: '', label: 'Every number' },
-            ...numbers.map((n) => ({ value: n.id, label: n.phone })),
+            ...numbers.map((n) => ({ value: n.id, label: n.label })),
           ]}
         />
       </div>
