@@ -48,6 +48,7 @@ CREATE TABLE `campaigns` (
 	`fanout_done_at` text,
 	`started_at` text,
 	`cancelled_at` text,
+	`links_retired_at` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`queued_at` text,
@@ -60,6 +61,18 @@ CREATE TABLE `campaigns` (
 --> statement-breakpoint
 CREATE INDEX `campaigns_tenant_id_idx` ON `campaigns` (`tenant_id`);--> statement-breakpoint
 CREATE INDEX `campaigns_status_scheduled_idx` ON `campaigns` (`status`,`scheduled_at`);--> statement-breakpoint
+CREATE TABLE `click_counts` (
+	`tenant_id` text NOT NULL,
+	`campaign_id` text NOT NULL,
+	`slot` text NOT NULL,
+	`clicks` integer DEFAULT 0 NOT NULL,
+	`human_clicks` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`campaign_id`, `slot`),
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`campaign_id`) REFERENCES `campaigns`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `click_counts_tenant_slot_idx` ON `click_counts` (`tenant_id`,`slot`);--> statement-breakpoint
 CREATE TABLE `contacts` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -83,7 +96,7 @@ CREATE TABLE `contacts` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `contacts_tenant_phone_unique` ON `contacts` (`tenant_id`,`phone_e164`);--> statement-breakpoint
-CREATE INDEX `contacts_tenant_id_idx` ON `contacts` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `contacts_tenant_id_idx` ON `contacts` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE INDEX `contacts_email_idx` ON `contacts` (`email`);--> statement-breakpoint
 CREATE INDEX `contacts_import_batch_id_idx` ON `contacts` (`import_batch_id`);--> statement-breakpoint
 CREATE TABLE `conversions` (
@@ -146,12 +159,11 @@ CREATE TABLE `events` (
 	CONSTRAINT "events_event_type_enum" CHECK("event_type" IN ('QUEUED', 'SENT', 'DELIVERED', 'FAILED', 'CLICKED', 'REPLIED', 'OPT_OUT', 'RESUBSCRIBE'))
 );
 --> statement-breakpoint
-CREATE INDEX `events_tenant_id_idx` ON `events` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `events_tenant_id_idx` ON `events` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE INDEX `events_contact_id_idx` ON `events` (`contact_id`);--> statement-breakpoint
 CREATE INDEX `events_campaign_id_idx` ON `events` (`campaign_id`);--> statement-breakpoint
-CREATE INDEX `events_send_job_id_idx` ON `events` (`send_job_id`);--> statement-breakpoint
-CREATE UNIQUE INDEX `events_sent_once_unique` ON `events` (`send_job_id`) WHERE event_type = 'SENT';--> statement-breakpoint
-CREATE INDEX `events_short_link_id_idx` ON `events` (`short_link_id`);--> statement-breakpoint
+CREATE INDEX `events_send_job_id_idx` ON `events` (`send_job_id`) WHERE send_job_id IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `events_short_link_id_idx` ON `events` (`short_link_id`) WHERE short_link_id IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `events_event_type_idx` ON `events` (`event_type`);--> statement-breakpoint
 CREATE INDEX `events_created_at_idx` ON `events` (`created_at`);--> statement-breakpoint
 CREATE TABLE `import_batches` (
@@ -298,16 +310,12 @@ CREATE TABLE `send_jobs` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `send_jobs_tenant_campaign_contact_unique` ON `send_jobs` (`tenant_id`,`campaign_id`,`contact_id`);--> statement-breakpoint
-CREATE INDEX `send_jobs_tenant_id_idx` ON `send_jobs` (`tenant_id`);--> statement-breakpoint
-CREATE INDEX `send_jobs_campaign_id_idx` ON `send_jobs` (`campaign_id`);--> statement-breakpoint
 CREATE INDEX `send_jobs_contact_id_idx` ON `send_jobs` (`contact_id`);--> statement-breakpoint
 CREATE INDEX `send_jobs_template_id_idx` ON `send_jobs` (`template_id`);--> statement-breakpoint
 CREATE INDEX `send_jobs_sending_number_id_idx` ON `send_jobs` (`sending_number_id`);--> statement-breakpoint
-CREATE INDEX `send_jobs_status_idx` ON `send_jobs` (`status`);--> statement-breakpoint
 CREATE INDEX `send_jobs_campaign_status_idx` ON `send_jobs` (`campaign_id`,`status`);--> statement-breakpoint
-CREATE INDEX `send_jobs_provider_message_id_idx` ON `send_jobs` (`provider_message_id`);--> statement-breakpoint
-CREATE INDEX `send_jobs_status_lease_idx` ON `send_jobs` (`status`,`lease_until`);--> statement-breakpoint
-CREATE INDEX `send_jobs_status_sent_at_idx` ON `send_jobs` (`status`,`sent_at`);--> statement-breakpoint
+CREATE INDEX `send_jobs_status_lease_idx` ON `send_jobs` (`status`,`lease_until`) WHERE status = 'queued';--> statement-breakpoint
+CREATE INDEX `send_jobs_status_sent_at_idx` ON `send_jobs` (`status`,`sent_at`) WHERE status = 'sent';--> statement-breakpoint
 CREATE TABLE `sending_numbers` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -355,6 +363,7 @@ CREATE TABLE `short_links` (
 	`clicked_at` text,
 	`click_count` integer DEFAULT 0 NOT NULL,
 	`human_click_count` integer DEFAULT 0 NOT NULL,
+	`recent_clicks` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`expires_at` text NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
@@ -366,7 +375,6 @@ CREATE UNIQUE INDEX `short_links_token_unique` ON `short_links` (`token`);--> st
 CREATE INDEX `short_links_tenant_id_idx` ON `short_links` (`tenant_id`);--> statement-breakpoint
 CREATE INDEX `short_links_campaign_id_idx` ON `short_links` (`campaign_id`);--> statement-breakpoint
 CREATE INDEX `short_links_contact_id_idx` ON `short_links` (`contact_id`);--> statement-breakpoint
-CREATE INDEX `short_links_retention_idx` ON `short_links` (`expires_at`) WHERE length("short_links"."target_url") > 0;--> statement-breakpoint
 CREATE TABLE `signup_form_consent_versions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

@@ -305,7 +305,12 @@ export async function campaignRow(id: string) {
   return row as typeof campaigns.$inferSelect;
 }
 
-export async function eventCount(campaignId: string, type: string) {
+/** Messages the campaign sent: the job row is a message's record (no SENT event row). */
+export async function sentCount(campaignId: string) {
+  return (await jobsOf(campaignId)).filter((j) => j.sentAt !== null && j.providerMessageId !== null).length;
+}
+
+export async function eventCount(campaignId: string, type: 'FAILED' | 'CLICKED' | 'REPLIED' | 'OPT_OUT') {
   const rows = await acrossShards((db) =>
     db.all<{ n: number }>(
       sql`SELECT count(*) AS n FROM events WHERE campaign_id = ${campaignId} AND event_type = ${type}`,

@@ -13,6 +13,7 @@ import {
   queuedCampaign,
   runFanout,
   runSend,
+  sentCount,
   setupSendTenant,
   testEnv,
 } from '../helpers/send-setup';
@@ -62,7 +63,7 @@ describe('send pipeline', () => {
     const jobs = await jobsOf(c.id);
     expect(jobs.every((j) => j.status === 'sent' && j.providerMessageId?.startsWith('SM'))).toBe(true);
     expect(jobs.every((j) => j.costCents === 5 && j.parts === 1 && j.attemptCount === 1)).toBe(true);
-    expect(await eventCount(c.id, 'SENT')).toBe(3);
+    expect(await sentCount(c.id)).toBe(3);
     const sentContact = await t.db.query.contacts.findFirst({ where: eq(contacts.id, who.id) });
     expect(sentContact?.lastSentAt).toBe(DAYTIME.toISOString());
     const link = await t.db.all<{ target_url: string }>(

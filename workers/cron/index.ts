@@ -4,7 +4,6 @@ import { errorText } from '../lib/error-text';
 import { type CronResult, countsOf, recordFinishes, recordStarts } from '../ops/cron-runs';
 import { startDueCampaigns } from './campaigns';
 import { watchImports } from './imports';
-import { expireLinks } from './links';
 import { reconcileMessages } from './reconcile';
 import { enforceRetention } from './retention';
 
@@ -14,7 +13,6 @@ type Job = { name: string; run: (env: Env, now: Date) => Promise<unknown> };
 export const CRON_JOBS: readonly Job[] = [
   { name: 'campaigns', run: startDueCampaigns },
   { name: 'imports', run: watchImports },
-  { name: 'links', run: expireLinks },
   { name: 'reconcile', run: reconcileMessages },
   { name: 'retention', run: enforceRetention },
   { name: 'webhooks', run: sweepWebhooks },

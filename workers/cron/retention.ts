@@ -4,6 +4,7 @@
 // letters. Every shard: webhook payloads past their days keep only non-personal keys; expired short
 // links past theirs lose their target and their person (the row and its counters stay).
 import { sql } from 'drizzle-orm';
+import { runBatch } from '../db/batch';
 import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { ERASED_LINKS_PHONE, scrubbedPayload } from '../db/privacy';
@@ -14,7 +15,7 @@ import {
   type RetentionSettings,
   uuidv7LowerBound,
 } from '../domain/retention-settings';
-import { runBatch } from '../webhooks/batch';
+import { SHORT_LINK_TTL_DAYS } from '../redirect/links';
 
 export const RETENTION_BATCH = 500;
 /** Login rate-limit windows are 15 minutes; a day-old one is history (not a setting). */
@@ -76,30 +77,36 @@ async function scrubWebhookPayloads(db: Db, days: number, now: Date, batch: numb
  */
 async function clearExpiredLinks(db: Db, days: number, now: Date, batch: number): Promise<number> {
   const cutoff = daysBefore(now, days);
-  const due = sql`SELECT id FROM short_links WHERE length(target_url) > 0 AND expires_at < ${cutoff}
-                   ORDER BY expires_at LIMIT ${batch}`;
-  const tenants = await db.all<{ tenant_id: string }>(
-    sql`SELECT DISTINCT tenant_id FROM short_links WHERE id IN (${due})`,
-  );
-  if (tenants.length === 0) return 0;
+  // Campaign by campaign (through short_links' campaign index), never a scan of every link: a
+  // campaign whose links may be due is one started before the cutoff less a link's lifetime.
+  const startedBefore = daysBefore(new Date(cutoff), SHORT_LINK_TTL_DAYS);
+  const due = await db.all<{ id: string; tenant_id: string }>(sql`
+    SELECT id, tenant_id FROM campaigns
+     WHERE links_retired_at IS NULL AND started_at IS NOT NULL AND started_at < ${startedBefore}
+     ORDER BY started_at LIMIT 20`);
+  if (due.length === 0) return 0;
   const at = now.toISOString();
-  const standIns = tenants.map(
-    (t) =>
+  const standIn = (tenantId: string) =>
+    sql`(SELECT c.id FROM contacts c WHERE c.tenant_id = ${tenantId} AND c.phone_e164 = ${ERASED_LINKS_PHONE})`;
+  let cleared = 0;
+  for (const c of due) {
+    if (cleared >= batch) break;
+    const results = await runBatch(db, [
       sql`INSERT INTO contacts (id, tenant_id, phone_e164, consent_status, erased_at, created_at, updated_at)
-          VALUES (${uuidv7(now.getTime())}, ${t.tenant_id}, ${ERASED_LINKS_PHONE}, 'unknown', ${at}, ${at}, ${at})
+          VALUES (${uuidv7(now.getTime())}, ${c.tenant_id}, ${ERASED_LINKS_PHONE}, 'unknown', ${at}, ${at}, ${at})
           ON CONFLICT (tenant_id, phone_e164) DO NOTHING`,
-  );
-  const results = await runBatch(db, [
-    ...standIns,
-    sql`UPDATE short_links
-                  SET target_url = '',
-                      contact_id = (SELECT c.id FROM contacts c
-                                     WHERE c.tenant_id = short_links.tenant_id AND c.phone_e164 = ${ERASED_LINKS_PHONE})
-                WHERE id IN (${due})
-                  AND EXISTS (SELECT 1 FROM contacts c
-                               WHERE c.tenant_id = short_links.tenant_id AND c.phone_e164 = ${ERASED_LINKS_PHONE})`,
-  ]);
-  return results[results.length - 1]?.changes ?? 0;
+      sql`UPDATE short_links SET target_url = '', recent_clicks = NULL, contact_id = ${standIn(c.tenant_id)}
+           WHERE id IN (SELECT id FROM short_links
+                         WHERE campaign_id = ${c.id} AND length(target_url) > 0 AND expires_at < ${cutoff}
+                         LIMIT ${batch - cleared})`,
+      // Done with this campaign once none of its links holds a target any more.
+      sql`UPDATE campaigns SET links_retired_at = ${at}
+           WHERE id = ${c.id}
+             AND NOT EXISTS (SELECT 1 FROM short_links WHERE campaign_id = ${c.id} AND length(target_url) > 0)`,
+    ]);
+    cleared += results[1]?.changes ?? 0;
+  }
+  return cleared;
 }
 
 /** One tick of retention over the control database and every shard; returns the rows it touched. */

@@ -14,7 +14,8 @@ export type AttributedClick = {
 
 /**
  * The contact's most recent human click inside the window before `occurredAt` (inclusive at both
- * ends), from the event log: short_links.clicked_at only keeps a link's *first* click.
+ * ends), from the recent human click times each of the contact's links keeps (through the
+ * contact's index on short_links).
  */
 export async function lastHumanClick(
   db: Db,
@@ -22,12 +23,11 @@ export async function lastHumanClick(
 ): Promise<AttributedClick | null> {
   const w = attributionWindow(p.occurredAt, p.windowDays);
   const rows = await db.all<{ short_link_id: string; campaign_id: string | null; created_at: string }>(sql`
-    SELECT short_link_id, campaign_id, created_at FROM events
-     WHERE contact_id = ${p.contactId} AND tenant_id = ${p.tenantId} AND event_type = 'CLICKED'
-       AND short_link_id IS NOT NULL
-       AND created_at >= ${w.from} AND created_at <= ${w.to}
-       AND json_extract(metadata, '$.human') = 1
-     ORDER BY created_at DESC, id DESC LIMIT 1`);
+    SELECT l.id AS short_link_id, l.campaign_id AS campaign_id, c.value AS created_at
+      FROM short_links l, json_each(l.recent_clicks) c
+     WHERE l.contact_id = ${p.contactId} AND l.tenant_id = ${p.tenantId} AND l.recent_clicks IS NOT NULL
+       AND c.value >= ${w.from} AND c.value <= ${w.to}
+     ORDER BY c.value DESC, l.id DESC LIMIT 1`);
   const r = rows[0];
   // Flows add their own links later (issue 14, second part); a campaign link has no flow.
   return r

@@ -4,6 +4,7 @@ export {
   auditLog,
   budgets,
   campaigns,
+  clickCounts,
   contacts,
   conversions,
   doNotContact,

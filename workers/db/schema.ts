@@ -6,7 +6,7 @@
 // (the control database is their source of truth, each shard keeps a copy of its tenants' rows so
 // its foreign keys hold: see workers/db/replicate.ts).
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { ACMA_STATUSES, SENDER_KINDS } from '../domain/senders';
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
@@ -285,7 +285,9 @@ export const contacts = sqliteTable(
   },
   (t) => [
     uniqueIndex('contacts_tenant_phone_unique').on(t.tenantId, t.phoneE164),
-    index('contacts_tenant_id_idx').on(t.tenantId),
+    // The tenant's contacts in id order: the fan-out's keyset pages walk it without a sort (and it
+    // serves every "contacts of this tenant" lookup, as the ERD's tenant_id index).
+    index('contacts_tenant_id_idx').on(t.tenantId, t.id),
     index('contacts_email_idx').on(t.email),
     index('contacts_import_batch_id_idx').on(t.importBatchId),
     check('contacts_consent_status_enum', oneOf('consent_status', CONSENT_STATUSES)),
@@ -462,6 +464,9 @@ export const campaigns = sqliteTable(
     fanoutDoneAt: text('fanout_done_at'),
     startedAt: text('started_at'),
     cancelledAt: text('cancelled_at'),
+    // beyond the ERD (issue 9 retention): when every link of the campaign had its target and person
+    // cleared (RETENTION_SHORT_LINK_DAYS after expiry); the retention cron walks campaigns, not links
+    linksRetiredAt: text('links_retired_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     queuedAt: text('queued_at'),
@@ -511,18 +516,21 @@ export const sendJobs = sqliteTable(
     failedAt: text('failed_at'),
   },
   (t) => [
+    // Every index here serves a named query (README "Indexes and their queries"); a job is the
+    // biggest row per message, so nothing is indexed that no query reads. The ERD's tenant_id,
+    // campaign_id and status indexes are the leading columns of the first, fourth and fifth.
+    // idempotency (fan-out's INSERT … ON CONFLICT) and every tenant-scoped job lookup
     uniqueIndex('send_jobs_tenant_campaign_contact_unique').on(t.tenantId, t.campaignId, t.contactId),
-    index('send_jobs_tenant_id_idx').on(t.tenantId),
-    index('send_jobs_campaign_id_idx').on(t.campaignId),
+    // foreign keys: the contact's messages (timeline, reply attribution, erasure)
     index('send_jobs_contact_id_idx').on(t.contactId),
     index('send_jobs_template_id_idx').on(t.templateId),
     index('send_jobs_sending_number_id_idx').on(t.sendingNumberId),
-    index('send_jobs_status_idx').on(t.status),
+    // a campaign's progress, completion ("no job left queued"), stats and job lists by status
     index('send_jobs_campaign_status_idx').on(t.campaignId, t.status),
-    index('send_jobs_provider_message_id_idx').on(t.providerMessageId),
-    index('send_jobs_status_lease_idx').on(t.status, t.leaseUntil),
-    // beyond the ERD: reconciliation finds jobs 'sent' long ago with a range scan (migration 0003)
-    index('send_jobs_status_sent_at_idx').on(t.status, t.sentAt),
+    // lost queue messages (cron): only queued jobs are in it, so it stays small whatever the history
+    index('send_jobs_status_lease_idx').on(t.status, t.leaseUntil).where(sql`status = 'queued'`),
+    // 72-hour reconciliation: only jobs still 'sent' (no final receipt yet)
+    index('send_jobs_status_sent_at_idx').on(t.status, t.sentAt).where(sql`status = 'sent'`),
     check('send_jobs_status_enum', oneOf('status', JOB_STATUSES)),
   ],
 );
@@ -548,6 +556,10 @@ export const shortLinks = sqliteTable(
     clickedAt: text('clicked_at'),
     clickCount: integer('click_count').notNull().default(0),
     humanClickCount: integer('human_click_count').notNull().default(0),
+    // beyond the ERD: when the last few human clicks happened (newest first, at most
+    // RECENT_CLICKS_KEPT), for revenue attribution and the event log. A click costs the link row a
+    // timestamp instead of an event row with its eight index entries (README "Storage per message").
+    recentClicks: text('recent_clicks', { mode: 'json' }).$type<string[]>(),
     createdAt: createdAt(),
     expiresAt: text('expires_at').notNull(),
   },
@@ -556,8 +568,28 @@ export const shortLinks = sqliteTable(
     index('short_links_tenant_id_idx').on(t.tenantId),
     index('short_links_campaign_id_idx').on(t.campaignId),
     index('short_links_contact_id_idx').on(t.contactId),
-    // beyond the ERD (issue 9): retention finds expired links not yet cleared without a scan
-    index('short_links_retention_idx').on(t.expiresAt).where(sql`length(${t.targetUrl}) > 0`),
+  ],
+);
+
+// beyond the ERD: clicks per campaign and 5-minute slot, for the "over time" charts (a row per
+// slot with clicks, not a row per click).
+export const clickCounts = sqliteTable(
+  'click_counts',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    /** Start of the 5-minute slot, ISO-8601 UTC (e.g. 2026-12-02T10:05). */
+    slot: text('slot').notNull(),
+    clicks: integer('clicks').notNull().default(0),
+    humanClicks: integer('human_clicks').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.slot] }),
+    index('click_counts_tenant_slot_idx').on(t.tenantId, t.slot),
   ],
 );
 
@@ -580,13 +612,13 @@ export const events = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('events_tenant_id_idx').on(t.tenantId),
+    // the event log: a tenant's events newest first, by keyset on id (UUIDv7), without a sort
+    index('events_tenant_id_idx').on(t.tenantId, t.id),
     index('events_contact_id_idx').on(t.contactId),
     index('events_campaign_id_idx').on(t.campaignId),
-    index('events_send_job_id_idx').on(t.sendJobId),
-    // A message is sent once, so it is logged SENT once, whichever consumer records it.
-    uniqueIndex('events_sent_once_unique').on(t.sendJobId).where(sql`event_type = 'SENT'`),
-    index('events_short_link_id_idx').on(t.shortLinkId),
+    // Partial: most events name no job (or no link), and a foreign-key check only ever looks for one.
+    index('events_send_job_id_idx').on(t.sendJobId).where(sql`send_job_id IS NOT NULL`),
+    index('events_short_link_id_idx').on(t.shortLinkId).where(sql`short_link_id IS NOT NULL`),
     index('events_event_type_idx').on(t.eventType),
     index('events_created_at_idx').on(t.createdAt),
     check('events_event_type_enum', oneOf('event_type', EVENT_TYPES)),

@@ -116,11 +116,13 @@ export class TwilioClient {
   }
 
   /**
-   * The newest messages To/From, created on or after `since`. No `DateSent` filter: a message
+   * The newest messages To (and From, when known), created on or after `since`. No `DateSent` filter: a message
    * still queued at Twilio has no date_sent yet, and it is exactly the one we must not resend.
    */
-  async find(q: { to: string; from: string; since: Date }): Promise<LookupResult> {
-    const params = new URLSearchParams({ To: q.to, From: q.from, PageSize: '50' });
+  async find(q: { to: string; from: string | null; since: Date }): Promise<LookupResult> {
+    // A Messaging Service's message has the number Twilio picked as From: look it up by To alone.
+    const params = new URLSearchParams({ To: q.to, PageSize: '50' });
+    if (q.from) params.set('From', q.from);
     const res = await this.request(`${this.messagesUrl}?${params}`, { method: 'GET' });
     if (!res.ok) return res;
     const parsed = ListJson.safeParse(res.json);

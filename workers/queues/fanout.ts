@@ -1,19 +1,25 @@
 // Fan-out consumer (ARCHITECTURE "The send path", step 1): one message = one page of the
-// audience (keyset on contacts.id). Each page evaluates eligibility, inserts send_jobs (UNIQUE
-// tenant+campaign+contact makes a re-run harmless), writes QUEUED events for new rows only,
-// counts the skipped, enqueues the new job ids and then the next page.
-import { and, eq } from 'drizzle-orm';
+// audience (keyset on contacts.id, walked through the (tenant_id, id) index without a sort). Each
+// page evaluates eligibility and, in ONE D1 batch, inserts the send jobs (UNIQUE
+// tenant+campaign+contact makes a re-run harmless) with each recipient's personal short link, and
+// moves the campaign's cursor and counts. The job row is the message's record from here on (no
+// QUEUED event row). Pacing: a page is about what the campaign's senders can send in the next few
+// minutes, each job is enqueued with a delay to when its sender will have room, and the next page
+// comes when this one is nearly sent (workers/domain/pacing.ts).
+import { and, eq, inArray } from 'drizzle-orm';
 import { uuidv7 } from '../db/ids';
-import { campaigns, suppressionRules, tenants } from '../db/schema';
+import { campaigns, messageTemplates, sendingNumbers, suppressionRules, tenants } from '../db/schema';
 import { type Shard, shardOf, UnknownTenantError } from '../db/shards';
 import { pickTemplate } from '../domain/ab-split';
 import { addCounts, evaluateEligibility, suppressionCutoff } from '../domain/eligibility';
+import { createLinkToken } from '../domain/link-token';
+import { jobDelays, nextPage, pageSize, sendRate } from '../domain/pacing';
 import { backoffSeconds } from '../domain/twilio-errors';
+import { SHORT_LINK_TTL_DAYS } from '../redirect/links';
 import { completeCampaignIfDone } from '../send/d1-store';
 import { enqueueFanout, enqueueSendJobs, FanoutMessage } from '../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../send/loop';
-
-export const FANOUT_PAGE_SIZE = 500;
+import { campaignTargetUrl, usesLink } from '../send/render';
 
 export async function consumeFanoutBatch(
   batch: MessageBatch<unknown>,
@@ -91,26 +97,55 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   // Paused: resume re-kicks the fan-out from its cursor. Completed/cancelled: nothing to do.
   if (!campaign || (campaign.status !== 'queued' && campaign.status !== 'running')) return;
   if (campaign.fanoutDoneAt !== null) return;
-  const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, campaign.tenantId) });
+  const [[tenant], rules, senders, templates] = await db.batch([
+    db.select().from(tenants).where(eq(tenants.id, campaign.tenantId)),
+    db.select().from(suppressionRules).where(eq(suppressionRules.tenantId, campaign.tenantId)),
+    db
+      .select({
+        id: sendingNumbers.id,
+        perMinuteLimit: sendingNumbers.perMinuteLimit,
+        isActive: sendingNumbers.isActive,
+      })
+      .from(sendingNumbers)
+      .where(eq(sendingNumbers.tenantId, campaign.tenantId)),
+    db
+      .select({ id: messageTemplates.id, body: messageTemplates.body })
+      .from(messageTemplates)
+      .where(
+        and(
+          eq(messageTemplates.tenantId, campaign.tenantId),
+          inArray(messageTemplates.id, campaign.templateIds.length ? campaign.templateIds : ['']),
+        ),
+      ),
+  ]);
   if (!tenant) return;
-  const rules = await db.select().from(suppressionRules).where(eq(suppressionRules.tenantId, tenant.id));
   const suppressedSince = suppressionCutoff(rules, now);
+  const chosen = campaign.sendingNumberIds.length
+    ? senders.filter((s) => campaign.sendingNumberIds.includes(s.id))
+    : senders;
+  const rate = sendRate(chosen);
+  const size = pageSize(rate);
+  // Templates with {{link}} get each recipient's personal link here, in the same batch as the job.
+  const linked = new Set(
+    campaign.targetUrl ? templates.filter((t) => usesLink(t.body)).map((t) => t.id) : [],
+  );
+  const target = campaign.targetUrl ? campaignTargetUrl(campaign.targetUrl, campaign.utmParams) : null;
 
   const where = audienceWhere(tenant.id, campaign.audience as AudienceFilter);
   const page = await d1
     .prepare(
       `SELECT c.id, c.phone_e164, c.consent_status, c.erased_at, c.last_sent_at,
-            EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = c.tenant_id AND d.phone_e164 = c.phone_e164) AS dnc
-       FROM contacts c
-      WHERE ${where.clause} AND c.id > ?${where.params.length + 1}
-      ORDER BY c.id LIMIT ?${where.params.length + 2}`,
+              EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = c.tenant_id AND d.phone_e164 = c.phone_e164) AS dnc
+         FROM contacts c
+        WHERE ${where.clause} AND c.id > ?${where.params.length + 1}
+        ORDER BY c.id LIMIT ?${where.params.length + 2}`,
     )
-    .bind(...where.params, msg.cursor ?? '', FANOUT_PAGE_SIZE)
+    .bind(...where.params, msg.cursor ?? '', size)
     .all<PageRow>();
   const rows = page.results;
 
   const skipped: Record<string, number> = {};
-  const jobs: { id: string; e: string; c: string; t: string }[] = [];
+  const eligible: { contactId: string; templateId: string }[] = [];
   for (const r of rows) {
     const v = evaluateEligibility({
       phoneE164: r.phone_e164,
@@ -123,47 +158,63 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
     });
     if (!v.eligible) skipped[v.reason] = (skipped[v.reason] ?? 0) + 1;
     else
-      jobs.push({
-        id: uuidv7(),
-        e: uuidv7(),
-        c: r.id,
-        t: pickTemplate(campaign.id, r.id, campaign.templateIds),
-      });
+      eligible.push({ contactId: r.id, templateId: pickTemplate(campaign.id, r.id, campaign.templateIds) });
   }
-  const last = rows.length === FANOUT_PAGE_SIZE ? (rows[rows.length - 1] as PageRow).id : null;
+  const startDelay = msg.startDelay ?? 0;
+  const delays = jobDelays(eligible.length, rate, startDelay);
+  const expiresAt = new Date(now.getTime() + SHORT_LINK_TTL_DAYS * 86_400_000).toISOString();
+  const jobs = await Promise.all(
+    eligible.map(async (e, i) => {
+      const delay = delays[i] ?? 0;
+      return {
+        id: uuidv7(now.getTime()),
+        c: e.contactId,
+        t: e.templateId,
+        d: delay,
+        // A lost queue message is noticed (cron) only after its delay and a grace period.
+        l: new Date(now.getTime() + (delay + LEASE_GRACE_SECONDS) * 1000).toISOString(),
+        k: linked.has(e.templateId)
+          ? await createLinkToken(env.LINK_SECRET, shard.index, campaign.id, e.contactId)
+          : null,
+        s: uuidv7(now.getTime()),
+      };
+    }),
+  );
+  const last = rows.length === size ? (rows[rows.length - 1] as PageRow).id : null;
   const newCursor = last ?? rows[rows.length - 1]?.id ?? msg.cursor;
-  const lease = new Date(now.getTime() + LEASE_GRACE_SECONDS * 1000).toISOString();
   const jobsJson = JSON.stringify(jobs);
 
   const [inserted, , advanced] = await d1.batch([
     d1
       .prepare(
         `INSERT INTO send_jobs (id, tenant_id, campaign_id, contact_id, template_id, status, queued_at, lease_until)
-       SELECT json_extract(value, '$.id'), ?1, ?2, json_extract(value, '$.c'), json_extract(value, '$.t'), 'queued', ?3, ?4
-         FROM json_each(?5) WHERE true
-       ON CONFLICT (tenant_id, campaign_id, contact_id) DO NOTHING
-       RETURNING id`,
-      )
-      .bind(tenant.id, campaign.id, at, lease, jobsJson),
-    // Events only for rows this run inserted: a re-run's fresh ids do not exist in send_jobs.
-    d1
-      .prepare(
-        `INSERT INTO events (id, tenant_id, contact_id, campaign_id, send_job_id, event_type, metadata, created_at)
-       SELECT json_extract(value, '$.e'), ?1, json_extract(value, '$.c'), ?2, json_extract(value, '$.id'), 'QUEUED',
-              json_object('template_id', json_extract(value, '$.t')), ?3
-         FROM json_each(?4)
-        WHERE EXISTS (SELECT 1 FROM send_jobs s WHERE s.id = json_extract(value, '$.id'))`,
+         SELECT json_extract(value, '$.id'), ?1, ?2, json_extract(value, '$.c'), json_extract(value, '$.t'), 'queued', ?3,
+                json_extract(value, '$.l')
+           FROM json_each(?4) WHERE true
+         ON CONFLICT (tenant_id, campaign_id, contact_id) DO NOTHING
+         RETURNING id`,
       )
       .bind(tenant.id, campaign.id, at, jobsJson),
+    // The personal links, created with the jobs (a re-run's identical token is a no-op). A token
+    // taken by another recipient (a nonce collision, rare) is skipped: the render finds no link for
+    // that recipient and creates one at the next attempt (workers/redirect/links.ts).
+    d1
+      .prepare(
+        `INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, created_at, expires_at)
+         SELECT json_extract(value, '$.s'), ?1, ?2, json_extract(value, '$.c'), json_extract(value, '$.k'), ?3, ?4, ?5
+           FROM json_each(?6) WHERE json_extract(value, '$.k') IS NOT NULL
+         ON CONFLICT (token) DO NOTHING`,
+      )
+      .bind(tenant.id, campaign.id, target ?? '', at, expiresAt, jobsJson),
     // Counts move only with the cursor, so a redelivered page is never counted twice.
     d1
       .prepare(
         `UPDATE campaigns
-          SET fanout_cursor = ?1, skipped_counts = ?2, audience_count = coalesce(audience_count, 0) + ?3,
-              status = CASE WHEN status = 'queued' THEN 'running' ELSE status END,
-              started_at = coalesce(started_at, ?4), fanout_done_at = ?5, updated_at = ?4
-        WHERE id = ?6 AND fanout_cursor IS ?7 AND status IN ('queued', 'running', 'paused')
-        RETURNING id`,
+            SET fanout_cursor = ?1, skipped_counts = ?2, audience_count = coalesce(audience_count, 0) + ?3,
+                status = CASE WHEN status = 'queued' THEN 'running' ELSE status END,
+                started_at = coalesce(started_at, ?4), fanout_done_at = ?5, updated_at = ?4
+          WHERE id = ?6 AND fanout_cursor IS ?7 AND status IN ('queued', 'running', 'paused')
+          RETURNING id`,
       )
       .bind(
         newCursor,
@@ -175,10 +226,10 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
         msg.cursor,
       ),
   ]);
-  const insertedIds = ((inserted?.results ?? []) as { id: string }[]).map((r) => r.id);
+  const insertedIds = new Set(((inserted?.results ?? []) as { id: string }[]).map((r) => r.id));
   const wonCursor = (advanced?.results ?? []).length === 1;
 
-  let toSend = insertedIds;
+  let toSend = jobs.filter((j) => insertedIds.has(j.id)).map((j) => ({ jobId: j.id, delaySeconds: j.d }));
   if (!wonCursor) {
     // Either a redelivery of this very page (the cursor already moved to where we would move it:
     // the first run may have died before enqueueing) or a stale duplicate chain (stop it).
@@ -187,19 +238,25 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
     const existing = await d1
       .prepare(
         `SELECT id FROM send_jobs
-        WHERE campaign_id = ?1 AND status = 'queued'
-          AND contact_id IN (SELECT json_extract(value, '$.c') FROM json_each(?2))`,
+          WHERE tenant_id = ?1 AND campaign_id = ?2 AND status = 'queued'
+            AND contact_id IN (SELECT json_extract(value, '$.c') FROM json_each(?3))`,
       )
-      .bind(campaign.id, jobsJson)
+      .bind(tenant.id, campaign.id, jobsJson)
       .all<{ id: string }>();
-    toSend = existing.results.map((r) => r.id);
+    const again = jobDelays(existing.results.length, rate, startDelay);
+    toSend = existing.results.map((r, i) => ({ jobId: r.id, delaySeconds: again[i] ?? 0 }));
     if (fresh.status !== 'queued' && fresh.status !== 'running') return;
   }
   await enqueueSendJobs(
     env.SEND_QUEUE,
-    toSend.map((jobId) => ({ jobId, tenantId: tenant.id })),
+    toSend.map((j) => ({ ...j, tenantId: tenant.id })),
   );
-  if (last !== null)
-    await enqueueFanout(env.FANOUT_QUEUE, { campaignId: campaign.id, tenantId: tenant.id, cursor: last });
-  else await completeCampaignIfDone(db, campaign.id, now);
+  if (last !== null) {
+    const next = nextPage(eligible.length, rate, startDelay);
+    await enqueueFanout(
+      env.FANOUT_QUEUE,
+      { campaignId: campaign.id, tenantId: tenant.id, cursor: last, startDelay: next.startDelay },
+      next.delaySeconds,
+    );
+  } else await completeCampaignIfDone(db, campaign.id, now);
 }

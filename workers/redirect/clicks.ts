@@ -1,7 +1,8 @@
-// Recording a click, after the redirect has been answered. One D1 batch (a transaction, and D1
-// runs one writer at a time) inserts the CLICKED event and bumps the counters in a single UPDATE,
-// so concurrent clicks never lose an increment and the repeat check below cannot race.
-import { uuidv7 } from '../db/ids';
+// Recording a click, after the redirect has been answered. A click is counted on its link's row
+// (click_count always; human_click_count, the first clicked_at and the recent human click times
+// when a person opened it) and in its campaign's 5-minute slot for the charts: no row per click.
+// One D1 batch (a transaction; D1 runs one writer at a time) holds one UPDATE per link and one
+// upsert per slot, so concurrent clicks never lose an increment.
 import { shardNamed } from '../db/shards';
 import { type ClickVerdict, classifyClick, clickSignals } from '../domain/bots';
 import { hmac, toHex } from '../lib/crypto';
@@ -10,64 +11,62 @@ import { LruCache } from './lru';
 
 /**
  * Human clicks from the same client (same IP and user agent) within this window of the last
- * counted one count once: a double tap, or the browser re-requesting on app switch, is one
- * person opening the link once. Two layers: this isolate remembers the clients it sent to D1 in
- * the window (a repeat it already knows about costs no query), and D1 checks the link's recent
- * events for the rest, so the rule also holds across isolates and colos.
+ * counted one count once: a double tap, or the browser re-requesting on app switch, is one person
+ * opening the link once. Two layers: this isolate remembers the clients it counted in the window
+ * (no I/O), and the colo's Cache API remembers them for the other isolates of the colo. Nothing
+ * about the client is stored in D1.
  */
 export const REPEAT_WINDOW_MS = 30_000;
+/** How many of a link's latest human click times its row keeps (attribution, the event log). */
+export const RECENT_CLICKS_KEPT = 10;
+/** The charts' slot: clicks are counted per campaign and 5 minutes. */
+export const CLICK_SLOT_MINUTES = 5;
 
-/** `${linkId}:${client}` → when this isolate last sent that client's click to D1 as a candidate. */
+/** `${linkId}:${client}` → when this isolate last counted that client's human click. */
 export type ClickMemory = LruCache<number>;
 const recentClients: ClickMemory = new LruCache<number>(50_000);
 
-/** A keyed hash, so the stored value cannot be reversed to an IP address by brute force. */
+/** A keyed hash, so the key cached for the repeat window cannot be reversed to an IP address. */
 export async function clientFingerprint(secret: string, ip: string, userAgent: string): Promise<string> {
   return toHex(await hmac(secret, 'SHA-256', `client:${ip}|${userAgent}`)).slice(0, 16);
 }
 
-const HUMAN_EVENT = `
-INSERT INTO events (id, tenant_id, contact_id, campaign_id, short_link_id, event_type, metadata, created_at)
-SELECT ?1, ?2, ?3, ?4, ?5, 'CLICKED',
-       CASE WHEN EXISTS (
-              SELECT 1 FROM events
-               WHERE short_link_id = ?5 AND event_type = 'CLICKED' AND created_at >= ?7
-                 AND json_extract(metadata, '$.human') = 1 AND json_extract(metadata, '$.client') = ?8)
-            THEN json_object('human', json('false'), 'reason', 'repeat', 'client', ?8)
-            ELSE json_object('human', json('true'), 'client', ?8) END,
-       ?6
-WHERE true`;
+// The DOM lib in tsconfig (for web/) shadows the Workers `caches.default` type.
+const colo = () => (caches as unknown as { default: Cache }).default;
+const repeatKey = (env: Env, linkId: string, client: string) =>
+  `${(env.SHORT_LINK_BASE_URL || env.PUBLIC_BASE_URL).replace(/\/+$/, '')}/__click-repeat/${linkId}/${client}`;
 
-// human_click_count and the first clicked_at follow the verdict the event row just recorded.
-const HUMAN_COUNTERS = `
-UPDATE short_links
-   SET click_count = click_count + 1,
-       human_click_count = human_click_count + COALESCE((SELECT json_extract(metadata, '$.human') FROM events WHERE id = ?1), 0),
-       clicked_at = CASE WHEN clicked_at IS NULL
-                          AND (SELECT json_extract(metadata, '$.human') FROM events WHERE id = ?1) = 1
-                         THEN ?2 ELSE clicked_at END
- WHERE id = ?3`;
-
-// Clicks whose verdict is already known (bots, previews, repeats) need no per-click logic in SQL:
-// their events go in multi-row INSERTs and their counts in one UPDATE per link.
-const PLAIN_EVENT_COLUMNS =
-  'INSERT INTO events (id, tenant_id, contact_id, campaign_id, short_link_id, event_type, metadata, created_at) VALUES ';
-const PLAIN_EVENT_ROW = "(?, ?, ?, ?, ?, 'CLICKED', ?, ?)";
-// D1 binds at most 100 parameters per statement; a row takes 7.
-const PLAIN_ROWS_PER_INSERT = 14;
-const PLAIN_COUNTERS = 'UPDATE short_links SET click_count = click_count + ?2 WHERE id = ?1';
-
-/** What a click was recorded as: the request's verdict, or a repeat this isolate recognised. */
+/** What a click was recorded as: the request's verdict, or a repeat within the window. */
 export type RecordedVerdict = ClickVerdict | { human: false; reason: 'repeat' };
 
-type PendingClick = {
-  link: ResolvedLink;
-  verdict: RecordedVerdict;
-  eventId: string;
-  at: string;
-  windowStart: string;
-  client: string | null;
-};
+type PendingClick = { link: ResolvedLink; verdict: RecordedVerdict; at: string };
+
+/** The slot (ISO minute, UTC) a click at `iso` is counted in. */
+export function clickSlot(iso: string): string {
+  const minute = Number(iso.slice(14, 16));
+  const start = minute - (minute % CLICK_SLOT_MINUTES);
+  return `${iso.slice(0, 14)}${String(start).padStart(2, '0')}`;
+}
+
+async function seenInColo(env: Env, key: string): Promise<boolean> {
+  try {
+    return (await colo().match(key)) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+async function rememberInColo(env: Env, key: string): Promise<void> {
+  void env;
+  try {
+    await colo().put(
+      key,
+      new Response('1', { headers: { 'cache-control': `max-age=${REPEAT_WINDOW_MS / 1000}` } }),
+    );
+  } catch {
+    // The isolate's memory still covers the common case (a double tap lands on the same isolate).
+  }
+}
 
 async function prepareClick(
   env: Env,
@@ -77,7 +76,6 @@ async function prepareClick(
   memory: ClickMemory,
 ): Promise<PendingClick> {
   let verdict: RecordedVerdict = classifyClick(clickSignals(req));
-  let client: string | null = null;
   if (verdict.human) {
     const ip = req.headers.get('cf-connecting-ip') ?? '';
     const userAgent = req.headers.get('user-agent') ?? '';
@@ -87,17 +85,67 @@ async function prepareClick(
     if (memory.get(key, now.getTime()) !== undefined) verdict = { human: false, reason: 'repeat' };
     else {
       memory.set(key, now.getTime(), REPEAT_WINDOW_MS, now.getTime());
-      client = await clientFingerprint(env.LINK_SECRET, ip, userAgent);
+      const shared = repeatKey(env, link.id, await clientFingerprint(env.LINK_SECRET, ip, userAgent));
+      if (await seenInColo(env, shared)) verdict = { human: false, reason: 'repeat' };
+      else await rememberInColo(env, shared);
     }
   }
-  return {
-    link,
-    verdict,
-    eventId: uuidv7(now.getTime()),
-    at: now.toISOString(),
-    windowStart: new Date(now.getTime() - REPEAT_WINDOW_MS).toISOString(),
-    client,
-  };
+  return { link, verdict, at: now.toISOString() };
+}
+
+// One link's share of a batch: its counts, its first human click and its new human click times.
+const LINK_COUNTS = `
+UPDATE short_links
+   SET click_count = click_count + ?2,
+       human_click_count = human_click_count + ?3,
+       clicked_at = coalesce(clicked_at, ?4),
+       recent_clicks = CASE WHEN ?3 = 0 THEN recent_clicks ELSE (
+         SELECT json_group_array(value) FROM (
+           SELECT value FROM (
+             SELECT value FROM json_each(coalesce(short_links.recent_clicks, '[]'))
+             UNION ALL SELECT value FROM json_each(?5))
+           ORDER BY value DESC LIMIT ${RECENT_CLICKS_KEPT})) END
+ WHERE id = ?1`;
+
+const SLOT_COUNTS = `
+INSERT INTO click_counts (tenant_id, campaign_id, slot, clicks, human_clicks) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (campaign_id, slot) DO UPDATE
+   SET clicks = clicks + excluded.clicks, human_clicks = human_clicks + excluded.human_clicks`;
+
+/** The statements recording these clicks (all on one shard), in one batch (one transaction). */
+function statements(d1: D1Database, clicks: PendingClick[]): D1PreparedStatement[] {
+  const links = new Map<string, { all: number; human: string[] }>();
+  const slots = new Map<
+    string,
+    { tenantId: string; campaignId: string; slot: string; all: number; human: number }
+  >();
+  for (const c of clicks) {
+    const l = links.get(c.link.id) ?? { all: 0, human: [] };
+    l.all += 1;
+    if (c.verdict.human) l.human.push(c.at);
+    links.set(c.link.id, l);
+    const slot = clickSlot(c.at);
+    const key = `${c.link.campaignId}|${slot}`;
+    const s = slots.get(key) ?? {
+      tenantId: c.link.tenantId,
+      campaignId: c.link.campaignId,
+      slot,
+      all: 0,
+      human: 0,
+    };
+    s.all += 1;
+    if (c.verdict.human) s.human += 1;
+    slots.set(key, s);
+  }
+  const out: D1PreparedStatement[] = [];
+  for (const [id, l] of links) {
+    out.push(
+      d1.prepare(LINK_COUNTS).bind(id, l.all, l.human.length, l.human[0] ?? null, JSON.stringify(l.human)),
+    );
+  }
+  for (const s of slots.values())
+    out.push(d1.prepare(SLOT_COUNTS).bind(s.tenantId, s.campaignId, s.slot, s.all, s.human));
+  return out;
 }
 
 /** The shard database holding these links (all clicks of one write share a shard). */
@@ -105,46 +153,6 @@ function shardD1(env: Env, shard: string): D1Database {
   const s = shardNamed(env, shard);
   if (!s) throw new Error(`short link on unknown shard ${shard}`);
   return s.d1;
-}
-
-/** The statements recording these clicks (all on one shard), in one batch (one transaction). */
-function statements(d1: D1Database, clicks: PendingClick[]): D1PreparedStatement[] {
-  const out: D1PreparedStatement[] = [];
-  const plainRows: (string | null)[][] = [];
-  const plainCounts = new Map<string, number>();
-  for (const c of clicks) {
-    const { link } = c;
-    if (c.verdict.human) {
-      // In arrival order: each candidate's repeat check must see the candidates before it.
-      out.push(
-        d1
-          .prepare(HUMAN_EVENT)
-          .bind(
-            c.eventId,
-            link.tenantId,
-            link.contactId,
-            link.campaignId,
-            link.id,
-            c.at,
-            c.windowStart,
-            c.client,
-          ),
-        d1.prepare(HUMAN_COUNTERS).bind(c.eventId, c.at, link.id),
-      );
-      continue;
-    }
-    const metadata = JSON.stringify({ human: false, reason: c.verdict.reason });
-    plainRows.push([c.eventId, link.tenantId, link.contactId, link.campaignId, link.id, metadata, c.at]);
-    plainCounts.set(link.id, (plainCounts.get(link.id) ?? 0) + 1);
-  }
-  for (let i = 0; i < plainRows.length; i += PLAIN_ROWS_PER_INSERT) {
-    const rows = plainRows.slice(i, i + PLAIN_ROWS_PER_INSERT);
-    out.push(
-      d1.prepare(PLAIN_EVENT_COLUMNS + rows.map(() => PLAIN_EVENT_ROW).join(', ')).bind(...rows.flat()),
-    );
-  }
-  for (const [linkId, n] of plainCounts) out.push(d1.prepare(PLAIN_COUNTERS).bind(linkId, n));
-  return out;
 }
 
 /** Records one click at once (one D1 batch); `memory` stands in for another isolate's in tests. */
@@ -183,11 +191,7 @@ async function writeBatch(env: Env, items: PendingClick[]): Promise<void> {
         const d1 = shardD1(env, shard);
         await d1.batch(statements(d1, clicks));
       } catch (err) {
-        console.error(
-          'short-link clicks not recorded',
-          clicks.map((c) => c.link.id),
-          err,
-        );
+        console.error('short-link clicks not recorded', [...new Set(clicks.map((c) => c.link.id))], err);
       }
     }),
   );

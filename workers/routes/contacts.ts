@@ -3,6 +3,7 @@ import { and, desc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { nowIso } from '../db/client';
 import { contactSearchCondition, dncJoin, erasedPhone, tenantCountry } from '../db/contacts';
 import { uuidv7 } from '../db/ids';
+import { derivedEvents } from '../db/message-log';
 import { eraseFromLogs } from '../db/privacy';
 import {
   CONSENT_STATUSES,
@@ -444,7 +445,24 @@ export const contactRoutes = createRouter()
       const { id } = c.req.valid('param');
       const { limit, cursor } = c.req.valid('query');
       await findContact(db, tenantId, id);
-      const p = await newestFirst(db, events, { tenantId, cursor, limit }, eq(events.contactId, id));
+      // Stored events and the contact's messages (queued, sent, delivered, clicked) from their own
+      // rows (workers/db/message-log.ts), newest first.
+      const before = decodeCursor(cursor);
+      const stored = await db
+        .select()
+        .from(events)
+        .where(
+          and(
+            eq(events.tenantId, tenantId),
+            eq(events.contactId, id),
+            before ? lt(events.id, before) : undefined,
+          ),
+        )
+        .orderBy(desc(events.id))
+        .limit(limit + 1);
+      const derived = await derivedEvents(db, { tenantId, contactId: id, before }, limit + 1);
+      const merged = [...stored, ...derived].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit + 1);
+      const p = paginate(merged, limit, (e) => e.id);
       return c.json(
         {
           data: p.data.map((e) => ({

@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { derivedEvents, type LoggedEvent, messageSlots } from '../db/message-log';
 import { campaigns, EVENT_TYPES, events, tenants } from '../db/schema';
-import { csvRow, SLOT_MINUTES, type SlotCount, toSeries } from '../domain/event-log';
+import { csvRow, type SlotCount, toSeries } from '../domain/event-log';
 import { ApiError, notFound } from '../http/errors';
 import { decodeCursor, paginate } from '../http/pagination';
 import { createRouter, errorResponses, jsonResponse, PageQuery, page } from '../http/router';
@@ -48,7 +49,7 @@ function where(tenantId: string, f: FilterValues, before?: string): SQL | undefi
   );
 }
 
-function eventJson(e: EventRow) {
+function eventJson(e: EventRow | LoggedEvent) {
   return {
     id: e.id,
     type: e.eventType,
@@ -61,13 +62,38 @@ function eventJson(e: EventRow) {
   };
 }
 
-function fetchPage(db: Db, tenantId: string, f: FilterValues, limit: number, before?: string) {
-  return db
+/**
+ * Stored events and, for a campaign or a contact, the events derived from its messages' own rows
+ * (queued, sent, delivered, clicked: workers/db/message-log.ts), merged newest first by id.
+ */
+async function fetchPage(
+  db: Db,
+  tenantId: string,
+  f: FilterValues,
+  limit: number,
+  before?: string,
+): Promise<(EventRow | LoggedEvent)[]> {
+  const stored = await db
     .select()
     .from(events)
     .where(where(tenantId, f, before))
     .orderBy(desc(events.id))
     .limit(limit + 1);
+  const derived = await derivedEvents(
+    db,
+    {
+      tenantId,
+      campaignId: f.campaign_id,
+      contactId: f.contact_id,
+      type: f.type,
+      since: f.since ? toIso(f.since) : undefined,
+      until: f.until ? toIso(f.until) : undefined,
+      before,
+    },
+    limit + 1,
+  );
+  if (derived.length === 0) return stored;
+  return [...stored, ...derived].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit + 1);
 }
 
 const CSV_COLUMNS = [
@@ -230,31 +256,13 @@ export const eventRoutes = createRouter()
       const since =
         q.since ??
         (q.campaign_id ? undefined : new Date(Date.now() - DEFAULT_SERIES_DAYS * 86_400_000).toISOString());
-      const slot = sql<string>`substr(${events.createdAt}, 1, 14) || printf('%02d', (CAST(substr(${events.createdAt}, 15, 2) AS INTEGER) / ${SLOT_MINUTES}) * ${SLOT_MINUTES})`;
-      const rows = await db
-        .select({
-          slot,
-          type: events.eventType,
-          count: sql<number>`count(*)`,
-          human: sql<number>`coalesce(sum(CASE WHEN json_extract(${events.metadata}, '$.human') = 1 THEN 1 ELSE 0 END), 0)`,
-        })
-        .from(events)
-        .where(
-          and(
-            eq(events.tenantId, tenantId),
-            q.campaign_id ? eq(events.campaignId, q.campaign_id) : undefined,
-            sql`${events.eventType} IN ('SENT', 'DELIVERED', 'FAILED', 'CLICKED')`,
-            since ? gte(events.createdAt, toIso(since)) : undefined,
-            q.until ? lt(events.createdAt, toIso(q.until)) : undefined,
-          ),
-        )
-        .groupBy(slot, events.eventType);
-      const slots: SlotCount[] = rows.map((r) => ({
-        slot: r.slot,
-        type: r.type,
-        count: Number(r.count),
-        human: Number(r.human),
-      }));
+      // From the messages' own rows and the campaigns' click counts (no event row per message).
+      const slots: SlotCount[] = await messageSlots(db, {
+        tenantId,
+        campaignId: q.campaign_id,
+        since: since ? toIso(since) : undefined,
+        until: q.until ? toIso(q.until) : undefined,
+      });
       return c.json(
         { bucket: q.bucket, timezone: tenant.timezone, data: toSeries(slots, q.bucket, tenant.timezone) },
         200,

@@ -1,10 +1,10 @@
 // Wires the send loop to the real world: D1, the two Durable Objects, Twilio over fetch, and the
 // send queue. `processSendBatch` takes a clock so tests can pin "now" (quiet hours, DST).
 import { controlDb, type Shard, shardOf, UnknownTenantError } from '../db/shards';
-import { TwilioClient, twilioConfigFromEnv } from '../providers/twilio';
 import { D1SendStore } from './d1-store';
 import { enqueueSendJobs, SendMessage } from './enqueue';
 import { type JobMessage, runSendBatch, type SendDeps } from './loop';
+import { tenantMessengers } from './messengers';
 import { DurableObjectPermits } from './permits';
 import { CampaignRenderer } from './render';
 import type { Clock, Messenger, SendStore } from './types';
@@ -96,7 +96,7 @@ async function processShardBatch(
   }
   const deps: SendDeps = {
     store: { ...bindStore(store), load: async () => contexts },
-    messenger: opts.messenger ?? new TwilioClient(twilioConfigFromEnv(env)),
+    messenger: opts.messenger ? () => opts.messenger as Messenger : tenantMessengers(env, controlDb(env)),
     permits: new DurableObjectPermits(env, pendingByTenant, clock),
     renderer: new CampaignRenderer(env, shard, clock),
     clock,

@@ -1,6 +1,8 @@
-// The send loop's store over D1. Reads a whole batch in two round trips; every write that must
-// not be half-done (job + event + contact) goes in one db.batch (a transaction).
+// The send loop's store over the tenant's shard. Per batch of jobs: one round trip to load, one
+// statement to claim every ready job, one round trip (two statements) to record what was sent;
+// json_each carries the batch's values, so the statement count does not grow with the batch.
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { runBatch } from '../db/batch';
 import type { Db } from '../db/client';
 import { costPerPartCents } from '../db/costs';
 import { addDoNotContactRow } from '../db/do-not-contact';
@@ -12,20 +14,20 @@ import {
   messageTemplates,
   sendingNumbers,
   sendJobs,
+  shortLinks,
   suppressionRules,
   tenants,
 } from '../db/schema';
 import { suppressionCutoff } from '../domain/eligibility';
-import type { Attempt, ClaimRefusal, Failure, JobContext, SendStore, SentItem, TenantRow } from './types';
-
-/** D1 allows 100 bound parameters per statement. */
-const CHUNK = 90;
-
-function chunks<T>(xs: T[], n = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
+import type {
+  ClaimRefusal,
+  ClaimRequest,
+  Failure,
+  JobContext,
+  SendStore,
+  SentItem,
+  TenantRow,
+} from './types';
 
 /** Failure rate guard: above this share of failed attempts, after enough attempts, pause. */
 export const FAILURE_RATE_THRESHOLD = 0.2;
@@ -38,59 +40,52 @@ export class D1SendStore implements SendStore {
     private readonly control: Db,
   ) {}
 
+  /**
+   * Everything the batch needs in ONE round trip: a D1 batch of statements keyed on the job ids
+   * (jobs with their contact, do-not-contact flag and personal link token; their campaigns,
+   * tenants, templates, suppression rules and senders).
+   */
   async load(jobIds: string[], now: Date): Promise<Map<string, JobContext>> {
     const db = this.db;
-    const ids = [...new Set(jobIds)];
-    const jobs = (
-      await Promise.all(chunks(ids).map((c) => db.select().from(sendJobs).where(inArray(sendJobs.id, c))))
-    ).flat();
     const out = new Map<string, JobContext>();
-    if (jobs.length === 0) return out;
-    const contactIds = [...new Set(jobs.map((j) => j.contactId))];
-    const campaignIds = [...new Set(jobs.map((j) => j.campaignId))];
-    const tenantIds = [...new Set(jobs.map((j) => j.tenantId))];
-    const templateIds = [...new Set(jobs.map((j) => j.templateId).filter((t): t is string => t !== null))];
-
-    const [contactRows, campaignRows, tenantRows, templateRows, ruleRows, numberRows] = await Promise.all([
-      Promise.all(
-        chunks(contactIds).map((c) => db.select().from(contacts).where(inArray(contacts.id, c))),
-      ).then((r) => r.flat()),
-      db.select().from(campaigns).where(inArray(campaigns.id, campaignIds)),
-      db.select().from(tenants).where(inArray(tenants.id, tenantIds)),
-      templateIds.length
-        ? db.select().from(messageTemplates).where(inArray(messageTemplates.id, templateIds))
-        : Promise.resolve([]),
-      db.select().from(suppressionRules).where(inArray(suppressionRules.tenantId, tenantIds)),
-      db.select().from(sendingNumbers).where(inArray(sendingNumbers.tenantId, tenantIds)),
+    const ids = JSON.stringify([...new Set(jobIds)]);
+    if (jobIds.length === 0) return out;
+    const inJobs = sql`(SELECT value FROM json_each(${ids}))`;
+    const jobTenants = sql`(SELECT tenant_id FROM send_jobs WHERE id IN ${inJobs})`;
+    const [jobRows, campaignRows, tenantRows, templateRows, ruleRows, numberRows] = await db.batch([
+      db
+        .select({
+          job: sendJobs,
+          contact: contacts,
+          dnc: sql<number>`EXISTS (SELECT 1 FROM ${doNotContact} d WHERE d.tenant_id = ${sendJobs.tenantId} AND d.phone_e164 = ${contacts.phoneE164})`,
+          // By the contact's index: one row per campaign the person was in.
+          linkToken: sql<
+            string | null
+          >`(SELECT l.token FROM ${shortLinks} l WHERE l.contact_id = ${sendJobs.contactId} AND l.campaign_id = ${sendJobs.campaignId} AND l.tenant_id = ${sendJobs.tenantId} LIMIT 1)`,
+        })
+        .from(sendJobs)
+        .innerJoin(contacts, eq(contacts.id, sendJobs.contactId))
+        .where(sql`${sendJobs.id} IN ${inJobs}`),
+      db
+        .select()
+        .from(campaigns)
+        .where(sql`${campaigns.id} IN (SELECT campaign_id FROM send_jobs WHERE id IN ${inJobs})`),
+      db.select().from(tenants).where(sql`${tenants.id} IN ${jobTenants}`),
+      db
+        .select()
+        .from(messageTemplates)
+        .where(sql`${messageTemplates.id} IN (SELECT template_id FROM send_jobs WHERE id IN ${inJobs})`),
+      db.select().from(suppressionRules).where(sql`${suppressionRules.tenantId} IN ${jobTenants}`),
+      db.select().from(sendingNumbers).where(sql`${sendingNumbers.tenantId} IN ${jobTenants}`),
     ]);
-    const contactById = new Map(contactRows.map((c) => [c.id, c]));
-    const dnc = new Set<string>();
-    for (const tenantId of tenantIds) {
-      const phones = [
-        ...new Set(
-          jobs
-            .filter((j) => j.tenantId === tenantId)
-            .map((j) => contactById.get(j.contactId)?.phoneE164)
-            .filter((p): p is string => p !== undefined),
-        ),
-      ];
-      for (const c of chunks(phones)) {
-        const rows = await db
-          .select({ phone: doNotContact.phoneE164 })
-          .from(doNotContact)
-          .where(and(eq(doNotContact.tenantId, tenantId), inArray(doNotContact.phoneE164, c)));
-        for (const r of rows) dnc.add(`${tenantId}:${r.phone}`);
-      }
-    }
     const campaignById = new Map(campaignRows.map((c) => [c.id, c]));
     const tenantById = new Map(tenantRows.map((t) => [t.id, t]));
     const templateById = new Map(templateRows.map((t) => [t.id, t]));
 
-    for (const j of jobs) {
-      const contact = contactById.get(j.contactId);
+    for (const { job: j, contact, dnc, linkToken } of jobRows) {
       const campaign = campaignById.get(j.campaignId);
       const tenant = tenantById.get(j.tenantId);
-      if (!contact || !campaign || !tenant) continue;
+      if (!campaign || !tenant) continue;
       const template = j.templateId ? templateById.get(j.templateId) : undefined;
       out.set(j.id, {
         job: {
@@ -143,52 +138,93 @@ export class D1SendStore implements SendStore {
           monthlyBudgetCents: tenant.monthlyBudgetCents,
         },
         templateBody: template && template.tenantId === j.tenantId ? template.body : null,
-        onDoNotContact: dnc.has(`${j.tenantId}:${contact.phoneE164}`),
+        linkToken,
+        onDoNotContact: dnc === 1,
         suppressedSince: suppressionCutoff(
           ruleRows.filter((r) => r.tenantId === j.tenantId),
           now,
         ),
-        // Phone senders only until the send path learns the other kinds (issue 10, second part).
-        numbers: numberRows.filter(
-          (n): n is typeof n & { phoneE164: string } => n.tenantId === j.tenantId && n.phoneE164 !== null,
-        ),
+        numbers: numberRows
+          .filter((n) => n.tenantId === j.tenantId)
+          .map((n) => ({
+            id: n.id,
+            tenantId: n.tenantId,
+            kind: n.kind,
+            phoneE164: n.phoneE164,
+            messagingServiceSid: n.messagingServiceSid,
+            senderId: n.senderId,
+            dailyLimit: n.dailyLimit,
+            perMinuteLimit: n.perMinuteLimit,
+            warmupStartDate: n.warmupStartDate,
+            isActive: n.isActive,
+          })),
       });
     }
     return out;
   }
 
-  async claim(ctx: JobContext, a: Attempt, now: Date): Promise<true | ClaimRefusal> {
-    const { job, contact } = ctx;
-    // One statement: the attempt is recorded only if, at this instant, the job is still unsent,
-    // the campaign running, the tenant not paused and the number not on do-not-contact.
-    const rows = await this.db.all<{ id: string }>(sql`
+  async claim(requests: ClaimRequest[], now: Date): Promise<Map<string, true | ClaimRefusal>> {
+    const out = new Map<string, true | ClaimRefusal>();
+    if (requests.length === 0) return out;
+    const attempts = JSON.stringify(
+      requests.map(({ ctx, attempt }) => ({
+        id: ctx.job.id,
+        n: attempt.sendingNumberId,
+        b: attempt.body,
+        p: attempt.parts,
+        c: attempt.costCents,
+        to: ctx.contact.phoneE164,
+      })),
+    );
+    // One statement for the batch: each attempt is recorded only if, at this instant, its job is
+    // still unsent, its campaign running, its tenant not paused and its number not on do-not-contact.
+    const claimed = await this.db.all<{ id: string }>(sql`
       UPDATE send_jobs
          SET attempt_started_at = ${now.toISOString()}, attempt_count = attempt_count + 1,
-             sending_number_id = ${a.sendingNumberId}, body = ${a.body}, parts = ${a.parts},
-             cost_cents = ${a.costCents}
-       WHERE id = ${job.id} AND status = 'queued' AND attempt_started_at IS NULL
-         AND EXISTS (SELECT 1 FROM campaigns WHERE id = ${job.campaignId} AND status = 'running')
-         AND NOT EXISTS (SELECT 1 FROM tenants WHERE id = ${job.tenantId} AND is_paused = 1)
+             sending_number_id = json_extract(a.value, '$.n'), body = json_extract(a.value, '$.b'),
+             parts = json_extract(a.value, '$.p'), cost_cents = json_extract(a.value, '$.c')
+        FROM json_each(${attempts}) AS a
+       WHERE send_jobs.id = json_extract(a.value, '$.id')
+         AND send_jobs.status = 'queued' AND send_jobs.attempt_started_at IS NULL
+         AND EXISTS (SELECT 1 FROM campaigns WHERE id = send_jobs.campaign_id AND status = 'running')
+         AND NOT EXISTS (SELECT 1 FROM tenants WHERE id = send_jobs.tenant_id AND is_paused = 1)
          AND NOT EXISTS (SELECT 1 FROM do_not_contact
-                          WHERE tenant_id = ${job.tenantId} AND phone_e164 = ${contact.phoneE164})
-      RETURNING id`);
-    if (rows.length === 1) return true;
-    const [why] = await this.db.all<{
+                          WHERE tenant_id = send_jobs.tenant_id AND phone_e164 = json_extract(a.value, '$.to'))
+      RETURNING send_jobs.id AS id`);
+    for (const r of claimed) out.set(r.id, true);
+    const refused = requests.filter((r) => !out.has(r.ctx.job.id));
+    if (refused.length === 0) return out;
+    // Why, re-read for the few that were refused (a STOP, a pause or a redelivery meanwhile).
+    const why = await this.db.all<{
+      id: string;
       status: string;
       started: string | null;
       cs: string;
       paused: number;
       dnc: number;
     }>(sql`
-      SELECT j.status AS status, j.attempt_started_at AS started,
+      SELECT j.id AS id, j.status AS status, j.attempt_started_at AS started,
              (SELECT status FROM campaigns WHERE id = j.campaign_id) AS cs,
              (SELECT is_paused FROM tenants WHERE id = j.tenant_id) AS paused,
-             EXISTS (SELECT 1 FROM do_not_contact WHERE tenant_id = j.tenant_id AND phone_e164 = ${contact.phoneE164}) AS dnc
-        FROM send_jobs j WHERE j.id = ${job.id}`);
-    if (why?.status !== 'queued' || why.started !== null) return 'not_queued';
-    if (why.dnc) return 'do_not_contact';
-    if (why.paused) return 'tenant_paused';
-    return 'campaign_not_running';
+             EXISTS (SELECT 1 FROM do_not_contact
+                      WHERE tenant_id = j.tenant_id AND phone_e164 = json_extract(a.value, '$.to')) AS dnc
+        FROM json_each(${attempts}) AS a JOIN send_jobs j ON j.id = json_extract(a.value, '$.id')
+       WHERE j.id IN (SELECT value FROM json_each(${JSON.stringify(refused.map((r) => r.ctx.job.id))}))`);
+    const byId = new Map(why.map((w) => [w.id, w]));
+    for (const r of refused) {
+      const w = byId.get(r.ctx.job.id);
+      out.set(
+        r.ctx.job.id,
+        !w || w.status !== 'queued' || w.started !== null
+          ? 'not_queued'
+          : w.dnc
+            ? 'do_not_contact'
+            : w.paused
+              ? 'tenant_paused'
+              : 'campaign_not_running',
+      );
+    }
+    return out;
   }
 
   async releaseClaim(jobId: string): Promise<void> {
@@ -204,37 +240,43 @@ export class D1SendStore implements SendStore {
       );
   }
 
+  /**
+   * Records accepted messages for the whole batch: two statements, one round trip. The job row is
+   * the message's record (no SENT event row). A status callback may have beaten us (it already
+   * moved the job on and recorded the sid): the job keeps its state, and gains parts and cost.
+   */
   async markSent(items: SentItem[]): Promise<void> {
     if (items.length === 0) return;
-    const db = this.db;
-    const stmts = items.flatMap(({ ctx: { job }, sid, parts, costCents, at }) => {
-      const iso = at.toISOString();
-      return [
-        db
-          .update(sendJobs)
-          .set({
-            status: 'sent',
-            providerMessageId: sid,
-            sentAt: iso,
-            parts: parts ?? sql`${sendJobs.parts}`,
-            costCents: costCents ?? sql`${sendJobs.costCents}`,
-            errorCode: null,
-            leaseUntil: null,
-          })
-          .where(and(eq(sendJobs.id, job.id), eq(sendJobs.status, 'queued'))),
-        eventRow(db, {
-          tenantId: job.tenantId,
-          eventType: 'SENT',
-          contactId: job.contactId,
-          campaignId: job.campaignId,
-          sendJobId: job.id,
-          metadata: { provider_message_id: sid, parts, cost_cents: costCents },
-          createdAt: iso,
-        }).onConflictDoNothing(),
-        db.update(contacts).set({ lastSentAt: iso }).where(eq(contacts.id, job.contactId)),
-      ];
-    });
-    await db.batch(stmts as [(typeof stmts)[0], ...typeof stmts]);
+    const sent = JSON.stringify(
+      items.map(({ ctx: { job }, sid, parts, costCents, at }) => ({
+        id: job.id,
+        c: job.contactId,
+        sid,
+        p: parts,
+        k: costCents,
+        at: at.toISOString(),
+      })),
+    );
+    await runBatch(this.db, [
+      sql`
+        UPDATE send_jobs
+           SET status = CASE WHEN status = 'queued' THEN 'sent' ELSE status END,
+               provider_message_id = coalesce(provider_message_id, json_extract(s.value, '$.sid')),
+               sent_at = coalesce(sent_at, json_extract(s.value, '$.at')),
+               parts = coalesce(json_extract(s.value, '$.p'), parts),
+               cost_cents = coalesce(json_extract(s.value, '$.k'), cost_cents),
+               error_code = NULL, lease_until = NULL,
+               -- the attempt's marker is done once the provider id is recorded (its bytes too)
+               attempt_started_at = NULL
+          FROM json_each(${sent}) AS s
+         WHERE send_jobs.id = json_extract(s.value, '$.id')
+           AND (send_jobs.status = 'queued' OR send_jobs.provider_message_id = json_extract(s.value, '$.sid'))`,
+      sql`
+        UPDATE contacts SET last_sent_at = json_extract(s.value, '$.at')
+          FROM json_each(${sent}) AS s
+         WHERE contacts.id = json_extract(s.value, '$.c')
+           AND (contacts.last_sent_at IS NULL OR contacts.last_sent_at < json_extract(s.value, '$.at'))`,
+    ]);
   }
 
   async markFailed(ctx: JobContext, f: Failure, now: Date): Promise<void> {
@@ -270,14 +312,11 @@ export class D1SendStore implements SendStore {
 
   async setLeases(leases: { jobId: string; leaseUntil: string | null }[]): Promise<void> {
     if (leases.length === 0) return;
-    const db = this.db;
-    const stmts = leases.map((l) =>
-      db
-        .update(sendJobs)
-        .set({ leaseUntil: l.leaseUntil })
-        .where(and(eq(sendJobs.id, l.jobId), eq(sendJobs.status, 'queued'))),
-    );
-    for (const c of chunks(stmts, 50)) await db.batch(c as [(typeof c)[0], ...typeof c]);
+    const rows = JSON.stringify(leases.map((l) => ({ id: l.jobId, l: l.leaseUntil })));
+    await this.db.run(sql`
+      UPDATE send_jobs SET lease_until = json_extract(x.value, '$.l')
+        FROM json_each(${rows}) AS x
+       WHERE send_jobs.id = json_extract(x.value, '$.id') AND send_jobs.status = 'queued'`);
   }
 
   async setCampaignReason(campaignId: string, reason: string | null): Promise<void> {

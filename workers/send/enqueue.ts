@@ -13,6 +13,8 @@ export const FanoutMessage = z.object({
   tenantId: z.string().min(1),
   /** Keyset position: the last contact id of the previous page (null = first page). */
   cursor: z.string().nullable(),
+  /** Seconds until this page's first job is due: the work still queued ahead of it (pacing). */
+  startDelay: z.number().min(0).optional(),
 });
 export type FanoutMessage = z.infer<typeof FanoutMessage>;
 
@@ -30,6 +32,10 @@ export async function enqueueSendJobs(
   }
 }
 
-export async function enqueueFanout(queue: Queue<FanoutMessage>, msg: FanoutMessage): Promise<void> {
-  await queue.send(msg);
+export async function enqueueFanout(
+  queue: Queue<FanoutMessage>,
+  msg: FanoutMessage,
+  delaySeconds = 0,
+): Promise<void> {
+  await queue.send(msg, delaySeconds > 0 ? { delaySeconds } : undefined);
 }

@@ -30,12 +30,13 @@ export const LEASE_GRACE_SECONDS = 600;
  * working (a batch records its sends at the end; 50 jobs, 16 at a time, 10 s Twilio timeout).
  */
 export const UNKNOWN_SETTLE_MS = 180_000;
-/** Jobs of one batch in flight at once: each waits mostly on D1, the Durable Objects and Twilio. */
+/** Jobs of one batch in flight at once: each waits mostly on the Durable Objects and Twilio. */
 const CONCURRENCY = 16;
 
 export type SendDeps = {
   store: SendStore;
-  messenger: Messenger;
+  /** The provider client for a tenant (its own Twilio account, else the platform's). */
+  messenger: (tenantId: string) => Messenger;
   permits: Permits;
   renderer: Renderer;
   clock: Clock;
@@ -68,7 +69,22 @@ const BLOCKING_REASONS = {
   monthly_budget: 'monthly budget reached',
 } as const;
 
-/** Runs every job of a batch (a few at a time) and reports what to do with each queue message. */
+/** A job that passed every check and holds its number permit and budget, waiting for the batch claim. */
+type Ready = {
+  ctx: JobContext;
+  attempts: number;
+  number: NumberRow;
+  grantedAt: number;
+  body: string;
+  parts: number;
+  cost: number;
+};
+
+/**
+ * Runs a batch as a pipeline: every job is decided (a few at a time: checks, then the number
+ * permit, the render and the budget), the ready ones are claimed together in ONE statement, sent
+ * (a few at a time), and recorded together. Reports what to do with each queue message.
+ */
 export async function runSendBatch(messages: JobMessage[], deps: SendDeps): Promise<BatchReport> {
   const st: BatchState = {
     outcomes: new Map(),
@@ -85,30 +101,40 @@ export async function runSendBatch(messages: JobMessage[], deps: SendDeps): Prom
     messages.map((m) => m.jobId),
     deps.clock(),
   );
-  let next = 0;
-  const worker = async () => {
-    while (next < messages.length) {
-      const m = messages[next++] as JobMessage;
+  const ready: Ready[] = [];
+  const settle = (ctx: JobContext, outcome: Outcome) => {
+    st.outcomes.set(ctx.job.id, outcome);
+    if (outcome.kind !== 'ack') leaseFor(ctx, outcome.delaySeconds, deps.clock(), st);
+  };
+  try {
+    await inParallel(messages, async (m) => {
       const ctx = contexts.get(m.jobId);
       if (!ctx) {
         st.outcomes.set(m.jobId, { kind: 'ack' });
-        continue;
+        return;
       }
       st.touchedCampaigns.add(ctx.campaign.id);
-      let outcome: Outcome;
       try {
-        outcome = await processJob(ctx, m.attempts, deps, st);
+        const decided = await prepareJob(ctx, m.attempts, deps, st);
+        if ('outcome' in decided) settle(ctx, decided.outcome);
+        else ready.push(decided);
       } catch (err) {
         // One broken job must not hold back the batch; the queue redelivers it with backoff.
         console.error('send job failed unexpectedly', m.jobId, err);
-        outcome = { kind: 'retry', delaySeconds: backoffSeconds(m.attempts) };
+        settle(ctx, { kind: 'retry', delaySeconds: backoffSeconds(m.attempts) });
       }
-      st.outcomes.set(m.jobId, outcome);
-      if (outcome.kind !== 'ack') leaseFor(ctx, outcome.delaySeconds, deps.clock(), st);
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, messages.length) }, worker));
+    });
+
+    const claimed = await claimReady(ready, deps, st, settle);
+    await inParallel(claimed, async (r) => {
+      try {
+        settle(r.ctx, await sendReady(r, deps, st));
+      } catch (err) {
+        console.error('send job failed unexpectedly', r.ctx.job.id, err);
+        settle(r.ctx, { kind: 'retry', delaySeconds: backoffSeconds(r.attempts) });
+      }
+    });
+
     try {
       await deps.store.markSent(st.sent);
       for (const s of st.sent) st.sentCampaigns.add(s.ctx.campaign.id);
@@ -127,6 +153,15 @@ export async function runSendBatch(messages: JobMessage[], deps: SendDeps): Prom
     await deps.permits.settle();
   }
   return st;
+}
+
+/** Runs `work` over `items`, at most CONCURRENCY at a time. */
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
 function leaseFor(ctx: JobContext, delaySeconds: number, now: Date, st: BatchState) {
@@ -166,28 +201,41 @@ async function retryOrFail(ctx: JobContext, attempts: number, reason: string, co
   return { kind: 'retry', delaySeconds: backoffSeconds(attempts, (deps.random ?? Math.random)()) } as const;
 }
 
-async function processJob(
+/** What a sender sends as: a number or an alphanumeric ID (`from`), or a Messaging Service. */
+export function senderAddress(n: NumberRow): { from: string } | { messagingServiceSid: string } | null {
+  if (n.kind === 'messaging_service')
+    return n.messagingServiceSid ? { messagingServiceSid: n.messagingServiceSid } : null;
+  const from = n.kind === 'alphanumeric' ? n.senderId : n.phoneE164;
+  return from ? { from } : null;
+}
+
+/**
+ * Decides one job up to the claim: every check, then the number permit (first: a job held by a
+ * limit costs no render and no budget call), the render, the price and the budget reservation.
+ */
+async function prepareJob(
   ctx: JobContext,
   attempts: number,
   deps: SendDeps,
   st: BatchState,
-): Promise<Outcome> {
+): Promise<Ready | { outcome: Outcome }> {
   const { job, campaign, tenant, contact, store } = { ...ctx, store: deps.store };
-  let now = deps.clock();
-  if (job.status !== 'queued') return ack; // redelivery of a finished job
+  const now = deps.clock();
+  const done = (outcome: Outcome) => ({ outcome });
+  if (job.status !== 'queued') return done(ack); // redelivery of a finished job
 
   if (job.attemptStartedAt !== null) {
     const resolved = await resolveUnknownOutcome(ctx, attempts, deps, st);
-    if (resolved) return resolved;
+    if (resolved) return done(resolved);
   }
 
   if (campaign.status === 'completed') {
     await store.markFailed(ctx, { reason: 'cancelled' }, now);
-    return ack;
+    return done(ack);
   }
   // Paused (or not started): drop the message; resume / the cron re-enqueue parked jobs.
-  if (campaign.status !== 'running') return park(ctx, st);
-  if (tenant.isPaused) return park(ctx, st, BLOCKING_REASONS.paused);
+  if (campaign.status !== 'running') return done(park(ctx, st));
+  if (tenant.isPaused) return done(park(ctx, st, BLOCKING_REASONS.paused));
 
   const verdict = evaluateEligibility({
     phoneE164: contact.phoneE164,
@@ -200,20 +248,26 @@ async function processJob(
   });
   if (!verdict.eligible) {
     await store.markFailed(ctx, { reason: verdict.reason }, now);
-    st.touchedCampaigns.add(campaign.id);
-    return ack;
+    return done(ack);
   }
 
   const tz = contact.timezone ?? tenant.timezone;
   if (isQuietTime(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd)) {
     const opens = nextSendTime(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd);
-    return defer((opens.getTime() - now.getTime()) / 1000, deps);
+    return done(defer((opens.getTime() - now.getTime()) / 1000, deps));
   }
 
   if (ctx.templateBody === null) {
     await store.markFailed(ctx, { reason: 'template_missing' }, now);
-    return ack;
+    return done(ack);
   }
+
+  const picked = await pickNumber(ctx, deps, st, now);
+  if (!picked.ok) {
+    if (picked.reason === 'no_number') st.reasons.set(campaign.id, 'no active sending number');
+    return done(defer(picked.retryAfterSeconds, deps));
+  }
+  const release = () => deps.permits.releaseNumber(picked.number, picked.grantedAt, deps.clock());
 
   const { body, parts } = await deps.renderer.render(ctx);
   let perPart = st.costs.get(tenant.id);
@@ -225,66 +279,95 @@ async function processJob(
   const hasBudget = tenant.dailyBudgetCents !== null || tenant.monthlyBudgetCents !== null;
   if (perPartCents === null && hasBudget) {
     // Without a price the budget cannot be enforced, so a budgeted tenant does not send.
+    await release();
     st.reasons.set(campaign.id, `no SMS cost configured for ${tenant.country}`);
-    return defer(600, deps);
+    return done(defer(600, deps));
   }
   const cost = parts * (perPartCents ?? 0);
 
   const reserved = await deps.permits.reserve(tenant, cost, now);
   if (!reserved.ok) {
-    if (reserved.reason === 'paused') return park(ctx, st, BLOCKING_REASONS.paused);
+    await release();
+    if (reserved.reason === 'paused') return done(park(ctx, st, BLOCKING_REASONS.paused));
     st.reasons.set(
       campaign.id,
       BLOCKING_REASONS[reserved.reason as keyof typeof BLOCKING_REASONS] ?? `budget: ${reserved.reason}`,
     );
-    return defer(reserved.retryAfterSeconds, deps);
+    return done(defer(reserved.retryAfterSeconds, deps));
   }
+  return { ctx, attempts, number: picked.number, grantedAt: picked.grantedAt, body, parts, cost };
+}
 
-  const picked = await pickNumber(ctx, deps, st, now);
-  if (!picked.ok) {
-    deps.permits.unreserve(tenant.id, cost);
-    if (picked.reason === 'no_number') st.reasons.set(campaign.id, 'no active sending number');
-    return defer(picked.retryAfterSeconds, deps);
-  }
-  const number = picked.number;
-
-  now = deps.clock();
-  const claim = await store.claim(ctx, { sendingNumberId: number.id, body, parts, costCents: cost }, now);
-  if (claim !== true) {
-    deps.permits.unreserve(tenant.id, cost);
-    await deps.permits.releaseNumber(number, picked.grantedAt, now);
-    if (claim === 'do_not_contact') {
-      await store.markFailed(ctx, { reason: 'do_not_contact' }, now);
-      return ack;
+/** Claims every ready job in one statement; the refused ones give their permit and budget back. */
+async function claimReady(
+  ready: Ready[],
+  deps: SendDeps,
+  st: BatchState,
+  settle: (ctx: JobContext, outcome: Outcome) => void,
+): Promise<Ready[]> {
+  if (ready.length === 0) return [];
+  const now = deps.clock();
+  const verdicts = await deps.store.claim(
+    ready.map((r) => ({
+      ctx: r.ctx,
+      attempt: { sendingNumberId: r.number.id, body: r.body, parts: r.parts, costCents: r.cost },
+    })),
+    now,
+  );
+  const claimed: Ready[] = [];
+  for (const r of ready) {
+    const v = verdicts.get(r.ctx.job.id) ?? 'not_queued';
+    if (v === true) {
+      claimed.push(r);
+      continue;
     }
-    if (claim === 'tenant_paused') return park(ctx, st, BLOCKING_REASONS.paused);
-    if (claim === 'campaign_not_running') return park(ctx, st);
+    deps.permits.unreserve(r.ctx.tenant.id, r.cost);
+    await deps.permits.releaseNumber(r.number, r.grantedAt, now);
+    if (v === 'do_not_contact') {
+      await deps.store.markFailed(r.ctx, { reason: 'do_not_contact' }, now);
+      settle(r.ctx, ack);
+    } else if (v === 'tenant_paused') settle(r.ctx, park(r.ctx, st, BLOCKING_REASONS.paused));
+    else if (v === 'campaign_not_running') settle(r.ctx, park(r.ctx, st));
+    else settle(r.ctx, ack);
+  }
+  return claimed;
+}
+
+/** Calls the provider for a claimed job and decides what its outcome means. */
+async function sendReady(r: Ready, deps: SendDeps, st: BatchState): Promise<Outcome> {
+  const { ctx, number, cost, attempts } = r;
+  const { job, campaign, tenant, contact } = ctx;
+  const now = deps.clock();
+  const address = senderAddress(number);
+  if (!address) {
+    deps.permits.unreserve(tenant.id, cost);
+    await deps.store.markFailed(ctx, { reason: 'sender_misconfigured' }, now);
     return ack;
   }
-
-  const res = await deps.messenger.send({
+  const tz = contact.timezone ?? tenant.timezone;
+  const res = await deps.messenger(tenant.id).send({
     to: contact.phoneE164,
-    from: number.phoneE164,
-    body,
+    ...address,
+    body: r.body,
     validityPeriodSeconds: validityPeriodSeconds(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd),
     ref: { tenantId: tenant.id, jobId: job.id },
   });
   if (res.ok) {
     deps.permits.spend(tenant.id, cost);
-    st.sent.push({ ctx, sid: res.sid, parts: res.segments ?? parts, costCents: cost, at: deps.clock() });
+    st.sent.push({ ctx, sid: res.sid, parts: res.segments ?? r.parts, costCents: cost, at: deps.clock() });
     return ack;
   }
   const c = classifyTwilioFailure(res.failure);
   if (c.action === 'fail') {
     deps.permits.unreserve(tenant.id, cost);
-    await store.markFailed(ctx, { reason: c.reason, code: c.code, optOut: c.optOut }, deps.clock());
+    await deps.store.markFailed(ctx, { reason: c.reason, code: c.code, optOut: c.optOut }, deps.clock());
     st.failedCampaigns.add(campaign.id);
     return ack;
   }
   if (c.action === 'retry') {
     deps.permits.unreserve(tenant.id, cost);
-    await deps.permits.releaseNumber(number, picked.grantedAt, now);
-    await store.releaseClaim(job.id);
+    await deps.permits.releaseNumber(number, r.grantedAt, now);
+    await deps.store.releaseClaim(job.id);
     return retryOrFail(ctx, attempts, c.reason, c.code, deps);
   }
   // Unknown: the provider may have taken it. Count the money as spent (never under-count a
@@ -313,16 +396,18 @@ async function resolveUnknownOutcome(
     await deps.store.markFailed(ctx, { reason: 'outcome_unknown' }, now);
     return ack;
   }
-  const found = await deps.messenger.find({
+  const address = senderAddress(number);
+  const from = address && 'from' in address ? address.from : null;
+  const found = await deps.messenger(ctx.tenant.id).find({
     to: contact.phoneE164,
-    from: number.phoneE164,
+    from,
     since: new Date(started - 5 * 60_000),
   });
   if (!found.ok) return retryOrFail(ctx, attempts, 'outcome_unknown', 'lookup_failed', deps);
   const match = found.messages.find(
     (m) =>
       m.to === contact.phoneE164 &&
-      m.from === number.phoneE164 &&
+      (from === null || m.from === from) &&
       m.body === job.body &&
       (m.dateCreated === null || Date.parse(m.dateCreated) >= started - 120_000),
   );

@@ -3,7 +3,7 @@ import type { Shard } from '../db/shards';
 import { applyComplianceFooter } from '../domain/compliance';
 import { analyzeSms } from '../domain/sms-encoding';
 import { contactVariables, renderTemplate } from '../domain/template';
-import { shortLinkFor } from '../redirect/links';
+import { shortLinkFor, shortLinkUrl } from '../redirect/links';
 import type { JobContext, Renderer } from './types';
 
 const LINK_VARIABLE = /\{\{\s*link\s*(\|[^}]*)?\}\}/;
@@ -34,14 +34,19 @@ export class CampaignRenderer implements Renderer {
     const template = ctx.templateBody ?? '';
     const vars: Record<string, string | undefined> = { ...contactVariables(ctx.contact) };
     if (ctx.campaign.targetUrl && usesLink(template)) {
-      const link = await shortLinkFor(this.env, this.shard, {
-        tenantId: ctx.tenant.id,
-        campaignId: ctx.campaign.id,
-        contactId: ctx.contact.id,
-        targetUrl: campaignTargetUrl(ctx.campaign.targetUrl, ctx.campaign.utmParams),
-        now: this.clock(),
-      });
-      vars.link = link.url;
+      // The fan-out created the link with the job; only a rare nonce collision (or a job queued
+      // before the campaign had a link) gets its link here, at the cost of a round trip.
+      vars.link = ctx.linkToken
+        ? shortLinkUrl(this.env, ctx.linkToken)
+        : (
+            await shortLinkFor(this.env, this.shard, {
+              tenantId: ctx.tenant.id,
+              campaignId: ctx.campaign.id,
+              contactId: ctx.contact.id,
+              targetUrl: campaignTargetUrl(ctx.campaign.targetUrl, ctx.campaign.utmParams),
+              now: this.clock(),
+            })
+          ).url;
     }
     const { text } = renderTemplate(template, vars);
     const body = applyComplianceFooter(text, { appendOptOutFooter: ctx.tenant.appendOptOutFooter });

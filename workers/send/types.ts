@@ -2,7 +2,7 @@
 // talks to the SMS provider, permits (budget + number limits) and a renderer. The loop itself
 // (loop.ts) only decides; tests and the benchmark drive it with the real D1/DO/fetch adapters.
 import type { TwilioFailure } from '../domain/twilio-errors';
-import type { FoundMessage } from '../providers/twilio';
+import type { FoundMessage, OutgoingSms } from '../providers/twilio';
 
 export type JobRow = {
   id: string;
@@ -57,10 +57,17 @@ export type TenantRow = {
   monthlyBudgetCents: number | null;
 };
 
+/** A sender of any kind (issue 10): a phone number, a Messaging Service or an alphanumeric ID. */
 export type NumberRow = {
   id: string;
   tenantId: string;
-  phoneE164: string;
+  kind: 'phone' | 'messaging_service' | 'alphanumeric';
+  /** kind phone */
+  phoneE164: string | null;
+  /** kind messaging_service: Twilio picks the number from the service */
+  messagingServiceSid: string | null;
+  /** kind alphanumeric: the name recipients see */
+  senderId: string | null;
   dailyLimit: number;
   perMinuteLimit: number;
   warmupStartDate: string | null;
@@ -74,6 +81,8 @@ export type JobContext = {
   campaign: CampaignRow;
   tenant: TenantRow;
   templateBody: string | null;
+  /** The recipient's personal short-link token, created by the fan-out (null: none yet). */
+  linkToken: string | null;
   onDoNotContact: boolean;
   suppressedSince: string | null;
   /** The numbers this campaign may send from (its own list, else the tenant's active numbers). */
@@ -81,6 +90,9 @@ export type JobContext = {
 };
 
 export type Attempt = { sendingNumberId: string; body: string; parts: number; costCents: number };
+
+/** A job ready to go: its attempt is recorded (claimed) for the whole batch in one statement. */
+export type ClaimRequest = { ctx: JobContext; attempt: Attempt };
 
 export type SentItem = {
   ctx: JobContext;
@@ -97,8 +109,11 @@ export type ClaimRefusal = 'not_queued' | 'campaign_not_running' | 'tenant_pause
 
 export interface SendStore {
   load(jobIds: string[], now: Date): Promise<Map<string, JobContext>>;
-  /** Records the attempt before the provider is called; false when the job may not be sent now. */
-  claim(ctx: JobContext, attempt: Attempt, now: Date): Promise<true | ClaimRefusal>;
+  /**
+   * Records the attempts before the provider is called, for a whole batch in one statement; per
+   * job, true or why it may not be sent now.
+   */
+  claim(requests: ClaimRequest[], now: Date): Promise<Map<string, true | ClaimRefusal>>;
   /** Frees an attempt the provider certainly did not take, so a later delivery may try again. */
   releaseClaim(jobId: string): Promise<void>;
   /**
@@ -123,17 +138,12 @@ export type ProviderSend =
   | { ok: false; failure: TwilioFailure };
 
 export interface Messenger {
-  send(msg: {
-    to: string;
-    from: string;
-    body: string;
-    validityPeriodSeconds?: number;
-    /** Whose message this is: the status callback URL carries it, so its receipt finds the job. */
-    ref?: { tenantId: string; jobId: string };
-  }): Promise<ProviderSend>;
+  /** `from` (a number or an alphanumeric ID) or `messagingServiceSid`; `ref` goes on the callback URL. */
+  send(msg: OutgoingSms): Promise<ProviderSend>;
+  /** Messages to `to` (from `from`, when the sender has a fixed address), created since `since`. */
   find(q: {
     to: string;
-    from: string;
+    from: string | null;
     since: Date;
   }): Promise<{ ok: true; messages: FoundMessage[] } | { ok: false; failure: TwilioFailure }>;
 }

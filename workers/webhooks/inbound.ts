@@ -2,11 +2,11 @@
 // a human. The tenant is the owner of the number it was sent To. Like status callbacks, every
 // write is in one batch guarded by the webhook_events insert, so a replay changes nothing.
 import { and, desc, eq, gte, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { type Renderable, runBatch } from '../db/batch';
 import { type Db, nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { contacts, doNotContact, sendingNumbers, sendJobs, tenants, webhookEvents } from '../db/schema';
 import { classifyInbound, type KeywordIntent } from '../domain/keywords';
-import { type Renderable, runBatch } from './batch';
 
 /** How far back a reply is attributed to the campaign that last messaged the person. */
 export const REPLY_ATTRIBUTION_DAYS = 7;

@@ -4,7 +4,7 @@
 // batch (a single transaction). Parameters stay bound, never spliced into the SQL text.
 import type { SQL } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../db/client';
+import type { Db } from './client';
 
 const dialect = new SQLiteAsyncDialect();
 
