@@ -23,7 +23,8 @@ function healthyEnv(over: Record<string, unknown> = {}): Env {
     TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     EMAIL_PROVIDER: 'cloudflare',
-    EMAIL_FROM: 'Acme SMS <login@mail.acme.com.au>',
+    EMAIL_FROM: 'login@mail.acme.com.au',
+    EMAIL_FROM_NAME: 'Acme SMS',
     EMAIL: { send: async () => undefined },
     ...over,
   } as unknown as Env;
@@ -61,7 +62,9 @@ describe('GET /healthz', () => {
       'settings',
     ]);
     expect(body.checks.every((c) => c.ok && typeof c.detail === 'string')).toBe(true);
-    expect(check(body, 'migrations')?.detail).toMatch(/^all \d+ applied on control, shard DB$/);
+    expect(check(body, 'migrations')?.detail).toMatch(
+      /^all \d+ applied on control, shard SHARD_0, shard SHARD_1$/,
+    );
   });
 
   it('error: 503 naming each failing check: placeholder secrets, example URL, no email provider', async () => {
@@ -178,7 +181,7 @@ describe('GET /healthz', () => {
         throw new Error('D1_ERROR: network connection lost');
       },
     };
-    const { res, body } = await healthz(healthyEnv({ DB: broken }));
+    const { res, body } = await healthz(healthyEnv({ SHARD_1: broken }));
     expect(res.status).toBe(503);
     expect(check(body, 'database')).toMatchObject({
       ok: false,
@@ -193,7 +196,7 @@ describe('GET /healthz', () => {
       first: () => new Promise(() => {}),
       run: () => new Promise(() => {}),
     };
-    const report = await runHealthChecks(healthyEnv({ DB: hanging }), { timeoutMs: 50 });
+    const report = await runHealthChecks(healthyEnv({ CONTROL_DB: hanging }), { timeoutMs: 50 });
     expect(report.ok).toBe(false);
     expect(check(report, 'database')).toMatchObject({ ok: false, detail: 'no answer within 50 ms' });
   });

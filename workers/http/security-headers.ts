@@ -36,9 +36,7 @@ const UI = { local: headerSet(UI_CSP, true), deployed: headerSet(UI_CSP, false) 
  * CSP, built with pageCsp()). A response with immutable headers (one from a fetch) is copied.
  */
 export function withHeaders(res: Response, headers: HeaderList): Response {
-  const apply = (h: Headers) => {
-    for (const [name, value] of headers) if (!h.has(name)) h.set(name, value);
-  };
+  const apply = (h: Headers) => setMissing(h, headers);
   try {
     apply(res.headers);
     return res;
@@ -57,12 +55,25 @@ export function uiHeaders(env: Pick<Env, 'ENVIRONMENT'>): HeaderList {
   return isDevelopment(env) ? UI.local : UI.deployed;
 }
 
+/**
+ * Sets the headers a response does not set itself. A page whose own CSP allows framing (the public
+ * signup form, embedded on the tenant's site) gets no X-Frame-Options: DENY either.
+ */
+function setMissing(h: Headers, headers: HeaderList) {
+  const own = h.get('content-security-policy');
+  const framable = own !== null && /frame-ancestors\s+(?!'none')/.test(own);
+  for (const [name, value] of headers) {
+    if (h.has(name) || (framable && name === 'x-frame-options')) continue;
+    h.set(name, value);
+  }
+}
+
 /** First middleware of the app: runs after everything else, errors and 404s included. */
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   const headers = appHeaders(c.env);
   try {
-    for (const [name, value] of headers) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+    setMissing(c.res.headers, headers);
   } catch {
     c.res = withHeaders(new Response(c.res.body, c.res), headers);
   }
