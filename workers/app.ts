@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events';
 import { importRoutes, MAX_UPLOAD_BYTES } from './routes/imports';
 import { inboxRoutes } from './routes/inbox';
 import { meRoutes } from './routes/me';
+import { segmentRoutes } from './routes/segments';
 import { sendingNumberRoutes } from './routes/sending-numbers';
 import { suppressionRuleRoutes } from './routes/suppression-rules';
 import { templateRoutes } from './routes/templates';
@@ -71,6 +72,8 @@ function apiV1() {
     '/templates/*',
     '/campaigns',
     '/campaigns/*',
+    '/segments',
+    '/segments/*',
   ]) {
     api.use(path, writesNeed('staff'));
   }
@@ -87,6 +90,7 @@ function apiV1() {
     .route('/', templateRoutes)
     .route('/', sendingNumberRoutes)
     .route('/', costRoutes)
+    .route('/', segmentRoutes)
     .route('/', campaignRoutes)
     .route('/', eventRoutes)
     .route('/', inboxRoutes);

@@ -26,6 +26,7 @@ async function seedVictim(a: TestTenant) {
     cost: uuidv7(),
     user: uuidv7(),
     dnc: uuidv7(),
+    segment: uuidv7(),
   };
   const phone = '+61412000111';
   await d
@@ -38,6 +39,13 @@ async function seedVictim(a: TestTenant) {
     firstName: 'Victoria',
     consentStatus: 'explicit',
     importBatchId: ids.batch,
+  });
+  await d.insert(s.contactTags).values({ tenantId: a.tenantId, contactId: ids.contact, tag: 'SecretTag' });
+  await d.insert(s.segments).values({
+    id: ids.segment,
+    tenantId: a.tenantId,
+    name: 'Secret segment',
+    filter: { all: [{ field: 'tags', op: 'has_any', value: ['SecretTag'] }] },
   });
   await d
     .insert(s.doNotContact)
@@ -103,17 +111,19 @@ async function snapshot(tenantId: string) {
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
     ).all<{ name: string }>()
   ).results.map((r) => r.name);
-  const tables: string[] = [];
+  // Tables keyed by `id` list in id order; the others (contact_tags) in rowid order.
+  const tables: { name: string; order: string }[] = [];
   for (const t of all) {
     const cols = (await env.DB.prepare(`PRAGMA table_info('${t}')`).all<{ name: string }>()).results;
-    if (cols.some((c) => c.name === 'tenant_id')) tables.push(t);
+    if (cols.some((c) => c.name === 'tenant_id'))
+      tables.push({ name: t, order: cols.some((c) => c.name === 'id') ? 'id' : 'rowid' });
   }
   const out: Record<string, unknown[]> = {};
   for (const t of tables) {
-    const rows = await env.DB.prepare(`SELECT * FROM "${t}" WHERE tenant_id = ? ORDER BY id`)
+    const rows = await env.DB.prepare(`SELECT * FROM "${t.name}" WHERE tenant_id = ? ORDER BY ${t.order}`)
       .bind(tenantId)
       .all();
-    out[t] = rows.results;
+    out[t.name] = rows.results;
   }
   out.tenant = (await env.DB.prepare('SELECT * FROM tenants WHERE id = ?').bind(tenantId).all()).results;
   return out;
@@ -140,6 +150,7 @@ describe('tenant isolation', () => {
       costs: ids.cost,
       events: ids.contact,
       inbox: ids.contact,
+      segments: ids.segment,
     };
     const walked: string[] = [];
     for (const [template, ops] of Object.entries(doc.paths)) {
@@ -174,7 +185,16 @@ describe('tenant isolation', () => {
     const b = await createTenant('Attacker Co');
     const { ids, phone } = await seedVictim(a);
     const doc = await json<OpenApi>(await call('/api/v1/openapi.json'));
-    const secrets = [a.tenantId, ...Object.values(ids), phone, 'Victoria', 'Secret campaign', 'secret reply'];
+    const secrets = [
+      a.tenantId,
+      ...Object.values(ids),
+      phone,
+      'Victoria',
+      'Secret campaign',
+      'secret reply',
+      'SecretTag',
+      'Secret segment',
+    ];
     for (const [template, ops] of Object.entries(doc.paths)) {
       const op = ops.get;
       if (!op || (op.parameters ?? []).some((p) => p.in === 'path')) continue;
@@ -186,6 +206,8 @@ describe('tenant isolation', () => {
         if (p.name === 'contact_id') query.set(p.name, ids.contact);
         if (p.name === 'import_batch_id') query.set(p.name, ids.batch);
         if (p.name === 'search') query.set(p.name, 'Victoria');
+        if (p.name === 'segment_id') query.set(p.name, ids.segment);
+        if (p.name === 'tag') query.set(p.name, 'SecretTag');
       }
       const res = await b.api(`/api/v1${template}${query.size ? `?${query}` : ''}`);
       expect([200, 404, 422], template).toContain(res.status);

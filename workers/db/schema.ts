@@ -2,7 +2,7 @@
 // additions the product needs are marked "beyond the ERD" and listed in the README.
 // Timestamps are ISO-8601 UTC strings (sortable, readable in D1); ids are UUIDv7 strings.
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, customType, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 const id = () => text('id').primaryKey();
@@ -266,12 +266,20 @@ export const contacts = sqliteTable(
     erasedAt: text('erased_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // beyond the ERD (issue 12, segments): the person's latest human click on any of our links and
+    // latest inbound message, kept by the click recorder and the inbound webhook through
+    // touchContactActivity (workers/db/contact-activity.ts), so "clicked within 30 days" is an
+    // indexed range instead of a scan of the events
+    lastHumanClickAt: text('last_human_click_at'),
+    lastReplyAt: text('last_reply_at'),
   },
   (t) => [
     uniqueIndex('contacts_tenant_phone_unique').on(t.tenantId, t.phoneE164),
     index('contacts_tenant_id_idx').on(t.tenantId),
     index('contacts_email_idx').on(t.email),
     index('contacts_import_batch_id_idx').on(t.importBatchId),
+    index('contacts_tenant_last_human_click_idx').on(t.tenantId, t.lastHumanClickAt),
+    index('contacts_tenant_last_reply_idx').on(t.tenantId, t.lastReplyAt),
     check('contacts_consent_status_enum', oneOf('consent_status', CONSENT_STATUSES)),
   ],
 );
@@ -599,4 +607,54 @@ export const auditLog = sqliteTable(
     index('audit_log_api_key_id_idx').on(t.apiKeyId),
     index('audit_log_tenant_created_idx').on(t.tenantId, t.createdAt),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// shard database (issue 12: tags and segments)
+
+/** Text compared without regard to ASCII case (`VIP` = `vip`) by `=`, `IN`, UNIQUE and indexes alike. */
+const textNoCase = customType<{ data: string; driverData: string }>({
+  dataType: () => 'text COLLATE NOCASE',
+});
+
+// A contact's tags. The tag keeps the spelling it was given (trimmed, inner spaces collapsed, see
+// workers/domain/tags.ts) and matches case-insensitively through its NOCASE collation. No id
+// column: the row is its UNIQUE key, and bulk tagging inserts 100k rows with one INSERT … SELECT.
+export const contactTags = sqliteTable(
+  'contact_tags',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    contactId: text('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    tag: textNoCase('tag').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // also serves "the tags of contact X" (its leading columns)
+    uniqueIndex('contact_tags_tenant_contact_tag_unique').on(t.tenantId, t.contactId, t.tag),
+    // "the contacts having tag X": segments, the tag filter of the contact list, bulk untag
+    index('contact_tags_tenant_tag_contact_idx').on(t.tenantId, t.tag, t.contactId),
+    index('contact_tags_contact_id_idx').on(t.contactId),
+    check('contact_tags_tag_length', sql`length(${t.tag}) BETWEEN 1 AND 64`),
+  ],
+);
+
+// A saved, named audience filter (grammar in workers/domain/segments/grammar.ts, docs/segments.md).
+export const segments = sqliteTable(
+  'segments',
+  {
+    id: id(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    filter: text('filter', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  // who created and changed it is in audit_log (users live in the control database)
+  (t) => [uniqueIndex('segments_tenant_name_unique').on(t.tenantId, t.name)],
 );

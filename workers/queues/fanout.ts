@@ -3,6 +3,7 @@
 // tenant+campaign+contact makes a re-run harmless), writes QUEUED events for new rows only,
 // counts the skipped, enqueues the new job ids and then the next page.
 import { and, eq } from 'drizzle-orm';
+import { audienceWhere } from '../db/audience';
 import { getDb } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { campaigns, suppressionRules, tenants } from '../db/schema';
@@ -48,31 +49,6 @@ type PageRow = {
   last_sent_at: string | null;
   dnc: number;
 };
-
-/**
- * The audience as SQL: the tenant's contacts (not erased) narrowed by the campaign's filter.
- * Placeholders are numbered from `first` so callers can put their own parameters around it.
- */
-export function audienceWhere(
-  tenantId: string,
-  audience: AudienceFilter,
-  first = 1,
-): { clause: string; params: unknown[] } {
-  const params: unknown[] = [tenantId];
-  const p = () => `?${first + params.length - 1}`;
-  const parts = [`c.tenant_id = ${p()}`, 'c.erased_at IS NULL'];
-  if (audience.import_batch_id) {
-    params.push(audience.import_batch_id);
-    parts.push(`c.import_batch_id = ${p()}`);
-  }
-  if (audience.custom_field) {
-    params.push(`$."${audience.custom_field.key}"`);
-    const path = p();
-    params.push(audience.custom_field.value);
-    parts.push(`json_extract(c.custom_fields, ${path}) = ${p()}`);
-  }
-  return { clause: parts.join(' AND '), params };
-}
 
 /** Processes one page; exported so tests and the cron can drive it directly. */
 export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promise<void> {

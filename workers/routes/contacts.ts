@@ -1,11 +1,16 @@
+// Contacts: list (search, consent, do-not-contact, tag and segment filters), create, read, edit
+// (tags included), erase, and a contact's timeline. Bulk tagging and the tag list are in
+// contact-tags.ts, the CSV export in contacts-export.ts; all three are mounted as one app.
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
 import { nowIso } from '../db/client';
 import { contactSearchCondition, dncJoin, erasedPhone, tenantCountry } from '../db/contacts';
 import { uuidv7 } from '../db/ids';
 import {
   CONSENT_STATUSES,
   contacts,
+  contactTags,
   DNC_REASONS,
   doNotContact,
   EVENT_TYPES,
@@ -13,9 +18,12 @@ import {
   sendJobs,
   suppressionRules,
 } from '../db/schema';
+import { statement } from '../db/statements';
+import { replaceTagsStatements, tagsOf } from '../db/tags';
 import { isIsoTimestamp } from '../domain/csv-import';
 import { normalizePhone } from '../domain/phone';
 import { isSuppressed, suppressedUntil } from '../domain/suppression';
+import { MAX_TAGS_PER_CONTACT, normalizeTags, tagKey } from '../domain/tags';
 import { auditRow, diff } from '../http/audit';
 import { ApiError, notFound } from '../http/errors';
 import { decodeCursor, newestFirst, paginate } from '../http/pagination';
@@ -29,6 +37,8 @@ import {
   page,
   TimeZone,
 } from '../http/router';
+import { contactTagRoutes, segmentCondition, tagCondition } from './contact-tags';
+import { contactExportRoutes } from './contacts-export';
 
 const ContactSchema = z
   .object({
@@ -43,7 +53,10 @@ const ContactSchema = z
     consent_source: z.string().nullable(),
     consent_timestamp: z.string().nullable(),
     last_sent_at: z.string().nullable(),
+    last_human_click_at: z.string().nullable(),
+    last_reply_at: z.string().nullable(),
     import_batch_id: z.string().nullable(),
+    tags: z.array(z.string()),
     on_do_not_contact: z.boolean(),
     do_not_contact: z.object({ reason: z.enum(DNC_REASONS), created_at: z.string() }).nullable(),
     erased_at: z.string().nullable(),
@@ -65,6 +78,21 @@ const CustomFields = z
   .record(z.string().trim().min(1).max(100), z.string().max(1000))
   .refine((r) => Object.keys(r).length <= 100, 'At most 100 custom fields');
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+const Tags = z
+  .array(z.string().max(200))
+  .max(MAX_TAGS_PER_CONTACT, `At most ${MAX_TAGS_PER_CONTACT} tags`)
+  .transform((tags, ctx) => {
+    const r = normalizeTags(tags);
+    if (r.ok) return r.tags;
+    ctx.addIssue({ code: 'custom', path: [r.index], message: r.reason });
+    return z.NEVER;
+  })
+  .openapi({
+    type: 'array',
+    items: { type: 'string' },
+    description:
+      'Trimmed; case-insensitive (VIP = vip), kept as first written; at most 64 characters, no , or ;',
+  });
 
 const ContactCreate = z
   .object({
@@ -77,6 +105,7 @@ const ContactCreate = z
     consent_status: z.enum(CONSENT_STATUSES),
     consent_source: optionalText(200),
     consent_timestamp: ConsentTimestamp.nullable().optional(),
+    tags: Tags.optional(),
   })
   .strict();
 
@@ -89,6 +118,8 @@ const ContactQuery = PageQuery.extend({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
+  tag: z.string().max(200).optional().openapi({ description: 'Only contacts with this tag (any case)' }),
+  segment_id: z.uuid().optional().openapi({ description: 'Only contacts in this segment' }),
 });
 
 const EventSchema = z
@@ -106,7 +137,7 @@ const EventSchema = z
 type ContactRow = typeof contacts.$inferSelect;
 type DncPart = { reason: (typeof DNC_REASONS)[number] | null; createdAt: string | null };
 
-function contactJson(c: ContactRow, dnc: DncPart): z.infer<typeof ContactSchema> {
+export function contactJson(c: ContactRow, dnc: DncPart, tags: string[]): z.infer<typeof ContactSchema> {
   const listed = dnc.reason !== null && dnc.createdAt !== null;
   return {
     id: c.id,
@@ -120,7 +151,10 @@ function contactJson(c: ContactRow, dnc: DncPart): z.infer<typeof ContactSchema>
     consent_source: c.consentSource,
     consent_timestamp: c.consentTimestamp,
     last_sent_at: c.lastSentAt,
+    last_human_click_at: c.lastHumanClickAt,
+    last_reply_at: c.lastReplyAt,
     import_batch_id: c.importBatchId,
+    tags,
     on_do_not_contact: listed,
     do_not_contact: listed ? { reason: dnc.reason!, created_at: dnc.createdAt! } : null,
     erased_at: c.erasedAt,
@@ -129,18 +163,19 @@ function contactJson(c: ContactRow, dnc: DncPart): z.infer<typeof ContactSchema>
   };
 }
 
-const selectWithDnc = (db: import('../db/client').Db) =>
+const selectWithDnc = (db: Db) =>
   db
     .select({ contact: contacts, reason: doNotContact.reason, createdAt: doNotContact.createdAt })
     .from(contacts)
     .leftJoin(doNotContact, dncJoin);
 
-async function findContact(db: import('../db/client').Db, tenantId: string, id: string) {
+async function findContact(db: Db, tenantId: string, id: string) {
   const [row] = await selectWithDnc(db)
     .where(and(eq(contacts.id, id), eq(contacts.tenantId, tenantId)))
     .limit(1);
   if (!row) throw notFound('Contact');
-  return row;
+  const tags = (await tagsOf(db.$client, tenantId, [id])).get(id) ?? [];
+  return { ...row, tags };
 }
 
 function invalidPhone(reason: string): ApiError {
@@ -155,7 +190,7 @@ function duplicatePhone(existingId: string): ApiError {
   });
 }
 
-async function contactIdByPhone(db: import('../db/client').Db, tenantId: string, phoneE164: string) {
+async function contactIdByPhone(db: Db, tenantId: string, phoneE164: string) {
   const [row] = await db
     .select({ id: contacts.id })
     .from(contacts)
@@ -166,7 +201,7 @@ async function contactIdByPhone(db: import('../db/client').Db, tenantId: string,
 
 const isUniqueViolation = (err: unknown) => String(err).includes('UNIQUE constraint failed');
 
-export const contactRoutes = createRouter()
+const contactCrudRoutes = createRouter()
   .openapi(
     createRoute({
       method: 'get',
@@ -181,6 +216,7 @@ export const contactRoutes = createRouter()
       const q = c.req.valid('query');
       const after = decodeCursor(q.cursor);
       const country = q.search ? await tenantCountry(db, tenantId) : 'AU';
+      const inSegment = q.segment_id ? await segmentCondition(c, q.segment_id) : undefined;
       const rows = await selectWithDnc(db)
         .where(
           and(
@@ -193,13 +229,26 @@ export const contactRoutes = createRouter()
               : q.on_do_not_contact
                 ? isNotNull(doNotContact.id)
                 : isNull(doNotContact.id),
+            q.tag ? tagCondition(tenantId, q.tag) : undefined,
+            inSegment,
             after ? lt(contacts.id, after) : undefined,
           ),
         )
         .orderBy(desc(contacts.id))
         .limit(q.limit + 1);
       const p = paginate(rows, q.limit, (r) => r.contact.id);
-      return c.json({ data: p.data.map((r) => contactJson(r.contact, r)), next_cursor: p.next_cursor }, 200);
+      const tags = await tagsOf(
+        db.$client,
+        tenantId,
+        p.data.map((r) => r.contact.id),
+      );
+      return c.json(
+        {
+          data: p.data.map((r) => contactJson(r.contact, r, tags.get(r.contact.id) ?? [])),
+          next_cursor: p.next_cursor,
+        },
+        200,
+      );
     },
   )
   .openapi(
@@ -236,28 +285,35 @@ export const contactRoutes = createRouter()
         consentSource: body.consent_source || null,
         consentTimestamp: body.consent_timestamp ?? null,
       };
+      const tags = body.tags ?? [];
+      const d1 = db.$client;
       try {
-        await db.batch([
-          db.insert(contacts).values(values),
-          auditRow(c, {
-            action: 'contact.created',
-            resourceType: 'contact',
-            resourceId: id,
-            metadata: {
-              consent: {
-                to: values.consentStatus,
-                source: values.consentSource,
-                timestamp: values.consentTimestamp,
+        await d1.batch([
+          statement(d1, db.insert(contacts).values(values)),
+          ...(tags.length ? replaceTagsStatements(d1, tenantId, id, tags, nowIso()) : []),
+          statement(
+            d1,
+            auditRow(c, {
+              action: 'contact.created',
+              resourceType: 'contact',
+              resourceId: id,
+              metadata: {
+                consent: {
+                  to: values.consentStatus,
+                  source: values.consentSource,
+                  timestamp: values.consentTimestamp,
+                },
+                ...(tags.length ? { tags } : {}),
               },
-            },
-          }),
+            }),
+          ),
         ]);
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         throw duplicatePhone((await contactIdByPhone(db, tenantId, phone.e164)) ?? 'unknown');
       }
       const row = await findContact(db, tenantId, id);
-      return c.json(contactJson(row.contact, row), 201);
+      return c.json(contactJson(row.contact, row, row.tags), 201);
     },
   )
   .openapi(
@@ -285,7 +341,7 @@ export const contactRoutes = createRouter()
       const until = suppressedUntil(last, rules, now);
       return c.json(
         {
-          ...contactJson(row.contact, row),
+          ...contactJson(row.contact, row, row.tags),
           suppressed: isSuppressed(last, rules, now),
           suppressed_until: until?.toISOString() ?? null,
         },
@@ -311,7 +367,7 @@ export const contactRoutes = createRouter()
       const { tenantId } = c.get('principal');
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      const { contact: before } = await findContact(db, tenantId, id);
+      const { contact: before, tags: tagsBefore } = await findContact(db, tenantId, id);
       if (before.erasedAt) throw new ApiError('GONE', 'This contact was erased.');
       let phoneE164: string | undefined;
       if (body.phone !== undefined) {
@@ -344,29 +400,43 @@ export const contactRoutes = createRouter()
           body.consent_timestamp === undefined ? (consentChanged ? null : undefined) : body.consent_timestamp,
       };
       const changes = diff(before as unknown as Record<string, unknown>, patch);
+      // Tags compare as a set, without regard to case or order.
+      const tagSet = (t: string[]) => JSON.stringify(t.map(tagKey).sort());
+      if (body.tags !== undefined && tagSet(body.tags) !== tagSet(tagsBefore)) {
+        changes.tags = { from: tagsBefore, to: body.tags };
+      }
       if (Object.keys(changes).length === 0) {
         const row = await findContact(db, tenantId, id);
-        return c.json(contactJson(row.contact, row), 200);
+        return c.json(contactJson(row.contact, row, row.tags), 200);
       }
+      const at = nowIso();
+      const d1 = db.$client;
       try {
-        await db.batch([
-          db
-            .update(contacts)
-            .set({ ...patch, updatedAt: nowIso() })
-            .where(and(eq(contacts.id, id), eq(contacts.tenantId, tenantId))),
-          auditRow(c, {
-            action: consentChanged ? 'contact.consent_changed' : 'contact.updated',
-            resourceType: 'contact',
-            resourceId: id,
-            metadata: { changes },
-          }),
+        await d1.batch([
+          statement(
+            d1,
+            db
+              .update(contacts)
+              .set({ ...patch, updatedAt: at })
+              .where(and(eq(contacts.id, id), eq(contacts.tenantId, tenantId))),
+          ),
+          ...(changes.tags ? replaceTagsStatements(d1, tenantId, id, body.tags ?? [], at) : []),
+          statement(
+            d1,
+            auditRow(c, {
+              action: consentChanged ? 'contact.consent_changed' : 'contact.updated',
+              resourceType: 'contact',
+              resourceId: id,
+              metadata: { changes },
+            }),
+          ),
         ]);
       } catch (err) {
         if (!isUniqueViolation(err) || !phoneE164) throw err;
         throw duplicatePhone((await contactIdByPhone(db, tenantId, phoneE164)) ?? 'unknown');
       }
       const row = await findContact(db, tenantId, id);
-      return c.json(contactJson(row.contact, row), 200);
+      return c.json(contactJson(row.contact, row, row.tags), 200);
     },
   )
   .openapi(
@@ -376,7 +446,7 @@ export const contactRoutes = createRouter()
       tags: ['Contacts'],
       summary: 'Erase the person’s data',
       description:
-        'Names, email, timezone, custom fields and consent details are erased, the phone number is replaced by a ' +
+        'Names, email, timezone, custom fields, tags and consent details are erased, the phone number is replaced by a ' +
         'placeholder and the rendered bodies of their messages are cleared. The row itself stays (marked `erased_at`) ' +
         'so past campaigns keep honest counts. A do-not-contact entry for the number stays: it is the person’s own request.',
       request: { params: IdParam },
@@ -406,6 +476,7 @@ export const contactRoutes = createRouter()
             updatedAt: now,
           })
           .where(and(eq(contacts.id, id), eq(contacts.tenantId, tenantId))),
+        db.delete(contactTags).where(and(eq(contactTags.contactId, id), eq(contactTags.tenantId, tenantId))),
         // Rendered messages carry the person's name; counts, statuses and costs stay.
         db
           .update(sendJobs)
@@ -455,3 +526,9 @@ export const contactRoutes = createRouter()
       );
     },
   );
+
+/** The bulk tag and export routes first: `/contacts/tags` must not be read as `/contacts/{id}`. */
+export const contactRoutes = createRouter()
+  .route('/', contactTagRoutes)
+  .route('/', contactExportRoutes)
+  .route('/', contactCrudRoutes);

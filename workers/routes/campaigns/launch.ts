@@ -3,6 +3,7 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
+import { audienceVerdicts, audienceWhere } from '../../db/audience';
 import type { Db } from '../../db/client';
 import { nowIso } from '../../db/client';
 import { costPerPartCents } from '../../db/costs';
@@ -23,12 +24,11 @@ import { auditRow } from '../../http/audit';
 import type { AppEnv } from '../../http/context';
 import { ApiError, notFound } from '../../http/errors';
 import { createRouter, errorResponses, IdParam, jsonResponse } from '../../http/router';
-import { audienceWhere } from '../../queues/fanout';
 import { previewShortLinkUrl } from '../../redirect/links';
 import { enqueueFanout, enqueueSendJobs } from '../../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../../send/loop';
 import { type CampaignRow, CampaignSchema, campaignJson, PreviewSchema } from './schemas';
-import { findCampaign } from './shared';
+import { campaignAudience, findCampaign } from './shared';
 
 /** Who would get it now, who is excluded and why, and what it would cost (nothing is written). */
 async function launchPreview(
@@ -41,31 +41,12 @@ async function launchPreview(
   if (!tenant) throw notFound('Tenant');
   const rules = await db.select().from(suppressionRules).where(eq(suppressionRules.tenantId, tenant.id));
   const cutoff = suppressionCutoff(rules, now);
-  const where = audienceWhere(tenant.id, campaign.audience, 3);
-  // The same order of reasons as evaluateEligibility (invalid, do-not-contact, consent, suppressed).
-  const counts = await c.env.DB.prepare(
-    `WITH a AS (
-       SELECT CASE
-         WHEN NOT (c.phone_e164 GLOB '+[1-9]*' AND length(c.phone_e164) BETWEEN 8 AND 16
-                   AND substr(c.phone_e164, 2) NOT GLOB '*[^0-9]*') THEN 'invalid'
-         WHEN EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = c.tenant_id AND d.phone_e164 = c.phone_e164)
-           THEN 'do_not_contact'
-         WHEN c.consent_status = 'unknown' AND ?1 = 0 THEN 'no_consent'
-         WHEN ?2 IS NOT NULL AND c.last_sent_at IS NOT NULL AND c.last_sent_at >= ?2 THEN 'suppressed'
-         ELSE 'eligible' END AS verdict
-       FROM contacts c WHERE ${where.clause})
-     SELECT verdict, count(*) AS n FROM a GROUP BY verdict`,
-  )
-    .bind(tenant.allowUnknownConsent ? 1 : 0, cutoff, ...where.params)
-    .all<{ verdict: string; n: number }>();
-  const by = Object.fromEntries(counts.results.map((r) => [r.verdict, r.n]));
-  const excluded = {
-    no_consent: by.no_consent ?? 0,
-    do_not_contact: by.do_not_contact ?? 0,
-    suppressed: by.suppressed ?? 0,
-    invalid: by.invalid ?? 0,
-  };
-  const eligible = by.eligible ?? 0;
+  const resolved = await campaignAudience(db, campaign, now, tenant.timezone);
+  const { eligible, ...excluded } = await audienceVerdicts(
+    db.$client,
+    (first) => audienceWhere(tenant.id, resolved, first),
+    { allowUnknownConsent: tenant.allowUnknownConsent, suppressedSince: cutoff },
+  );
   const audience = eligible + Object.values(excluded).reduce((a, b) => a + b, 0);
 
   const templates = await db
@@ -195,11 +176,21 @@ export const campaignLifecycleRoutes = createRouter()
       const now = new Date();
       const at = now.toISOString();
       const startNow = before.scheduledAt === null || before.scheduledAt <= at;
+      // Segments are frozen now, with "within N days" counted from when sending starts.
+      const tenant = await c.get('control').query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
+      if (!tenant) throw notFound('Tenant');
+      const audience = await campaignAudience(
+        db,
+        before,
+        startNow ? now : new Date(before.scheduledAt as string),
+        tenant.timezone,
+      );
       const [[after]] = await db.batch([
         db
           .update(campaigns)
           .set({
             status: 'queued',
+            audience: audience.snapshot ? audience : undefined,
             queuedAt: at,
             startedAt: startNow ? at : null,
             statusReason: null,

@@ -1,5 +1,6 @@
 // What several campaign routes need: finding a tenant's campaign, and the cross-table checks of its settings.
 import { and, eq, inArray } from 'drizzle-orm';
+import { type CampaignAudience, snapshotAudience } from '../../db/audience';
 import type { Db } from '../../db/client';
 import { campaigns, messageTemplates, sendingNumbers } from '../../db/schema';
 import { ApiError, notFound } from '../../http/errors';
@@ -58,4 +59,25 @@ export async function validateSettings(db: Db, tenantId: string, s: Required<Set
     });
   }
   if (errors.length) throw new ApiError('VALIDATION', 'The campaign has invalid fields.', { errors });
+}
+
+/**
+ * The campaign's audience ready for `audienceWhere`: as frozen at launch, or (a draft) with its
+ * segments as they are at `at`.
+ */
+export async function campaignAudience(
+  db: Db,
+  campaign: CampaignRow,
+  at: Date,
+  timezone: string,
+): Promise<CampaignAudience> {
+  const audience = campaign.audience as CampaignAudience;
+  if (audience.snapshot) return audience;
+  const r = await snapshotAudience(db.$client, campaign.tenantId, audience, at, timezone);
+  if (!r.ok) {
+    throw new ApiError('VALIDATION', 'The audience names a segment that no longer exists.', {
+      errors: r.errors,
+    });
+  }
+  return r.audience;
 }
