@@ -55,7 +55,8 @@ function compileInto(
 ): string {
   const valuesRef = `?${first + params.length}`;
   const compiled = compileFilter(filter, { ...ctx, tenantRef: `?${first}`, valuesRef });
-  params.push(JSON.stringify(compiled.values));
+  // No values (is_set, an empty group...): no placeholder in the SQL, so nothing to bind.
+  if (compiled.values.length > 0) params.push(JSON.stringify(compiled.values));
   return compiled.sql;
 }
 
@@ -159,7 +160,7 @@ export type SnapshotResult =
 /** The segments an audience names, checked: each must exist (be this tenant's). */
 export function missingSegments(
   audience: CampaignAudience,
-  known: ReadonlyMap<string, unknown>,
+  known: { has(id: string): boolean },
   at = 'audience',
 ): { path: string; message: string }[] {
   const errors: { path: string; message: string }[] = [];

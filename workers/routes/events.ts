@@ -2,7 +2,15 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { campaigns, EVENT_TYPES, events, tenants } from '../db/schema';
-import { csvRow, SLOT_MINUTES, type SlotCount, toSeries } from '../domain/event-log';
+import {
+  BUCKETS,
+  chooseBucket,
+  csvRow,
+  type SlotCount,
+  seriesRange,
+  slotMinutesFor,
+  toSeries,
+} from '../domain/event-log';
 import { ApiError, notFound } from '../http/errors';
 import { decodeCursor, paginate } from '../http/pagination';
 import { createRouter, errorResponses, jsonResponse, PageQuery, page } from '../http/router';
@@ -135,8 +143,11 @@ const SeriesPointSchema = z
 
 const SeriesSchema = z
   .object({
-    bucket: z.enum(['hour', 'day']),
+    bucket: z.enum(BUCKETS),
     timezone: z.string(),
+    range: z.object({ from: z.string(), to: z.string() }).nullable().openapi({
+      description: "The time axis: the first bucket's start to the last bucket's end (null: no data)",
+    }),
     data: z.array(SeriesPointSchema),
   })
   .openapi('EventSeries');
@@ -196,15 +207,17 @@ export const eventRoutes = createRouter()
       method: 'get',
       path: '/events/timeseries',
       tags: ['Events'],
-      summary: 'Sends, deliveries, failures, clicks and human clicks per hour or day, for the report chart',
+      summary: 'Sends, deliveries, failures, clicks and human clicks over time, for the report chart',
       description:
-        "Buckets are hours or days of the tenant's time zone; `t` is the bucket's start as a UTC instant. " +
+        "Buckets are minutes, 5 or 15 minutes, hours or days of the tenant's time zone; `t` is the bucket's start " +
+        'as a UTC instant. `bucket=auto` (the default) picks the size that shows the span from the first to the ' +
+        'last event in at most about 120 points: minutes for a campaign that ran a few minutes, days for weeks. ' +
         'Gaps between the first and last bucket are filled with zeros. Without `campaign_id` the series covers ' +
         `the whole tenant, from \`since\` (default: the last ${DEFAULT_SERIES_DAYS} days).`,
       request: {
         query: z.object({
           campaign_id: z.uuid().optional(),
-          bucket: z.enum(['hour', 'day']).default('hour'),
+          bucket: z.enum(['auto', ...BUCKETS]).default('auto'),
           since: Filters.shape.since,
           until: Filters.shape.until,
         }),
@@ -230,7 +243,29 @@ export const eventRoutes = createRouter()
       const since =
         q.since ??
         (q.campaign_id ? undefined : new Date(Date.now() - DEFAULT_SERIES_DAYS * 86_400_000).toISOString());
-      const slot = sql<string>`substr(${events.createdAt}, 1, 14) || printf('%02d', (CAST(substr(${events.createdAt}, 15, 2) AS INTEGER) / ${SLOT_MINUTES}) * ${SLOT_MINUTES})`;
+      const filters = and(
+        eq(events.tenantId, tenantId),
+        q.campaign_id ? eq(events.campaignId, q.campaign_id) : undefined,
+        sql`${events.eventType} IN ('SENT', 'DELIVERED', 'FAILED', 'CLICKED')`,
+        since ? gte(events.createdAt, toIso(since)) : undefined,
+        q.until ? lt(events.createdAt, toIso(q.until)) : undefined,
+      );
+      let bucket = q.bucket === 'auto' ? null : q.bucket;
+      if (bucket === null) {
+        const [span] = await db
+          .select({
+            first: sql<string | null>`min(${events.createdAt})`,
+            last: sql<string | null>`max(${events.createdAt})`,
+          })
+          .from(events)
+          .where(filters);
+        bucket =
+          span?.first && span.last ? chooseBucket(Date.parse(span.last) - Date.parse(span.first)) : 'hour';
+      }
+      const slot =
+        slotMinutesFor(bucket) === 1
+          ? sql<string>`substr(${events.createdAt}, 1, 16)`
+          : sql<string>`substr(${events.createdAt}, 1, 14) || printf('%02d', (CAST(substr(${events.createdAt}, 15, 2) AS INTEGER) / 15) * 15)`;
       const rows = await db
         .select({
           slot,
@@ -239,15 +274,7 @@ export const eventRoutes = createRouter()
           human: sql<number>`coalesce(sum(CASE WHEN json_extract(${events.metadata}, '$.human') = 1 THEN 1 ELSE 0 END), 0)`,
         })
         .from(events)
-        .where(
-          and(
-            eq(events.tenantId, tenantId),
-            q.campaign_id ? eq(events.campaignId, q.campaign_id) : undefined,
-            sql`${events.eventType} IN ('SENT', 'DELIVERED', 'FAILED', 'CLICKED')`,
-            since ? gte(events.createdAt, toIso(since)) : undefined,
-            q.until ? lt(events.createdAt, toIso(q.until)) : undefined,
-          ),
-        )
+        .where(filters)
         .groupBy(slot, events.eventType);
       const slots: SlotCount[] = rows.map((r) => ({
         slot: r.slot,
@@ -255,8 +282,9 @@ export const eventRoutes = createRouter()
         count: Number(r.count),
         human: Number(r.human),
       }));
+      const data = toSeries(slots, bucket, tenant.timezone);
       return c.json(
-        { bucket: q.bucket, timezone: tenant.timezone, data: toSeries(slots, q.bucket, tenant.timezone) },
+        { bucket, timezone: tenant.timezone, range: seriesRange(data, bucket, tenant.timezone), data },
         200,
       );
     },

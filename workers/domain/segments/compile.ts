@@ -166,9 +166,9 @@ export function compileFilter(filter: Filter, ctx: CompileContext): CompiledFilt
       }
       case 'timezone': {
         // The zone the person lives by: their own, else the tenant's (as quiet hours use it).
-        const zone = `coalesce(c.timezone, ${val(ctx.timezone)})`;
         if (cond.op === 'is_set') return 'c.timezone IS NOT NULL';
         if (cond.op === 'not_set') return 'c.timezone IS NULL';
+        const zone = `coalesce(c.timezone, ${val(ctx.timezone)})`;
         if (cond.op === 'contains') return `instr(lower(${zone}), lower(${val(cond.value)})) > 0`;
         return `${zone} ${cond.op === 'eq' ? '=' : '<>'} ${val(cond.value)} COLLATE NOCASE`;
       }

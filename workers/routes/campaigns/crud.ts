@@ -1,9 +1,10 @@
-// Campaign CRUD: list, create, read and edit a draft.
+// Campaign CRUD: list, create, read, edit a draft, and duplicate any campaign into a new draft.
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { CampaignAudience } from '../../db/audience';
 import { nowIso } from '../../db/client';
 import { uuidv7 } from '../../db/ids';
-import { CAMPAIGN_STATUSES, campaigns } from '../../db/schema';
+import { CAMPAIGN_STATUSES, campaigns, segments } from '../../db/schema';
 import { auditRow, diff } from '../../http/audit';
 import { ApiError } from '../../http/errors';
 import { newestFirst } from '../../http/pagination';
@@ -57,6 +58,7 @@ export const campaignCrudRoutes = createRouter()
         target_url: b.target_url ?? null,
         quiet_hours_start: b.quiet_hours_start,
         quiet_hours_end: b.quiet_hours_end,
+        audience: b.audience,
       });
       const id = uuidv7();
       const [[created]] = await db.batch([
@@ -126,6 +128,7 @@ export const campaignCrudRoutes = createRouter()
         target_url: targetUrl,
         quiet_hours_start: b.quiet_hours_start ?? before.quietHoursStart,
         quiet_hours_end: b.quiet_hours_end ?? before.quietHoursEnd,
+        audience: b.audience ?? {},
       });
       const [[after]] = await db.batch([
         db
@@ -154,5 +157,64 @@ export const campaignCrudRoutes = createRouter()
       if (!after)
         throw new ApiError('CONFLICT', 'The campaign was launched meanwhile; it can no longer be edited.');
       return c.json(campaignJson(after), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/campaigns/{id}/duplicate',
+      tags: ['Campaigns'],
+      summary: 'Copy a campaign (any status) into a new draft',
+      description:
+        'The copy is a draft named "<name> (copy)" with the same templates, audience, sending numbers, quiet ' +
+        'hours, target URL and UTM parameters. It starts when launched (no schedule), and its audience names ' +
+        'the segments as they are now (not as the original froze them at launch); segments deleted since are left out.',
+      request: { params: IdParam },
+      responses: { 201: jsonResponse(CampaignSchema, 'The new draft'), ...errorResponses },
+    }),
+    async (c) => {
+      const db = c.get('db');
+      const { tenantId } = c.get('principal');
+      const source = await findCampaign(db, tenantId, c.req.valid('param').id);
+      const { snapshot: _frozen, ...audience } = source.audience as CampaignAudience;
+      const named = [...(audience.include_segment_ids ?? []), ...(audience.exclude_segment_ids ?? [])];
+      if (named.length > 0) {
+        const found = await db
+          .select({ id: segments.id })
+          .from(segments)
+          .where(and(eq(segments.tenantId, tenantId), inArray(segments.id, named)));
+        const alive = new Set(found.map((r) => r.id));
+        for (const key of ['include_segment_ids', 'exclude_segment_ids'] as const) {
+          if (audience[key]) audience[key] = audience[key].filter((x) => alive.has(x));
+        }
+      }
+      const suffix = ' (copy)';
+      const name = `${source.name.slice(0, 200 - suffix.length)}${suffix}`;
+      const id = uuidv7();
+      const [[created]] = await db.batch([
+        db
+          .insert(campaigns)
+          .values({
+            id,
+            tenantId,
+            name,
+            templateIds: source.templateIds,
+            quietHoursStart: source.quietHoursStart,
+            quietHoursEnd: source.quietHoursEnd,
+            targetUrl: source.targetUrl,
+            audience,
+            scheduledAt: null,
+            sendingNumberIds: source.sendingNumberIds,
+            utmParams: source.utmParams,
+          })
+          .returning(),
+        auditRow(c, {
+          action: 'campaign.duplicated',
+          resourceType: 'campaign',
+          resourceId: id,
+          metadata: { source_id: source.id, source_status: source.status, name },
+        }),
+      ]);
+      return c.json(campaignJson(created as CampaignRow), 201);
     },
   );

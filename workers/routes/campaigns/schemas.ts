@@ -14,9 +14,23 @@ const Audience = z
       })
       .strict()
       .optional(),
+    include_segment_ids: z
+      .array(z.uuid())
+      .max(20)
+      .optional()
+      .openapi({ description: 'Contacts in any of these segments (none listed: everyone)' }),
+    exclude_segment_ids: z
+      .array(z.uuid())
+      .max(20)
+      .optional()
+      .openapi({ description: 'Minus contacts in any of these segments' }),
   })
   .strict()
-  .openapi('CampaignAudience');
+  .openapi('CampaignAudience', {
+    description:
+      'Who receives it. Segments are frozen into `audience.snapshot` at launch, so later edits of a segment ' +
+      'never change a launched campaign.',
+  });
 
 const UtmParams = z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(200));
 const HttpUrl = z

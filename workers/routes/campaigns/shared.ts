@@ -1,8 +1,8 @@
 // What several campaign routes need: finding a tenant's campaign, and the cross-table checks of its settings.
 import { and, eq, inArray } from 'drizzle-orm';
-import { type CampaignAudience, snapshotAudience } from '../../db/audience';
+import { type CampaignAudience, missingSegments, snapshotAudience } from '../../db/audience';
 import type { Db } from '../../db/client';
-import { campaigns, messageTemplates, sendingNumbers } from '../../db/schema';
+import { campaigns, messageTemplates, segments, sendingNumbers } from '../../db/schema';
 import { ApiError, notFound } from '../../http/errors';
 import { usesLink } from '../../send/render';
 import type { CampaignRow } from './schemas';
@@ -21,6 +21,7 @@ type Settings = {
   target_url?: string | null;
   quiet_hours_start?: string;
   quiet_hours_end?: string;
+  audience?: CampaignAudience;
 };
 
 /** Cross-field and cross-table checks: templates and numbers must be this tenant's. */
@@ -58,7 +59,28 @@ export async function validateSettings(db: Db, tenantId: string, s: Required<Set
       if (!known.has(id)) errors.push({ path: `sending_number_ids.${i}`, message: 'No such sending number' });
     });
   }
+  errors.push(...(await audienceErrors(db, tenantId, s.audience)));
   if (errors.length) throw new ApiError('VALIDATION', 'The campaign has invalid fields.', { errors });
+}
+
+/** Segments named in the audience must be this tenant's, and none both included and excluded. */
+async function audienceErrors(db: Db, tenantId: string, audience: CampaignAudience) {
+  const include = audience.include_segment_ids ?? [];
+  const exclude = audience.exclude_segment_ids ?? [];
+  if (include.length + exclude.length === 0) return [];
+  const found = await db
+    .select({ id: segments.id })
+    .from(segments)
+    .where(
+      and(eq(segments.tenantId, tenantId), inArray(segments.id, [...new Set([...include, ...exclude])])),
+    );
+  const errors = missingSegments(audience, new Set(found.map((r) => r.id)));
+  exclude.forEach((id, i) => {
+    if (include.includes(id)) {
+      errors.push({ path: `audience.exclude_segment_ids.${i}`, message: 'Also in include_segment_ids' });
+    }
+  });
+  return errors;
 }
 
 /**

@@ -20,7 +20,7 @@ export const campaignStatsRoutes = createRouter()
       const db = c.get('db');
       const { tenantId } = c.get('principal');
       const row = await findCampaign(db, tenantId, c.req.valid('param').id);
-      return c.json(await campaignStats(c.env.DB, row), 200);
+      return c.json(await campaignStats(db.$client, row), 200);
     },
   )
   .openapi(
