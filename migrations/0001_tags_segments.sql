@@ -24,5 +24,6 @@ CREATE TABLE `segments` (
 CREATE UNIQUE INDEX `segments_tenant_name_unique` ON `segments` (`tenant_id`,`name`);--> statement-breakpoint
 ALTER TABLE `contacts` ADD `last_human_click_at` text;--> statement-breakpoint
 ALTER TABLE `contacts` ADD `last_reply_at` text;--> statement-breakpoint
+CREATE INDEX `contacts_tenant_id_id_idx` ON `contacts` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE INDEX `contacts_tenant_last_human_click_idx` ON `contacts` (`tenant_id`,`last_human_click_at`);--> statement-breakpoint
 CREATE INDEX `contacts_tenant_last_reply_idx` ON `contacts` (`tenant_id`,`last_reply_at`);

@@ -278,6 +278,9 @@ export const contacts = sqliteTable(
     index('contacts_tenant_id_idx').on(t.tenantId),
     index('contacts_email_idx').on(t.email),
     index('contacts_import_batch_id_idx').on(t.importBatchId),
+    // beyond the ERD (issue 12): keyset pages of a tenant's contacts in id order (fan-out, list,
+    // CSV export) walk this index instead of sorting the whole tenant for every page
+    index('contacts_tenant_id_id_idx').on(t.tenantId, t.id),
     index('contacts_tenant_last_human_click_idx').on(t.tenantId, t.lastHumanClickAt),
     index('contacts_tenant_last_reply_idx').on(t.tenantId, t.lastReplyAt),
     check('contacts_consent_status_enum', oneOf('consent_status', CONSENT_STATUSES)),
