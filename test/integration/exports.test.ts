@@ -113,6 +113,21 @@ describe('GET /contacts.csv', () => {
       parse(await (await t.api('/api/v1/contacts.csv?search=Person%2021')).text()).map((r) => r.first_name),
     ).toEqual(['Person 21']);
     expect(parse(await (await t.api('/api/v1/contacts.csv?tag=VIP')).text())).toHaveLength(12);
+    await db()
+      .insert(doNotContact)
+      .values({ id: uuidv7(), tenantId: t.tenantId, phoneE164: rows[0]!.phone, reason: 'STOP' });
+    expect(
+      parse(await (await t.api('/api/v1/contacts.csv?on_do_not_contact=true')).text()).map(
+        (r) => r.contact_id,
+      ),
+    ).toEqual([rows[0]!.id]);
+    expect(parse(await (await t.api('/api/v1/contacts.csv?on_do_not_contact=false')).text())).toHaveLength(
+      29,
+    );
+    // The custom field names, for the segment builder.
+    expect(await json(await t.api('/api/v1/contacts/custom-fields', { role: 'viewer' }))).toEqual({
+      data: ['city', 'plan', 'vip_level'],
+    });
     const other = await createTenant();
     expect((await other.api(`/api/v1/contacts.csv?segment_id=${seg.id}`)).status).toBe(404);
   });

@@ -12,7 +12,7 @@ import { contactSearchCondition, dncJoin, tenantCountry } from '../db/contacts';
 import { CONSENT_STATUSES, contacts, doNotContact } from '../db/schema';
 import { tagsOf } from '../db/tags';
 import { csvLine, headerKey } from '../domain/csv-import';
-import { createRouter, errorResponses } from '../http/router';
+import { createRouter, errorResponses, jsonResponse } from '../http/router';
 import { segmentCondition, tagCondition } from './contact-tags';
 
 export const EXPORT_PAGE_ROWS = 1000;
@@ -45,14 +45,25 @@ const Query = z.object({
   search: z.string().max(200).optional(),
   tag: z.string().max(200).optional(),
   consent_status: z.enum(CONSENT_STATUSES).optional(),
+  on_do_not_contact: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
-async function customKeys(db: Db, where: SQL): Promise<string[]> {
+/** The custom field names the matching contacts use, in name order (at most `limit`). */
+export async function customKeys(db: Db, where: SQL, limit = MAX_CUSTOM_COLUMNS + 1): Promise<string[]> {
   const rows = await db.all<{ key: string }>(
     sql`SELECT DISTINCT j.key AS key FROM ${contacts}, json_each(${contacts.customFields}) j
-         WHERE ${where} ORDER BY j.key LIMIT ${MAX_CUSTOM_COLUMNS + 1}`,
+         WHERE ${where} ORDER BY j.key LIMIT ${limit}`,
   );
   return rows.map((r) => r.key);
+}
+
+/** On (or not on) do-not-contact, without the join (the count and key queries have none). */
+function dncCondition(listed: boolean): SQL {
+  const exists = sql`EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = "contacts"."tenant_id" AND d.phone_e164 = "contacts"."phone_e164")`;
+  return listed ? exists : sql`NOT ${exists}`;
 }
 
 /** A custom field named like one of our columns gets a `custom:` prefix, so no header repeats. */
@@ -132,40 +143,62 @@ function exportStream(db: Db, tenantId: string, where: SQL): ReadableStream<Uint
   });
 }
 
-export const contactExportRoutes = createRouter().openapi(
-  createRoute({
-    method: 'get',
-    path: '/contacts.csv',
-    tags: ['Contacts'],
-    summary: 'Contacts as CSV (a segment, a search, a tag), streamed',
-    description:
-      `Columns: ${LEADING.join(', ')}, then one column per custom field, then ${TRAILING.join(', ')}. ` +
-      'Tags are separated by "; ". The file re-imports as it is (POST /imports ignores the read-only columns). ' +
-      'Cells that a spreadsheet would run as a formula start with an apostrophe.',
-    request: { query: Query },
-    responses: {
-      200: { description: 'The CSV', content: { 'text/csv': { schema: z.string() } } },
-      ...errorResponses,
+export const contactExportRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/contacts/custom-fields',
+      tags: ['Contacts'],
+      summary: 'The custom field names the tenant’s contacts use (for segment builders and exports)',
+      responses: {
+        200: jsonResponse(
+          z.object({ data: z.array(z.string()) }),
+          'Names, in alphabetical order (at most 500)',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { tenantId } = c.get('principal');
+      const where = and(eq(contacts.tenantId, tenantId), isNull(contacts.erasedAt)) as SQL;
+      return c.json({ data: await customKeys(c.get('db'), where, 500) }, 200);
     },
-  }),
-  async (c) => {
-    const db = c.get('db');
-    const { tenantId } = c.get('principal');
-    const q = c.req.valid('query');
-    const country = q.search ? await tenantCountry(db, tenantId) : 'AU';
-    const where = and(
-      eq(contacts.tenantId, tenantId),
-      isNull(contacts.erasedAt),
-      q.search ? contactSearchCondition(q.search, country) : undefined,
-      q.consent_status ? eq(contacts.consentStatus, q.consent_status) : undefined,
-      q.tag ? tagCondition(tenantId, q.tag) : undefined,
-      q.segment_id ? await segmentCondition(c, q.segment_id) : undefined,
-    ) as SQL;
-    const stamp = new Date().toISOString().slice(0, 10);
-    return c.body(exportStream(db, tenantId, where), 200, {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="contacts-${stamp}.csv"`,
-      'cache-control': 'no-store',
-    });
-  },
-);
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/contacts.csv',
+      tags: ['Contacts'],
+      summary: 'Contacts as CSV (a segment, a search, a tag), streamed',
+      description:
+        `Columns: ${LEADING.join(', ')}, then one column per custom field, then ${TRAILING.join(', ')}. ` +
+        'Tags are separated by "; ". The file re-imports as it is (POST /imports ignores the read-only columns). ' +
+        'Cells that a spreadsheet would run as a formula start with an apostrophe.',
+      request: { query: Query },
+      responses: {
+        200: { description: 'The CSV', content: { 'text/csv': { schema: z.string() } } },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const db = c.get('db');
+      const { tenantId } = c.get('principal');
+      const q = c.req.valid('query');
+      const country = q.search ? await tenantCountry(db, tenantId) : 'AU';
+      const where = and(
+        eq(contacts.tenantId, tenantId),
+        isNull(contacts.erasedAt),
+        q.search ? contactSearchCondition(q.search, country) : undefined,
+        q.consent_status ? eq(contacts.consentStatus, q.consent_status) : undefined,
+        q.on_do_not_contact === undefined ? undefined : dncCondition(q.on_do_not_contact),
+        q.tag ? tagCondition(tenantId, q.tag) : undefined,
+        q.segment_id ? await segmentCondition(c, q.segment_id) : undefined,
+      ) as SQL;
+      const stamp = new Date().toISOString().slice(0, 10);
+      return c.body(exportStream(db, tenantId, where), 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="contacts-${stamp}.csv"`,
+        'cache-control': 'no-store',
+      });
+    },
+  );

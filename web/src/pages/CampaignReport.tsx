@@ -152,6 +152,12 @@ export function CampaignReport() {
   return (
     <>
       <PageHeader title={title} back={back}>
+        <ButtonLink href={`/api/v1/campaigns/${encodeURIComponent(id)}/recipients.csv`} download>
+          Download recipients (CSV)
+        </ButtonLink>
+        <ButtonLink href={`/api/v1/campaigns/${encodeURIComponent(id)}/summary.csv`} download>
+          Download summary (CSV)
+        </ButtonLink>
         <ButtonLink href={`/api/v1/events.csv?campaign_id=${encodeURIComponent(id)}`} download>
           Download events (CSV)
         </ButtonLink>

@@ -74,6 +74,16 @@ export function TimeChart({
             ],
             axes: [{}, { label: 'Messages / clicks', size: 60 }],
             legend: { live: true },
+            hooks: {
+              // The axis actually drawn, for tests and for anyone inspecting the page.
+              setScale: [
+                (u, key) => {
+                  if (key !== 'x') return;
+                  el.dataset.xMin = String(u.scales.x?.min ?? '');
+                  el.dataset.xMax = String(u.scales.x?.max ?? '');
+                },
+              ],
+            },
           },
           data,
           el,
