@@ -10,7 +10,7 @@ import type { ImportMessage } from '../../workers/db/imports';
 import { campaigns, contacts, contactTags, doNotContact, messageTemplates } from '../../workers/db/schema';
 import worker from '../../workers/index';
 import { RECIPIENTS_PAGE_ROWS } from '../../workers/routes/campaigns/exports';
-import { EXPORT_PAGE_ROWS } from '../../workers/routes/contacts-export';
+import { EXPORT_PAGE_ROWS } from '../../workers/routes/contacts/export';
 import { createTenant, db, json, type TestTenant } from '../helpers/fixtures';
 
 const parse = (text: string) => Papa.parse<Record<string, string>>(text.trim(), { header: true }).data;

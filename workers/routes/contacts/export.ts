@@ -7,13 +7,13 @@
 // are read once. Past 200 names the rest go, as JSON, into one `other_custom_fields` column.
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { contactSearchCondition, dncJoin, tenantCountry } from '../db/contacts';
-import { CONSENT_STATUSES, contacts, doNotContact } from '../db/schema';
-import { tagsOf } from '../db/tags';
-import { csvLine, headerKey } from '../domain/csv-import';
-import { createRouter, errorResponses, jsonResponse } from '../http/router';
-import { segmentCondition, tagCondition } from './contact-tags';
+import type { Db } from '../../db/client';
+import { contactSearchCondition, dncJoin, tenantCountry } from '../../db/contacts';
+import { CONSENT_STATUSES, contacts, doNotContact } from '../../db/schema';
+import { tagsOf } from '../../db/tags';
+import { csvLine, headerKey } from '../../domain/csv-import';
+import { createRouter, errorResponses, jsonResponse } from '../../http/router';
+import { segmentCondition, tagCondition } from './tags';
 
 export const EXPORT_PAGE_ROWS = 1000;
 export const MAX_CUSTOM_COLUMNS = 200;

@@ -1,32 +1,19 @@
 // Contacts: list (search, consent, do-not-contact, tag and segment filters), create, read, edit
-// (tags included), erase, and a contact's timeline. Bulk tagging and the tag list are in
-// contact-tags.ts, the CSV export in contacts-export.ts; all three are mounted as one app.
-import { createRoute, z } from '@hono/zod-openapi';
+// (tags included), erase, and a contact's timeline.
+import { createRoute } from '@hono/zod-openapi';
 import { and, desc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { nowIso } from '../db/client';
-import { contactSearchCondition, dncJoin, erasedPhone, tenantCountry } from '../db/contacts';
-import { uuidv7 } from '../db/ids';
-import {
-  CONSENT_STATUSES,
-  contacts,
-  contactTags,
-  DNC_REASONS,
-  doNotContact,
-  EVENT_TYPES,
-  events,
-  sendJobs,
-  suppressionRules,
-} from '../db/schema';
-import { statement } from '../db/statements';
-import { replaceTagsStatements, tagsOf } from '../db/tags';
-import { isIsoTimestamp } from '../domain/csv-import';
-import { normalizePhone } from '../domain/phone';
-import { isSuppressed, suppressedUntil } from '../domain/suppression';
-import { MAX_TAGS_PER_CONTACT, normalizeTags, tagKey } from '../domain/tags';
-import { auditRow, diff } from '../http/audit';
-import { ApiError, notFound } from '../http/errors';
-import { decodeCursor, newestFirst, paginate } from '../http/pagination';
+import { nowIso } from '../../db/client';
+import { contactSearchCondition, erasedPhone, tenantCountry } from '../../db/contacts';
+import { uuidv7 } from '../../db/ids';
+import { contacts, contactTags, doNotContact, events, sendJobs, suppressionRules } from '../../db/schema';
+import { statement } from '../../db/statements';
+import { replaceTagsStatements, tagsOf } from '../../db/tags';
+import { normalizePhone } from '../../domain/phone';
+import { isSuppressed, suppressedUntil } from '../../domain/suppression';
+import { tagKey } from '../../domain/tags';
+import { auditRow, diff } from '../../http/audit';
+import { ApiError } from '../../http/errors';
+import { decodeCursor, newestFirst, paginate } from '../../http/pagination';
 import {
   createRouter,
   errorResponses,
@@ -35,173 +22,27 @@ import {
   jsonResponse,
   PageQuery,
   page,
-  TimeZone,
-} from '../http/router';
-import { contactTagRoutes, segmentCondition, tagCondition } from './contact-tags';
-import { contactExportRoutes } from './contacts-export';
+} from '../../http/router';
+import {
+  ContactCreate,
+  ContactDetailSchema,
+  ContactPatch,
+  ContactQuery,
+  ContactSchema,
+  contactJson,
+  EventSchema,
+} from './schemas';
+import {
+  contactIdByPhone,
+  duplicatePhone,
+  findContact,
+  invalidPhone,
+  isUniqueViolation,
+  selectWithDnc,
+} from './shared';
+import { segmentCondition, tagCondition } from './tags';
 
-const ContactSchema = z
-  .object({
-    id: z.string(),
-    phone_e164: z.string(),
-    email: z.string().nullable(),
-    first_name: z.string().nullable(),
-    last_name: z.string().nullable(),
-    timezone: z.string().nullable(),
-    custom_fields: z.record(z.string(), z.string()),
-    consent_status: z.enum(CONSENT_STATUSES),
-    consent_source: z.string().nullable(),
-    consent_timestamp: z.string().nullable(),
-    last_sent_at: z.string().nullable(),
-    last_human_click_at: z.string().nullable(),
-    last_reply_at: z.string().nullable(),
-    import_batch_id: z.string().nullable(),
-    tags: z.array(z.string()),
-    on_do_not_contact: z.boolean(),
-    do_not_contact: z.object({ reason: z.enum(DNC_REASONS), created_at: z.string() }).nullable(),
-    erased_at: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .openapi('Contact');
-
-const ContactDetailSchema = ContactSchema.extend({
-  suppressed: z.boolean(),
-  suppressed_until: z.string().nullable(),
-}).openapi('ContactDetail');
-
-const ConsentTimestamp = z
-  .string()
-  .trim()
-  .refine(isIsoTimestamp, 'Expected an ISO-8601 date or date-time, e.g. 2024-05-01T09:30:00+10:00');
-const CustomFields = z
-  .record(z.string().trim().min(1).max(100), z.string().max(1000))
-  .refine((r) => Object.keys(r).length <= 100, 'At most 100 custom fields');
-const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
-const Tags = z
-  .array(z.string().max(200))
-  .max(MAX_TAGS_PER_CONTACT, `At most ${MAX_TAGS_PER_CONTACT} tags`)
-  .transform((tags, ctx) => {
-    const r = normalizeTags(tags);
-    if (r.ok) return r.tags;
-    ctx.addIssue({ code: 'custom', path: [r.index], message: r.reason });
-    return z.NEVER;
-  })
-  .openapi({
-    type: 'array',
-    items: { type: 'string' },
-    description:
-      'Trimmed; case-insensitive (VIP = vip), kept as first written; at most 64 characters, no , or ;',
-  });
-
-const ContactCreate = z
-  .object({
-    phone: z.string().trim().min(1).max(40),
-    email: z.email().max(254).nullable().optional(),
-    first_name: optionalText(200),
-    last_name: optionalText(200),
-    timezone: TimeZone.nullable().optional(),
-    custom_fields: CustomFields.optional(),
-    consent_status: z.enum(CONSENT_STATUSES),
-    consent_source: optionalText(200),
-    consent_timestamp: ConsentTimestamp.nullable().optional(),
-    tags: Tags.optional(),
-  })
-  .strict();
-
-const ContactPatch = ContactCreate.partial().strict();
-
-const ContactQuery = PageQuery.extend({
-  search: z.string().max(200).optional(),
-  consent_status: z.enum(CONSENT_STATUSES).optional(),
-  on_do_not_contact: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-  tag: z.string().max(200).optional().openapi({ description: 'Only contacts with this tag (any case)' }),
-  segment_id: z.uuid().optional().openapi({ description: 'Only contacts in this segment' }),
-});
-
-const EventSchema = z
-  .object({
-    id: z.string(),
-    event_type: z.enum(EVENT_TYPES),
-    campaign_id: z.string().nullable(),
-    send_job_id: z.string().nullable(),
-    short_link_id: z.string().nullable(),
-    metadata: z.record(z.string(), z.unknown()),
-    created_at: z.string(),
-  })
-  .openapi('ContactEvent');
-
-type ContactRow = typeof contacts.$inferSelect;
-type DncPart = { reason: (typeof DNC_REASONS)[number] | null; createdAt: string | null };
-
-export function contactJson(c: ContactRow, dnc: DncPart, tags: string[]): z.infer<typeof ContactSchema> {
-  const listed = dnc.reason !== null && dnc.createdAt !== null;
-  return {
-    id: c.id,
-    phone_e164: c.phoneE164,
-    email: c.email,
-    first_name: c.firstName,
-    last_name: c.lastName,
-    timezone: c.timezone,
-    custom_fields: c.customFields,
-    consent_status: c.consentStatus,
-    consent_source: c.consentSource,
-    consent_timestamp: c.consentTimestamp,
-    last_sent_at: c.lastSentAt,
-    last_human_click_at: c.lastHumanClickAt,
-    last_reply_at: c.lastReplyAt,
-    import_batch_id: c.importBatchId,
-    tags,
-    on_do_not_contact: listed,
-    do_not_contact: listed ? { reason: dnc.reason!, created_at: dnc.createdAt! } : null,
-    erased_at: c.erasedAt,
-    created_at: c.createdAt,
-    updated_at: c.updatedAt,
-  };
-}
-
-const selectWithDnc = (db: Db) =>
-  db
-    .select({ contact: contacts, reason: doNotContact.reason, createdAt: doNotContact.createdAt })
-    .from(contacts)
-    .leftJoin(doNotContact, dncJoin);
-
-async function findContact(db: Db, tenantId: string, id: string) {
-  const [row] = await selectWithDnc(db)
-    .where(and(eq(contacts.id, id), eq(contacts.tenantId, tenantId)))
-    .limit(1);
-  if (!row) throw notFound('Contact');
-  const tags = (await tagsOf(db.$client, tenantId, [id])).get(id) ?? [];
-  return { ...row, tags };
-}
-
-function invalidPhone(reason: string): ApiError {
-  return new ApiError('VALIDATION', `The phone number is not usable: ${reason}.`, {
-    errors: [{ path: 'phone', message: reason }],
-  });
-}
-
-function duplicatePhone(existingId: string): ApiError {
-  return new ApiError('CONFLICT', 'A contact with this phone number already exists.', {
-    extra: { existing_contact_id: existingId },
-  });
-}
-
-async function contactIdByPhone(db: Db, tenantId: string, phoneE164: string) {
-  const [row] = await db
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.tenantId, tenantId), eq(contacts.phoneE164, phoneE164)))
-    .limit(1);
-  return row?.id ?? null;
-}
-
-const isUniqueViolation = (err: unknown) => String(err).includes('UNIQUE constraint failed');
-
-const contactCrudRoutes = createRouter()
+export const contactCrudRoutes = createRouter()
   .openapi(
     createRoute({
       method: 'get',
@@ -526,9 +367,3 @@ const contactCrudRoutes = createRouter()
       );
     },
   );
-
-/** The bulk tag and export routes first: `/contacts/tags` must not be read as `/contacts/{id}`. */
-export const contactRoutes = createRouter()
-  .route('/', contactTagRoutes)
-  .route('/', contactExportRoutes)
-  .route('/', contactCrudRoutes);

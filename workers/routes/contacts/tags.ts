@@ -4,16 +4,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { filterWhere, loadSegmentGraph, matchesWhere, type Where } from '../db/audience';
-import { segments, tenants } from '../db/schema';
-import { statement } from '../db/statements';
-import { type BulkTarget, bulkTagStatements, tagCounts } from '../db/tags';
-import type { Filter } from '../domain/segments/grammar';
-import { MAX_TAGS_PER_REQUEST, normalizeTag, normalizeTags, tagKey } from '../domain/tags';
-import { auditRow } from '../http/audit';
-import type { AppEnv } from '../http/context';
-import { ApiError, notFound } from '../http/errors';
-import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/router';
+import { filterWhere, loadSegmentGraph, matchesWhere, type Where } from '../../db/audience';
+import { segments, tenants } from '../../db/schema';
+import { statement } from '../../db/statements';
+import { type BulkTarget, bulkTagStatements, tagCounts } from '../../db/tags';
+import type { Filter } from '../../domain/segments/grammar';
+import { MAX_TAGS_PER_REQUEST, normalizeTag, normalizeTags, tagKey } from '../../domain/tags';
+import { auditRow } from '../../http/audit';
+import type { AppEnv } from '../../http/context';
+import { ApiError, notFound } from '../../http/errors';
+import { createRouter, errorResponses, jsonBody, jsonResponse } from '../../http/router';
 
 /** Tag rows one bulk request may write: e.g. 5 tags on 100,000 contacts. */
 export const MAX_BULK_TAG_ROWS = 500_000;
