@@ -25,6 +25,7 @@ import { importRoutes, MAX_UPLOAD_BYTES } from './routes/imports';
 import { inboxRoutes } from './routes/inbox';
 import { keywordRoutes } from './routes/keywords';
 import { meRoutes } from './routes/me';
+import { segmentRoutes } from './routes/segments';
 import { sendingNumberRoutes } from './routes/sending-numbers';
 import { suppressionRuleRoutes } from './routes/suppression-rules';
 import { systemRoutes } from './routes/system';
@@ -106,6 +107,8 @@ function apiV1() {
     '/keywords/*',
     '/forms',
     '/forms/*',
+    '/segments',
+    '/segments/*',
   ]) {
     api.use(path, writesNeed('staff'));
   }
@@ -123,6 +126,7 @@ function apiV1() {
     .route('/', templateRoutes)
     .route('/', sendingNumberRoutes)
     .route('/', costRoutes)
+    .route('/', segmentRoutes)
     .route('/', campaignRoutes)
     .route('/', eventRoutes)
     .route('/', inboxRoutes)

@@ -73,6 +73,19 @@ CREATE TABLE `click_counts` (
 );
 --> statement-breakpoint
 CREATE INDEX `click_counts_tenant_slot_idx` ON `click_counts` (`tenant_id`,`slot`);--> statement-breakpoint
+CREATE TABLE `contact_tags` (
+	`tenant_id` text NOT NULL,
+	`contact_id` text NOT NULL,
+	`tag` text COLLATE NOCASE NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "contact_tags_tag_length" CHECK(length("contact_tags"."tag") BETWEEN 1 AND 64)
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `contact_tags_tenant_contact_tag_unique` ON `contact_tags` (`tenant_id`,`contact_id`,`tag`);--> statement-breakpoint
+CREATE INDEX `contact_tags_tenant_tag_contact_idx` ON `contact_tags` (`tenant_id`,`tag`,`contact_id`);--> statement-breakpoint
+CREATE INDEX `contact_tags_contact_id_idx` ON `contact_tags` (`contact_id`);--> statement-breakpoint
 CREATE TABLE `contacts` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -88,6 +101,8 @@ CREATE TABLE `contacts` (
 	`last_sent_at` text,
 	`import_batch_id` text,
 	`erased_at` text,
+	`last_human_click_at` text,
+	`last_reply_at` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
@@ -99,6 +114,8 @@ CREATE UNIQUE INDEX `contacts_tenant_phone_unique` ON `contacts` (`tenant_id`,`p
 CREATE INDEX `contacts_tenant_id_idx` ON `contacts` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE INDEX `contacts_email_idx` ON `contacts` (`email`);--> statement-breakpoint
 CREATE INDEX `contacts_import_batch_id_idx` ON `contacts` (`import_batch_id`);--> statement-breakpoint
+CREATE INDEX `contacts_tenant_last_human_click_idx` ON `contacts` (`tenant_id`,`last_human_click_at`);--> statement-breakpoint
+CREATE INDEX `contacts_tenant_last_reply_idx` ON `contacts` (`tenant_id`,`last_reply_at`);--> statement-breakpoint
 CREATE TABLE `conversions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -280,6 +297,17 @@ CREATE INDEX `pending_opt_ins_form_id_idx` ON `pending_opt_ins` (`form_id`);--> 
 CREATE INDEX `pending_opt_ins_keyword_id_idx` ON `pending_opt_ins` (`keyword_id`);--> statement-breakpoint
 CREATE INDEX `pending_opt_ins_contact_id_idx` ON `pending_opt_ins` (`contact_id`);--> statement-breakpoint
 CREATE INDEX `pending_opt_ins_status_expires_idx` ON `pending_opt_ins` (`status`,`expires_at`);--> statement-breakpoint
+CREATE TABLE `segments` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`name` text NOT NULL,
+	`filter` text NOT NULL,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `segments_tenant_name_unique` ON `segments` (`tenant_id`,`name`);--> statement-breakpoint
 CREATE TABLE `send_jobs` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

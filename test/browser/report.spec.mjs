@@ -2,7 +2,7 @@
 // events are seeded with SQL (the harness points Twilio at a closed port, so nothing is really sent),
 // then the page must show the numbers the API computes from them.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capture } from '../../workers/cli/node.mjs';
@@ -133,6 +133,14 @@ export default async function report(ctx) {
   await canvas.first().waitFor();
   const box = await canvas.first().boundingBox();
   assert.ok(box && box.width > 200 && box.height > 100, `chart canvas too small: ${JSON.stringify(box)}`);
+  // Issue 12: the time axis fits this two-hour campaign (a short one was once drawn from 2027 to 2029).
+  await page.waitForFunction(() => document.querySelector('[data-testid="time-chart"]')?.dataset.xMax);
+  const [xMin, xMax] = await page
+    .getByTestId('time-chart')
+    .evaluate((el) => [Number(el.dataset.xMin), Number(el.dataset.xMax)]);
+  assert.ok(xMax - xMin > 3600 && xMax - xMin <= 3 * 3600, `the x axis spans ${xMax - xMin} s`);
+  // Sends from minute 5 to 120: per-minute points (the tenant's zone is whatever an earlier spec set).
+  assert.match((await page.getByTestId('chart-bucket').textContent()).trim(), /^Per minute, [\w/]+ time$/);
 
   const ab = page.getByRole('table', { name: 'Results by template' });
   await ab.waitFor();
@@ -152,6 +160,22 @@ export default async function report(ctx) {
 
   const csv = page.getByRole('link', { name: 'Download events (CSV)' });
   assert.equal(await csv.getAttribute('href'), `/api/v1/events.csv?campaign_id=${campaignId}`);
+
+  // Issue 12: the recipients and summary downloads work from the page (the session cookie is enough).
+  const recipientsLink = page.getByRole('link', { name: 'Download recipients (CSV)' });
+  const [download] = await Promise.all([page.waitForEvent('download'), recipientsLink.click()]);
+  assert.equal(download.suggestedFilename(), 'spring-coffee-promo-recipients.csv');
+  const lines = readFileSync(await download.path(), 'utf8')
+    .trim()
+    .split('\r\n');
+  assert.equal(lines.length, 21, 'a header and one row per recipient');
+  assert.match(lines[0], /^phone,first_name,last_name,status,template,/);
+  assert.ok(lines.some((l) => l.includes('Unreachable handset')));
+  const summary = await page.request.get(
+    await page.getByRole('link', { name: 'Download summary (CSV)' }).getAttribute('href'),
+  );
+  assert.equal(summary.status(), 200);
+  assert.match(await summary.text(), /\r\ncampaign,delivered,17\r\n/);
 
   // At phone width the report still fits: nothing wider than the screen but the scrollable tables.
   const phone = await ctx.newPage({ width: 375, height: 800 });

@@ -16,7 +16,6 @@ import {
   addContacts,
   captureQueue,
   DAYTIME,
-  eventCount,
   jobsOf,
   mockTwilio,
   queuedCampaign,

@@ -240,6 +240,7 @@ describe('GET /api/v1/events/timeseries', () => {
     expect(await json(res)).toEqual({
       bucket: 'day',
       timezone: 'Australia/Sydney',
+      range: { from: '2026-06-30T14:00:00.000Z', to: '2026-07-02T14:00:00.000Z' },
       data: [
         { t: '2026-06-30T14:00:00.000Z', sent: 2, delivered: 1, failed: 1, clicks: 1, human_clicks: 1 },
         { t: '2026-07-01T14:00:00.000Z', sent: 0, delivered: 0, failed: 0, clicks: 2, human_clicks: 1 },

@@ -37,6 +37,7 @@ async function seedVictim(a: TestTenant) {
     keyword: uuidv7(),
     form: uuidv7(),
     conversion: uuidv7(),
+    segment: uuidv7(),
   };
   const phone = '+61412000111';
   await d
@@ -49,6 +50,13 @@ async function seedVictim(a: TestTenant) {
     firstName: 'Victoria',
     consentStatus: 'explicit',
     importBatchId: ids.batch,
+  });
+  await d.insert(s.contactTags).values({ tenantId: a.tenantId, contactId: ids.contact, tag: 'SecretTag' });
+  await d.insert(s.segments).values({
+    id: ids.segment,
+    tenantId: a.tenantId,
+    name: 'Secret segment',
+    filter: { all: [{ field: 'tags', op: 'has_any', value: ['SecretTag'] }] },
   });
   await d
     .insert(s.doNotContact)
@@ -224,6 +232,7 @@ describe('tenant isolation', () => {
       keywords: ids.keyword,
       forms: ids.form,
       conversions: ids.conversion,
+      segments: ids.segment,
     };
     const walked: string[] = [];
     for (const [template, ops] of Object.entries(doc.paths)) {
@@ -271,6 +280,8 @@ describe('tenant isolation', () => {
       'SECRETWORD',
       'Secret form',
       'SECRET-ORDER',
+      'SecretTag',
+      'Secret segment',
     ];
     for (const [template, ops] of Object.entries(doc.paths)) {
       const op = ops.get;
@@ -283,6 +294,8 @@ describe('tenant isolation', () => {
         if (p.name === 'contact_id') query.set(p.name, ids.contact);
         if (p.name === 'import_batch_id') query.set(p.name, ids.batch);
         if (p.name === 'search') query.set(p.name, 'Victoria');
+        if (p.name === 'segment_id') query.set(p.name, ids.segment);
+        if (p.name === 'tag') query.set(p.name, 'SecretTag');
       }
       const res = await b.api(`/api/v1${template}${query.size ? `?${query}` : ''}`);
       expect([200, 404, 422], template).toContain(res.status);

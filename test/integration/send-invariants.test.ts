@@ -8,7 +8,6 @@ import {
   addContacts,
   campaignRow,
   DAYTIME,
-  eventCount,
   jobsOf,
   mockTwilio,
   queuedCampaign,

@@ -217,6 +217,7 @@ describe('mergeContact', () => {
     consentStatus: 'unknown' as const,
     consentSource: null,
     consentTimestamp: null,
+    tags: [],
   };
 
   it('is unchanged (skipped) when the file adds nothing', () => {

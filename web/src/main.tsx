@@ -23,6 +23,8 @@ import { Inbox } from './pages/Inbox';
 import { Keywords } from './pages/Keywords';
 import { Login } from './pages/Login';
 import { NotFound } from './pages/NotFound';
+import { SegmentEditor } from './pages/SegmentEditor';
+import { Segments } from './pages/Segments';
 import { SendingNumbers } from './pages/SendingNumbers';
 import { Settings } from './pages/Settings';
 import { SuppressionRules } from './pages/SuppressionRules';
@@ -76,6 +78,9 @@ function SignedIn() {
         <Route path="/" component={Dashboard} />
         <Route path="/contacts" component={Contacts} />
         <Route path="/contacts/:id" component={ContactDetail} />
+        <Route path="/segments" component={Segments} />
+        <Route path="/segments/new" component={SegmentEditor} />
+        <Route path="/segments/:id" component={SegmentEditor} />
         <Route path="/imports" component={Imports} />
         <Route path="/imports/:id" component={ImportDetail} />
         <Route path="/do-not-contact" component={DoNotContact} />

@@ -88,7 +88,10 @@ export type Contact = {
   consent_source: string | null;
   consent_timestamp: string | null;
   last_sent_at: string | null;
+  last_human_click_at?: string | null;
+  last_reply_at?: string | null;
   import_batch_id?: string | null;
+  tags: string[];
   on_do_not_contact: boolean;
   do_not_contact: { reason: DncReason; created_at: string } | null;
   erased_at: string | null;
@@ -153,3 +156,30 @@ export type SuppressionRule = {
   created_at: string;
   updated_at?: string;
 };
+
+/** A segment filter as the API takes it (docs/segments.md): a group of conditions and groups. */
+export type SegmentCondition = { field: string; op: string; value?: unknown };
+export type SegmentGroup = { all: SegmentNode[] } | { any: SegmentNode[] };
+export type SegmentNode = SegmentCondition | SegmentGroup;
+
+export type Segment = {
+  id: string;
+  name: string;
+  filter: SegmentGroup;
+  conditions: number;
+  created_at: string;
+  updated_at: string;
+  /** Detail only. */
+  used_by?: {
+    campaigns: { id: string; name: string; status: string }[];
+    segments: { id: string; name: string }[];
+  };
+};
+
+export type SegmentPreview = {
+  count: number;
+  eligible: number;
+  skipped: Record<string, number>;
+};
+
+export type TagCount = { tag: string; contacts: number };

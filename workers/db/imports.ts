@@ -9,6 +9,7 @@ import {
   planColumns,
   validateRow,
 } from '../domain/csv-import';
+import { MAX_TAGS_PER_CONTACT, tagKey } from '../domain/tags';
 import { uuidv7 } from './ids';
 import { CONSENT_STATUSES, type ConsentStatus, type ImportStatus } from './schema';
 
@@ -215,6 +216,32 @@ export async function processChunk(
       .all<ExistingRow>();
     for (const r of found.results) existing.set(r.phone_e164, r);
   }
+  // Tags the existing contacts have, so a row is "updated" only when it adds one they lack.
+  const tagsHad = new Map<string, Set<string>>();
+  if (existing.size > 0 && valid.some((v) => v.result.contact.tags.length > 0)) {
+    const rows = await d1
+      .prepare(
+        `SELECT contact_id, tag FROM contact_tags
+          WHERE tenant_id = ? AND contact_id IN (SELECT value FROM json_each(?))`,
+      )
+      .bind(batch.tenant_id, JSON.stringify([...existing.values()].map((r) => r.id)))
+      .all<{ contact_id: string; tag: string }>();
+    for (const r of rows.results) {
+      const set = tagsHad.get(r.contact_id) ?? new Set<string>();
+      set.add(tagKey(r.tag));
+      tagsHad.set(r.contact_id, set);
+    }
+  }
+  const tagRows: { phone: string; tag: string }[] = [];
+  /** The row's tags the contact lacks, within its 100-tag limit; queued for insertion. */
+  const addTags = (phone: string, contactId: string | null, tags: string[]) => {
+    const had = (contactId ? tagsHad.get(contactId) : undefined) ?? new Set<string>();
+    const fresh = tags
+      .filter((t) => !had.has(tagKey(t)))
+      .slice(0, Math.max(0, MAX_TAGS_PER_CONTACT - had.size));
+    for (const tag of fresh) tagRows.push({ phone, tag });
+    return fresh.length;
+  };
 
   const upserts: Record<string, unknown>[] = [];
   const touched: string[] = [];
@@ -226,6 +253,7 @@ export async function processChunk(
     const have = existing.get(c.phoneE164);
     if (!have) {
       created++;
+      addTags(c.phoneE164, null, c.tags);
       upserts.push({
         id: uuidv7(),
         phone: c.phoneE164,
@@ -252,7 +280,8 @@ export async function processChunk(
       continue;
     }
     const merged = mergeContact(stateOf(have), c);
-    if (!merged.changed) {
+    const tagsAdded = addTags(c.phoneE164, have.id, c.tags);
+    if (!merged.changed && tagsAdded === 0) {
       skipped++;
       touched.push(have.id);
       continue;
@@ -315,6 +344,20 @@ export async function processChunk(
              updated_at = excluded.updated_at`,
         )
         .bind(batch.tenant_id, batch.id, now, JSON.stringify(upserts)),
+    );
+  }
+  if (tagRows.length > 0) {
+    // After the upsert, so new contacts have their rows; matched by phone, as the upsert matched them.
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO contact_tags (tenant_id, contact_id, tag, created_at)
+           SELECT ?1, c.id, json_extract(value, '$.tag'), ?2
+             FROM json_each(?3) JOIN contacts c ON c.tenant_id = ?1 AND c.phone_e164 = json_extract(value, '$.phone')
+            WHERE true
+           ON CONFLICT (tenant_id, contact_id, tag) DO NOTHING`,
+        )
+        .bind(batch.tenant_id, now, JSON.stringify(tagRows)),
     );
   }
   if (touched.length > 0) {

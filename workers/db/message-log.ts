@@ -1,6 +1,6 @@
 // A message's life is recorded on its own rows, not as event rows (README "Storage per message"):
 // the send job says when it was queued, sent and delivered, its short link when it was clicked, and
-// click_counts how many clicks each campaign had per 5 minutes. This module turns those rows back
+// click_counts how many clicks each campaign had per minute. This module turns those rows back
 // into events for the event log (when it is asked about a campaign or a contact: both indexed)
 // and into the report chart's time slots. Failures, replies and opt-outs stay event rows.
 import { sql } from 'drizzle-orm';
@@ -147,26 +147,23 @@ export async function derivedEvents(db: Db, f: DerivedFilter, limit: number): Pr
     .slice(0, limit);
 }
 
-/** 15-minute UTC slot of an ISO timestamp column, as SQL (`YYYY-MM-DDTHH:MM`). */
-function slotOf(column: string) {
+/** The 1- or 15-minute UTC slot of an ISO timestamp column, as SQL (`YYYY-MM-DDTHH:MM`). */
+function slotOf(column: string, minutes: 1 | 15) {
   return sql.raw(
-    `substr(${column}, 1, 14) || printf('%02d', (CAST(substr(${column}, 15, 2) AS INTEGER) / 15) * 15)`,
+    minutes === 1
+      ? `substr(${column}, 1, 16)`
+      : `substr(${column}, 1, 14) || printf('%02d', (CAST(substr(${column}, 15, 2) AS INTEGER) / 15) * 15)`,
   );
 }
 
-/**
- * Sends, deliveries, failures and clicks per 15-minute slot, from the send jobs and the click
- * counts of one campaign, or of the tenant's campaigns that were active in the window.
- */
-export async function messageSlots(
-  db: Db,
-  f: {
-    tenantId: string;
-    campaignId?: string | undefined;
-    since?: string | undefined;
-    until?: string | undefined;
-  },
-): Promise<SlotCount[]> {
+type SlotFilter = {
+  tenantId: string;
+  campaignId?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+};
+
+function scopeOf(f: SlotFilter) {
   const campaigns = f.campaignId
     ? sql`(SELECT ${f.campaignId})`
     : sql`(SELECT id FROM campaigns WHERE tenant_id = ${f.tenantId} AND started_at IS NOT NULL
@@ -181,8 +178,42 @@ export async function messageSlots(
       ],
       sql` AND `,
     );
+  const clickWindow = sql.join(
+    [
+      sql`1`,
+      ...(f.since ? [sql`slot >= ${f.since.slice(0, 16)}`] : []),
+      ...(f.until ? [sql`slot < ${f.until.slice(0, 16)}`] : []),
+    ],
+    sql` AND `,
+  );
+  return { campaigns, window, clickWindow };
+}
+
+/** The first and last instants with a send, delivery, failure or click in scope (for the chart's bucket). */
+export async function messageSpan(
+  db: Db,
+  f: SlotFilter,
+): Promise<{ first: string | null; last: string | null }> {
+  const { campaigns, window, clickWindow } = scopeOf(f);
+  const jobs = (column: string) => sql`
+    SELECT min(${sql.raw(column)}) AS first, max(${sql.raw(column)}) AS last FROM send_jobs
+     WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns} AND ${window(column)}`;
+  const [row] = await db.all<{ first: string | null; last: string | null }>(sql`
+    SELECT min(first) AS first, max(last) AS last FROM (
+      ${jobs('sent_at')} UNION ALL ${jobs('delivered_at')} UNION ALL ${jobs('failed_at')}
+      UNION ALL SELECT min(slot) || ':00.000Z', max(slot) || ':00.000Z' FROM click_counts
+       WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns} AND ${clickWindow})`);
+  return { first: row?.first ?? null, last: row?.last ?? null };
+}
+
+/**
+ * Sends, deliveries, failures and clicks per 1- or 15-minute slot, from the send jobs and the click
+ * counts of one campaign, or of the tenant's campaigns that were active in the window.
+ */
+export async function messageSlots(db: Db, f: SlotFilter, slotMinutes: 1 | 15): Promise<SlotCount[]> {
+  const { campaigns, window, clickWindow } = scopeOf(f);
   const jobs = (column: string, type: string) => sql`
-    SELECT ${slotOf(column)} AS slot, ${type} AS type, count(*) AS count, 0 AS human
+    SELECT ${slotOf(column, slotMinutes)} AS slot, ${type} AS type, count(*) AS count, 0 AS human
       FROM send_jobs
      WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns} AND ${window(column)}
      GROUP BY 1`;
@@ -191,11 +222,9 @@ export async function messageSlots(
     UNION ALL ${jobs('delivered_at', 'DELIVERED')}
     UNION ALL ${jobs('failed_at', 'FAILED')}
     UNION ALL
-    SELECT ${slotOf('slot')} AS slot, 'CLICKED' AS type, sum(clicks) AS count, sum(human_clicks) AS human
+    SELECT ${slotOf('slot', slotMinutes)} AS slot, 'CLICKED' AS type, sum(clicks) AS count, sum(human_clicks) AS human
       FROM click_counts
-     WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns}
-       ${f.since ? sql`AND slot >= ${f.since.slice(0, 16)}` : sql``}
-       ${f.until ? sql`AND slot < ${f.until.slice(0, 16)}` : sql``}
+     WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns} AND ${clickWindow}
      GROUP BY 1`);
   return rows.map((r) => ({ slot: r.slot, type: r.type, count: Number(r.count), human: Number(r.human) }));
 }

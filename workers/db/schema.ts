@@ -6,7 +6,16 @@
 // (the control database is their source of truth, each shard keeps a copy of its tenants' rows so
 // its foreign keys hold: see workers/db/replicate.ts).
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  check,
+  customType,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 import { ACMA_STATUSES, SENDER_KINDS } from '../domain/senders';
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
@@ -280,6 +289,12 @@ export const contacts = sqliteTable(
     importBatchId: text('import_batch_id').references(() => importBatches.id, { onDelete: 'set null' }),
     // beyond the ERD: set when the person's data was erased (the row stays for honest aggregates)
     erasedAt: text('erased_at'),
+    // beyond the ERD (issue 12, segments): the person's latest human click on any of our links and
+    // latest inbound message, kept by the click recorder and the inbound webhook through
+    // touchContactActivity (workers/db/contact-activity.ts), so "clicked within 30 days" is an
+    // indexed range instead of a scan of the events
+    lastHumanClickAt: text('last_human_click_at'),
+    lastReplyAt: text('last_reply_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -290,6 +305,9 @@ export const contacts = sqliteTable(
     index('contacts_tenant_id_idx').on(t.tenantId, t.id),
     index('contacts_email_idx').on(t.email),
     index('contacts_import_batch_id_idx').on(t.importBatchId),
+    // beyond the ERD (issue 12): "clicked / replied within N days" are indexed ranges
+    index('contacts_tenant_last_human_click_idx').on(t.tenantId, t.lastHumanClickAt),
+    index('contacts_tenant_last_reply_idx').on(t.tenantId, t.lastReplyAt),
     check('contacts_consent_status_enum', oneOf('consent_status', CONSENT_STATUSES)),
   ],
 );
@@ -571,8 +589,8 @@ export const shortLinks = sqliteTable(
   ],
 );
 
-// beyond the ERD: clicks per campaign and 5-minute slot, for the "over time" charts (a row per
-// slot with clicks, not a row per click).
+// beyond the ERD: clicks per campaign and minute, for the "over time" charts (a row per minute
+// with clicks, not a row per click).
 export const clickCounts = sqliteTable(
   'click_counts',
   {
@@ -582,7 +600,7 @@ export const clickCounts = sqliteTable(
     campaignId: text('campaign_id')
       .notNull()
       .references(() => campaigns.id, { onDelete: 'cascade' }),
-    /** Start of the 5-minute slot, ISO-8601 UTC (e.g. 2026-12-02T10:05). */
+    /** The minute, ISO-8601 UTC (e.g. 2026-12-02T10:05). */
     slot: text('slot').notNull(),
     clicks: integer('clicks').notNull().default(0),
     humanClicks: integer('human_clicks').notNull().default(0),
@@ -1159,4 +1177,54 @@ export const pendingOptIns = sqliteTable(
       sql`(${t.source} = 'form' AND ${t.formId} IS NOT NULL) OR (${t.source} = 'keyword')`,
     ),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// shard database (issue 12: tags and segments)
+
+/** Text compared without regard to ASCII case (`VIP` = `vip`) by `=`, `IN`, UNIQUE and indexes alike. */
+const textNoCase = customType<{ data: string; driverData: string }>({
+  dataType: () => 'text COLLATE NOCASE',
+});
+
+// A contact's tags. The tag keeps the spelling it was given (trimmed, inner spaces collapsed, see
+// workers/domain/tags.ts) and matches case-insensitively through its NOCASE collation. No id
+// column: the row is its UNIQUE key, and bulk tagging inserts 100k rows with one INSERT … SELECT.
+export const contactTags = sqliteTable(
+  'contact_tags',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    contactId: text('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    tag: textNoCase('tag').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // also serves "the tags of contact X" (its leading columns)
+    uniqueIndex('contact_tags_tenant_contact_tag_unique').on(t.tenantId, t.contactId, t.tag),
+    // "the contacts having tag X": segments, the tag filter of the contact list, bulk untag
+    index('contact_tags_tenant_tag_contact_idx').on(t.tenantId, t.tag, t.contactId),
+    index('contact_tags_contact_id_idx').on(t.contactId),
+    check('contact_tags_tag_length', sql`length(${t.tag}) BETWEEN 1 AND 64`),
+  ],
+);
+
+// A saved, named audience filter (grammar in workers/domain/segments/grammar.ts, docs/segments.md).
+export const segments = sqliteTable(
+  'segments',
+  {
+    id: id(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    filter: text('filter', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  // who created and changed it is in audit_log (users live in the control database)
+  (t) => [uniqueIndex('segments_tenant_name_unique').on(t.tenantId, t.name)],
 );

@@ -3,6 +3,7 @@
 import Papa from 'papaparse';
 import type { ConsentStatus } from '../db/schema';
 import { normalizePhone } from './phone';
+import { MAX_TAGS_PER_CONTACT, splitTagCell } from './tags';
 
 export const CONTACT_FIELDS = [
   'phone',
@@ -13,6 +14,7 @@ export const CONTACT_FIELDS = [
   'consent_status',
   'consent_source',
   'consent_timestamp',
+  'tags',
 ] as const;
 export type ContactField = (typeof CONTACT_FIELDS)[number];
 
@@ -50,10 +52,24 @@ const ALIASES: Record<ContactField, string[]> = {
     'opt in date',
     'opted in at',
   ],
+  tags: ['tags', 'tag', 'labels', 'label'],
 };
 
-/** Columns we add to the rejected-rows download; ignored on import so that file re-imports as is. */
-const IGNORED = new Set(['reason', 'rejection reason']);
+/**
+ * Columns we add to the rejected-rows download, and the read-only facts of our contacts export
+ * (GET /contacts.csv): ignored on import, so either file re-imports as it is.
+ */
+const IGNORED = new Set([
+  'reason',
+  'rejection reason',
+  'contact id',
+  'on do not contact',
+  'last sent at',
+  'last human click at',
+  'last reply at',
+  'import batch id',
+  'created at',
+]);
 
 const ALIAS_TO_FIELD = new Map<string, ContactField>();
 for (const field of CONTACT_FIELDS) for (const alias of ALIASES[field]) ALIAS_TO_FIELD.set(alias, field);
@@ -228,6 +244,8 @@ export type ContactInput = {
   consentStatus: ConsentStatus;
   consentSource: string | null;
   consentTimestamp: string | null;
+  /** Tags to add (an import never removes one). */
+  tags: string[];
 };
 
 export type RowResult =
@@ -310,6 +328,11 @@ export function validateRow(plan: ColumnPlan, values: string[], defaults: Import
       `consent_timestamp: "${consentTimestamp}" is not an ISO-8601 date or time (e.g. 2024-05-01T09:30:00+10:00)`,
     );
   }
+  const tags = splitTagCell(fields.tags ?? '');
+  if (!tags.ok) return reject(`tags: ${tags.reason}`);
+  if (tags.tags.length > MAX_TAGS_PER_CONTACT) {
+    return reject(`tags: ${tags.tags.length} tags; a contact has at most ${MAX_TAGS_PER_CONTACT}`);
+  }
   return {
     ok: true,
     data,
@@ -323,6 +346,7 @@ export function validateRow(plan: ColumnPlan, values: string[], defaults: Import
       consentStatus,
       consentSource: fields.consent_source ?? defaults.consentSource,
       consentTimestamp,
+      tags: tags.tags,
     },
   };
 }
@@ -407,6 +431,11 @@ function sameFields(a: Record<string, string>, b: Record<string, string>) {
 export function csvField(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) && !/^[+-]?\d[\d\s()-]*$/.test(value) ? `'${value}` : value;
   return /[",\r\n;\t]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** One CSV line (CRLF) of `csvField` cells; null and undefined are empty cells. */
+export function csvLine(values: readonly (string | number | null | undefined)[]): string {
+  return `${values.map((v) => (v === null || v === undefined ? '' : csvField(String(v)))).join(',')}\r\n`;
 }
 
 export function toCsv(headers: string[], rows: string[][]): string {

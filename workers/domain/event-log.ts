@@ -13,13 +13,40 @@ function csvCell(value: string | number | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export type Bucket = 'hour' | 'day';
+/** Bucket sizes of the report chart, shortest first. */
+export const BUCKETS = ['minute', '5min', '15min', 'hour', 'day'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+const BUCKET_MS: Record<Bucket, number> = {
+  minute: 60_000,
+  '5min': 300_000,
+  '15min': 900_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+};
 
 /** 15 minutes divides every UTC offset in use (+5:45, +9:30, +12:45...), so slots never straddle a local hour. */
 export const SLOT_MINUTES = 15;
 
+/** The SQL slots a bucket is folded from: whole minutes for buckets under 15 minutes, else 15-minute slots. */
+export function slotMinutesFor(bucket: Bucket): 1 | 15 {
+  return BUCKET_MS[bucket] < SLOT_MINUTES * 60_000 ? 1 : SLOT_MINUTES;
+}
+
+/** Aim for about this many points at most: a chart a few hundred pixels wide stays readable. */
+export const TARGET_POINTS = 120;
+
+/**
+ * The bucket that shows `spanMs` of data (first to last event) in at most TARGET_POINTS points:
+ * minutes for a campaign that ran a few minutes, days for one that ran for weeks.
+ */
+export function chooseBucket(spanMs: number): Bucket {
+  for (const b of BUCKETS) if (spanMs <= BUCKET_MS[b] * TARGET_POINTS) return b;
+  return 'day';
+}
+
 export type SlotCount = {
-  /** Start of a 15-minute UTC slot, `YYYY-MM-DDTHH:MM`. */
+  /** Start of a 1- or 15-minute UTC slot (see slotMinutesFor), `YYYY-MM-DDTHH:MM`. */
   slot: string;
   type: string;
   count: number;
@@ -82,13 +109,16 @@ export function localMidnight(year: number, month: number, day: number, timeZone
 }
 
 export function bucketStart(ms: number, bucket: Bucket, timeZone: string): number {
+  // 1, 5 and 15 minutes divide every offset in use, so UTC-aligned buckets are local-aligned too.
+  if (bucket !== 'hour' && bucket !== 'day') return Math.floor(ms / BUCKET_MS[bucket]) * BUCKET_MS[bucket];
   const p = localParts(ms, timeZone);
   if (bucket === 'hour') return Math.floor(ms / 60_000) * 60_000 - p.minute * 60_000;
   return localMidnight(p.year, p.month, p.day, timeZone);
 }
 
-function nextBucket(start: number, bucket: Bucket, timeZone: string): number {
-  if (bucket === 'hour') return start + 3_600_000;
+/** Where the bucket starting at `start` ends (local days are 23 or 25 hours on DST days). */
+export function nextBucket(start: number, bucket: Bucket, timeZone: string): number {
+  if (bucket !== 'day') return start + BUCKET_MS[bucket];
   const p = localParts(start + 36 * 3_600_000, timeZone);
   return localMidnight(p.year, p.month, p.day, timeZone);
 }
@@ -96,7 +126,7 @@ function nextBucket(start: number, bucket: Bucket, timeZone: string): number {
 /** Beyond this many buckets the series is returned without zero-filled gaps. */
 export const MAX_FILLED_BUCKETS = 5000;
 
-/** Folds 15-minute slot counts into hour or day buckets of the tenant's zone, gaps filled with zeros. */
+/** Folds minute or 15-minute slot counts into buckets of the tenant's zone, gaps filled with zeros. */
 export function toSeries(slots: SlotCount[], bucket: Bucket, timeZone: string): SeriesPoint[] {
   const points = new Map<number, SeriesPoint>();
   const pointAt = (start: number) => {
@@ -122,9 +152,20 @@ export function toSeries(slots: SlotCount[], bucket: Bucket, timeZone: string): 
   const starts = [...points.keys()].sort((a, b) => a - b);
   const first = starts[0];
   const last = starts[starts.length - 1];
-  const span = bucket === 'hour' ? 3_600_000 : 86_400_000;
-  if (first !== undefined && last !== undefined && (last - first) / span <= MAX_FILLED_BUCKETS) {
+  if (first !== undefined && last !== undefined && (last - first) / BUCKET_MS[bucket] <= MAX_FILLED_BUCKETS) {
     for (let t = first; t < last; t = nextBucket(t, bucket, timeZone)) pointAt(t);
   }
   return [...points.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+}
+
+/** The time axis of a series: from its first bucket's start to its last bucket's end (null when empty). */
+export function seriesRange(
+  points: readonly SeriesPoint[],
+  bucket: Bucket,
+  timeZone: string,
+): { from: string; to: string } | null {
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (!first || !last) return null;
+  return { from: first.t, to: new Date(nextBucket(Date.parse(last.t), bucket, timeZone)).toISOString() };
 }

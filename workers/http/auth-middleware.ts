@@ -55,7 +55,7 @@ export function requireRole(needed: Role) {
 }
 
 /** POSTs that compute an answer and change nothing, so every role may call them. */
-const READ_ONLY_POSTS = new Set(['/api/v1/templates/preview']);
+const READ_ONLY_POSTS = new Set(['/api/v1/templates/preview', '/api/v1/segments/preview']);
 
 /** GET/HEAD (and read-only POSTs) for every role, writes for `writer` and above. */
 export function writesNeed(writer: Role) {

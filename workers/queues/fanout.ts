@@ -7,6 +7,7 @@
 // minutes, each job is enqueued with a delay to when its sender will have room, and the next page
 // comes when this one is nearly sent (workers/domain/pacing.ts).
 import { and, eq, inArray } from 'drizzle-orm';
+import { audienceWhere, type CampaignAudience } from '../db/audience';
 import { uuidv7 } from '../db/ids';
 import { campaigns, messageTemplates, sendingNumbers, suppressionRules, tenants } from '../db/schema';
 import { type Shard, shardOf, UnknownTenantError } from '../db/shards';
@@ -44,8 +45,6 @@ export async function consumeFanoutBatch(
   }
 }
 
-type AudienceFilter = { import_batch_id?: string; custom_field?: { key: string; value: string } };
-
 type PageRow = {
   id: string;
   phone_e164: string;
@@ -54,31 +53,6 @@ type PageRow = {
   last_sent_at: string | null;
   dnc: number;
 };
-
-/**
- * The audience as SQL: the tenant's contacts (not erased) narrowed by the campaign's filter.
- * Placeholders are numbered from `first` so callers can put their own parameters around it.
- */
-export function audienceWhere(
-  tenantId: string,
-  audience: AudienceFilter,
-  first = 1,
-): { clause: string; params: unknown[] } {
-  const params: unknown[] = [tenantId];
-  const p = () => `?${first + params.length - 1}`;
-  const parts = [`c.tenant_id = ${p()}`, 'c.erased_at IS NULL'];
-  if (audience.import_batch_id) {
-    params.push(audience.import_batch_id);
-    parts.push(`c.import_batch_id = ${p()}`);
-  }
-  if (audience.custom_field) {
-    params.push(`$."${audience.custom_field.key}"`);
-    const path = p();
-    params.push(audience.custom_field.value);
-    parts.push(`json_extract(c.custom_fields, ${path}) = ${p()}`);
-  }
-  return { clause: parts.join(' AND '), params };
-}
 
 /** Processes one page; exported so tests and the cron can drive it directly. */
 export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promise<void> {
@@ -131,7 +105,7 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   );
   const target = campaign.targetUrl ? campaignTargetUrl(campaign.targetUrl, campaign.utmParams) : null;
 
-  const where = audienceWhere(tenant.id, campaign.audience as AudienceFilter);
+  const where = audienceWhere(tenant.id, campaign.audience as CampaignAudience);
   const page = await d1
     .prepare(
       `SELECT c.id, c.phone_e164, c.consent_status, c.erased_at, c.last_sent_at,

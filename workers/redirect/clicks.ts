@@ -1,6 +1,6 @@
 // Recording a click, after the redirect has been answered. A click is counted on its link's row
 // (click_count always; human_click_count, the first clicked_at and the recent human click times
-// when a person opened it) and in its campaign's 5-minute slot for the charts: no row per click.
+// when a person opened it) and in its campaign's minute for the charts: no row per click.
 // One D1 batch (a transaction; D1 runs one writer at a time) holds one UPDATE per link and one
 // upsert per slot, so concurrent clicks never lose an increment.
 import { shardNamed } from '../db/shards';
@@ -19,8 +19,8 @@ import { LruCache } from './lru';
 export const REPEAT_WINDOW_MS = 30_000;
 /** How many of a link's latest human click times its row keeps (attribution, the event log). */
 export const RECENT_CLICKS_KEPT = 10;
-/** The charts' slot: clicks are counted per campaign and 5 minutes. */
-export const CLICK_SLOT_MINUTES = 5;
+/** The charts' slot: clicks are counted per campaign and minute (charts group minutes further). */
+export const CLICK_SLOT_MINUTES = 1;
 
 /** `${linkId}:${client}` → when this isolate last counted that client's human click. */
 export type ClickMemory = LruCache<number>;
@@ -41,14 +41,12 @@ export type RecordedVerdict = ClickVerdict | { human: false; reason: 'repeat' };
 
 type PendingClick = { link: ResolvedLink; verdict: RecordedVerdict; at: string };
 
-/** The slot (ISO minute, UTC) a click at `iso` is counted in. */
+/** The slot (the UTC minute, `YYYY-MM-DDTHH:MM`) a click at `iso` is counted in. */
 export function clickSlot(iso: string): string {
-  const minute = Number(iso.slice(14, 16));
-  const start = minute - (minute % CLICK_SLOT_MINUTES);
-  return `${iso.slice(0, 14)}${String(start).padStart(2, '0')}`;
+  return iso.slice(0, 16);
 }
 
-async function seenInColo(env: Env, key: string): Promise<boolean> {
+async function seenInColo(key: string): Promise<boolean> {
   try {
     return (await colo().match(key)) !== undefined;
   } catch {
@@ -56,8 +54,7 @@ async function seenInColo(env: Env, key: string): Promise<boolean> {
   }
 }
 
-async function rememberInColo(env: Env, key: string): Promise<void> {
-  void env;
+async function rememberInColo(key: string): Promise<void> {
   try {
     await colo().put(
       key,
@@ -86,8 +83,8 @@ async function prepareClick(
     else {
       memory.set(key, now.getTime(), REPEAT_WINDOW_MS, now.getTime());
       const shared = repeatKey(env, link.id, await clientFingerprint(env.LINK_SECRET, ip, userAgent));
-      if (await seenInColo(env, shared)) verdict = { human: false, reason: 'repeat' };
-      else await rememberInColo(env, shared);
+      if (await seenInColo(shared)) verdict = { human: false, reason: 'repeat' };
+      else await rememberInColo(shared);
     }
   }
   return { link, verdict, at: now.toISOString() };

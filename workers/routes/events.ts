@@ -1,9 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { derivedEvents, type LoggedEvent, messageSlots } from '../db/message-log';
+import { derivedEvents, type LoggedEvent, messageSlots, messageSpan } from '../db/message-log';
 import { campaigns, EVENT_TYPES, events, tenants } from '../db/schema';
-import { csvRow, type SlotCount, toSeries } from '../domain/event-log';
+import {
+  BUCKETS,
+  chooseBucket,
+  csvRow,
+  type SlotCount,
+  seriesRange,
+  slotMinutesFor,
+  toSeries,
+} from '../domain/event-log';
 import { ApiError, notFound } from '../http/errors';
 import { decodeCursor, paginate } from '../http/pagination';
 import { createRouter, errorResponses, jsonResponse, PageQuery, page } from '../http/router';
@@ -161,8 +169,11 @@ const SeriesPointSchema = z
 
 const SeriesSchema = z
   .object({
-    bucket: z.enum(['hour', 'day']),
+    bucket: z.enum(BUCKETS),
     timezone: z.string(),
+    range: z.object({ from: z.string(), to: z.string() }).nullable().openapi({
+      description: "The time axis: the first bucket's start to the last bucket's end (null: no data)",
+    }),
     data: z.array(SeriesPointSchema),
   })
   .openapi('EventSeries');
@@ -222,15 +233,17 @@ export const eventRoutes = createRouter()
       method: 'get',
       path: '/events/timeseries',
       tags: ['Events'],
-      summary: 'Sends, deliveries, failures, clicks and human clicks per hour or day, for the report chart',
+      summary: 'Sends, deliveries, failures, clicks and human clicks over time, for the report chart',
       description:
-        "Buckets are hours or days of the tenant's time zone; `t` is the bucket's start as a UTC instant. " +
+        "Buckets are minutes, 5 or 15 minutes, hours or days of the tenant's time zone; `t` is the bucket's start " +
+        'as a UTC instant. `bucket=auto` (the default) picks the size that shows the span from the first to the ' +
+        'last event in at most about 120 points: minutes for a campaign that ran a few minutes, days for weeks. ' +
         'Gaps between the first and last bucket are filled with zeros. Without `campaign_id` the series covers ' +
         `the whole tenant, from \`since\` (default: the last ${DEFAULT_SERIES_DAYS} days).`,
       request: {
         query: z.object({
           campaign_id: z.uuid().optional(),
-          bucket: z.enum(['hour', 'day']).default('hour'),
+          bucket: z.enum(['auto', ...BUCKETS]).default('auto'),
           since: Filters.shape.since,
           until: Filters.shape.until,
         }),
@@ -257,14 +270,22 @@ export const eventRoutes = createRouter()
         q.since ??
         (q.campaign_id ? undefined : new Date(Date.now() - DEFAULT_SERIES_DAYS * 86_400_000).toISOString());
       // From the messages' own rows and the campaigns' click counts (no event row per message).
-      const slots: SlotCount[] = await messageSlots(db, {
+      const scope = {
         tenantId,
         campaignId: q.campaign_id,
         since: since ? toIso(since) : undefined,
         until: q.until ? toIso(q.until) : undefined,
-      });
+      };
+      let bucket = q.bucket === 'auto' ? null : q.bucket;
+      if (bucket === null) {
+        const span = await messageSpan(db, scope);
+        bucket =
+          span.first && span.last ? chooseBucket(Date.parse(span.last) - Date.parse(span.first)) : 'hour';
+      }
+      const slots: SlotCount[] = await messageSlots(db, scope, slotMinutesFor(bucket));
+      const data = toSeries(slots, bucket, tenant.timezone);
       return c.json(
-        { bucket: q.bucket, timezone: tenant.timezone, data: toSeries(slots, q.bucket, tenant.timezone) },
+        { bucket, timezone: tenant.timezone, range: seriesRange(data, bucket, tenant.timezone), data },
         200,
       );
     },

@@ -1,7 +1,7 @@
 // The send loop's store over the tenant's shard. Per batch of jobs: one round trip to load, one
 // statement to claim every ready job, one round trip (two statements) to record what was sent;
 // json_each carries the batch's values, so the statement count does not grow with the batch.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { runBatch } from '../db/batch';
 import type { Db } from '../db/client';
 import { costPerPartCents } from '../db/costs';
@@ -215,7 +215,7 @@ export class D1SendStore implements SendStore {
       const w = byId.get(r.ctx.job.id);
       out.set(
         r.ctx.job.id,
-        !w || w.status !== 'queued' || w.started !== null
+        w?.status !== 'queued' || w.started !== null
           ? 'not_queued'
           : w.dnc
             ? 'do_not_contact'

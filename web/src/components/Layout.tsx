@@ -12,6 +12,7 @@ const NAV: { title: string; items: NavItem[] }[] = [
     title: 'Audience',
     items: [
       { href: '/contacts', label: 'Contacts' },
+      { href: '/segments', label: 'Segments' },
       { href: '/imports', label: 'Imports' },
       { href: '/do-not-contact', label: 'Do-not-contact' },
       { href: '/suppression-rules', label: 'Suppression rules' },

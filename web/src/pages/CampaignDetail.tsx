@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { useRoute } from 'preact-iso';
+import { useLocation, useRoute } from 'preact-iso';
 import { api, type Page } from '../api';
 import { Button, ButtonLink } from '../components/Button';
 import { ConfirmDialog } from '../components/ConfirmDialog';
@@ -18,13 +18,33 @@ import type {
 import { CampaignBadge, skipLabel, skippedRows, useResource } from '../components/sending/ui';
 import { formatCents, formatDateTime, formatNumber } from '../format';
 import { can, me } from '../session';
+import type { Segment } from '../types';
 import '../sending.css';
 
 type Action = 'launch' | 'pause' | 'resume' | 'cancel';
 
 const LIVE: readonly string[] = ['queued', 'running', 'paused'];
 
-function audienceText(c: Campaign): string {
+type Snapshot = { segments?: Record<string, { name: string }> };
+
+/** "In VIPs or Engaged, not in Bought": names as frozen at launch, else as they are now. */
+function segmentText(c: Campaign, segments: Segment[]): string | null {
+  const include = c.audience.include_segment_ids ?? [];
+  const exclude = c.audience.exclude_segment_ids ?? [];
+  if (include.length + exclude.length === 0) return null;
+  const frozen = (c.audience as { snapshot?: Snapshot }).snapshot?.segments ?? {};
+  const name = (id: string) =>
+    `“${frozen[id]?.name ?? segments.find((s) => s.id === id)?.name ?? 'a deleted segment'}”`;
+  const parts = [
+    include.length ? `Contacts in ${include.map(name).join(' or ')}` : 'All contacts',
+    exclude.length ? `not in ${exclude.map(name).join(' or ')}` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+function audienceText(c: Campaign, segments: Segment[] = []): string {
+  const bySegment = segmentText(c, segments);
+  if (bySegment) return bySegment;
   if (c.audience.import_batch_id) return 'Contacts of one import';
   if (c.audience.custom_field)
     return `Contacts whose “${c.audience.custom_field.key}” is “${c.audience.custom_field.value}”`;
@@ -97,8 +117,24 @@ function LaunchSummary({ preview }: { preview: LaunchPreview }) {
   );
 }
 
+/** Download links: every recipient's outcome, and the summary. */
+export function CampaignExports({ id }: { id: string }) {
+  return (
+    <p class="actions sending-exports">
+      <span class="muted">Export:</span>
+      <a href={`/api/v1/campaigns/${id}/recipients.csv`} download data-testid="export-recipients">
+        Recipients (CSV)
+      </a>
+      <a href={`/api/v1/campaigns/${id}/summary.csv`} download data-testid="export-summary">
+        Summary (CSV)
+      </a>
+    </p>
+  );
+}
+
 export function CampaignDetail() {
   const { params } = useRoute();
+  const { route } = useLocation();
   const id = params.id ?? '';
   const campaign = useResource<Campaign>(`/api/v1/campaigns/${id}`);
   const c = campaign.data;
@@ -112,6 +148,8 @@ export function CampaignDetail() {
   );
   const [templates, setTemplates] = useState<Template[]>([]);
   const [numbers, setNumbers] = useState<SendingNumber[]>([]);
+  const [segments, setSegments] = useState<Segment[]>([]);
+  const [duplicating, setDuplicating] = useState(false);
   const [action, setAction] = useState<Action>('launch');
   const [confirming, setConfirming] = useState(false);
   const ask = (a: Action) => {
@@ -127,6 +165,9 @@ export function CampaignDetail() {
     api<Page<SendingNumber>>('/api/v1/sending-numbers', { query: { limit: 500 } })
       .then((p) => setNumbers(p.data))
       .catch(() => setNumbers([]));
+    api<Page<Segment>>('/api/v1/segments', { query: { limit: 500 } })
+      .then((p) => setSegments(p.data))
+      .catch(() => setSegments([]));
   }, []);
 
   // The stats poll sees a status change first (e.g. paused by the budget); refresh the campaign then.
@@ -170,6 +211,18 @@ export function CampaignDetail() {
     toast(done[a]);
   };
 
+  const duplicate = async () => {
+    setDuplicating(true);
+    try {
+      const copy = await api<Campaign>(`/api/v1/campaigns/${id}/duplicate`, { method: 'POST' });
+      toast(`Copied into the draft “${copy.name}”.`);
+      route(`/campaigns/${copy.id}`);
+    } catch (err) {
+      toast(`Could not copy the campaign: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    } finally {
+      setDuplicating(false);
+    }
+  };
   const cancelled = !!c.cancelled_at;
   const p = preview.data;
   const templateName = (tid: string) => templates.find((t) => t.id === tid)?.name ?? 'Template';
@@ -242,7 +295,13 @@ export function CampaignDetail() {
           </Button>
         )}
         {c.status !== 'draft' && <ButtonLink href={`/campaigns/${c.id}/report`}>Report</ButtonLink>}
+        {editable && (
+          <Button onClick={duplicate} busy={duplicating}>
+            Duplicate
+          </Button>
+        )}
       </PageHeader>
+      {c.status !== 'draft' && <CampaignExports id={c.id} />}
 
       <div class="sending-statusline" role="status">
         <CampaignBadge status={c.status} cancelled={cancelled} />
@@ -290,7 +349,7 @@ export function CampaignDetail() {
           </dd>
           <dt>Audience</dt>
           <dd>
-            {audienceText(c)}
+            {audienceText(c, segments)}
             {c.audience.import_batch_id && (
               <>
                 {' '}

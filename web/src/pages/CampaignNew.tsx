@@ -5,13 +5,14 @@ import { Button, ButtonLink } from '../components/Button';
 import { Field, SelectField, TextField } from '../components/Field';
 import { PageHeader } from '../components/Layout';
 import { Notice, ProblemAlert, toast } from '../components/Status';
+import { SegmentPicker } from '../components/segments/SegmentPicker';
 import type { Audience, Campaign, SendingNumber, Template } from '../components/sending/types';
 import { formatDate, fromLocalInput } from '../format';
 import { can, me } from '../session';
-import type { ImportBatch } from '../types';
+import type { ImportBatch, Segment } from '../types';
 import '../sending.css';
 
-type AudienceKind = 'all' | 'import' | 'custom_field';
+type AudienceKind = 'all' | 'segments' | 'import' | 'custom_field';
 
 type Form = {
   name: string;
@@ -20,6 +21,8 @@ type Form = {
   importBatchId: string;
   fieldKey: string;
   fieldValue: string;
+  include: string[];
+  exclude: string[];
   quietStart: string;
   quietEnd: string;
   targetUrl: string;
@@ -35,6 +38,8 @@ const INITIAL: Form = {
   importBatchId: '',
   fieldKey: '',
   fieldValue: '',
+  include: [],
+  exclude: [],
   quietStart: '20:00',
   quietEnd: '09:00',
   targetUrl: '',
@@ -77,6 +82,7 @@ export function CampaignNew() {
   const [templates, setTemplates] = useState<Template[] | null>(null);
   const [numbers, setNumbers] = useState<SendingNumber[] | null>(null);
   const [imports, setImports] = useState<ImportBatch[]>([]);
+  const [segments, setSegments] = useState<Segment[]>([]);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [local, setLocal] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
@@ -101,6 +107,9 @@ export function CampaignNew() {
     api<Page<ImportBatch>>('/api/v1/imports', { query: { limit: 100 } })
       .then((p) => setImports(p.data.filter((b) => b.status === 'completed')))
       .catch(() => setImports([]));
+    api<Page<Segment>>('/api/v1/segments', { query: { limit: 500 } })
+      .then((p) => setSegments(p.data))
+      .catch(() => setSegments([]));
   }, []);
 
   const submit = async (e: Event) => {
@@ -110,6 +119,8 @@ export function CampaignNew() {
     if (form.templateIds.length === 0) errs.templates = 'Choose at least one template.';
     if (form.audience === 'import' && !form.importBatchId) errs.import = 'Choose an import.';
     if (form.audience === 'custom_field' && !form.fieldKey.trim()) errs.fieldKey = 'Name the custom field.';
+    if (form.audience === 'segments' && form.include.length + form.exclude.length === 0)
+      errs.segments = 'Choose a segment to include or exclude.';
     if (!form.quietStart) errs.quietStart = 'Enter a time.';
     if (!form.quietEnd) errs.quietEnd = 'Enter a time.';
     if (form.targetUrl.trim() && !/^https?:\/\/\S+$/.test(form.targetUrl.trim()))
@@ -124,7 +135,12 @@ export function CampaignNew() {
         ? { import_batch_id: form.importBatchId }
         : form.audience === 'custom_field'
           ? { custom_field: { key: form.fieldKey.trim(), value: form.fieldValue } }
-          : {};
+          : form.audience === 'segments'
+            ? {
+                ...(form.include.length ? { include_segment_ids: form.include } : {}),
+                ...(form.exclude.length ? { exclude_segment_ids: form.exclude } : {}),
+              }
+            : {};
     const json: Record<string, unknown> = {
       name: form.name.trim(),
       template_ids: form.templateIds,
@@ -248,6 +264,15 @@ export function CampaignNew() {
                 <input
                   type="radio"
                   name="audience"
+                  checked={form.audience === 'segments'}
+                  onChange={() => set('audience')('segments')}
+                />
+                Segments: include some, exclude others
+              </label>
+              <label>
+                <input
+                  type="radio"
+                  name="audience"
                   checked={form.audience === 'import'}
                   onChange={() => set('audience')('import')}
                 />
@@ -263,6 +288,16 @@ export function CampaignNew() {
                 Contacts whose custom field has a value
               </label>
             </div>
+            {form.audience === 'segments' && (
+              <SegmentPicker
+                segments={segments}
+                include={form.include}
+                exclude={form.exclude}
+                onInclude={set('include')}
+                onExclude={set('exclude')}
+                error={local.segments ?? server('audience')}
+              />
+            )}
             {form.audience === 'import' && (
               <SelectField
                 label="Import"

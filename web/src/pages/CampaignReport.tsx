@@ -8,7 +8,7 @@ import { CampaignRevenue } from '../components/growth/CampaignRevenue';
 import { PageHeader } from '../components/Layout';
 import { Badge, ProblemAlert } from '../components/Status';
 import { Funnel } from '../components/sending/Funnel';
-import { loadSeries, type TimePoint } from '../components/sending/series';
+import { bucketLabel, type LoadedSeries, loadSeries } from '../components/sending/series';
 import { TimeChart } from '../components/sending/TimeChart';
 import type { Campaign, CampaignStats, TemplateStats } from '../components/sending/types';
 import { CampaignBadge, percent, Stat, skipLabel, skippedRows, useResource } from '../components/sending/ui';
@@ -92,7 +92,7 @@ export function CampaignReport() {
   const c = campaign.data;
   const live = !!c && (c.status === 'running' || c.status === 'queued');
   const stats = useResource<CampaignStats>(`/api/v1/campaigns/${id}/stats`, live ? 10_000 : undefined);
-  const [series, setSeries] = useState<{ bucket: 'hour' | 'day'; points: TimePoint[] } | null>(null);
+  const [series, setSeries] = useState<LoadedSeries | null>(null);
   const [seriesError, setSeriesError] = useState<string | null>(null);
 
   const s = stats.data;
@@ -102,7 +102,7 @@ export function CampaignReport() {
     if (c && statsStatus && statsStatus !== c.status) campaign.reload();
   }, [statsStatus]);
 
-  // Hourly or daily buckets depend on how long the campaign ran; while it runs, the chart follows the stats.
+  // The bucket size follows how long the campaign has run; while it runs, the chart follows the stats.
   const progress = live && s ? s.sent + s.delivered + s.failed + s.human_clicks : 0;
   useEffect(() => {
     if (!c || c.status === 'draft') return;
@@ -153,6 +153,12 @@ export function CampaignReport() {
   return (
     <>
       <PageHeader title={title} back={back}>
+        <ButtonLink href={`/api/v1/campaigns/${encodeURIComponent(id)}/recipients.csv`} download>
+          Download recipients (CSV)
+        </ButtonLink>
+        <ButtonLink href={`/api/v1/campaigns/${encodeURIComponent(id)}/summary.csv`} download>
+          Download summary (CSV)
+        </ButtonLink>
         <ButtonLink href={`/api/v1/events.csv?campaign_id=${encodeURIComponent(id)}`} download>
           Download events (CSV)
         </ButtonLink>
@@ -234,11 +240,18 @@ export function CampaignReport() {
             ) : series === null ? (
               <p aria-live="polite">Loading…</p>
             ) : (
-              <TimeChart
-                points={series.points}
-                bucket={series.bucket}
-                label={`Sends, deliveries and human clicks per ${series.bucket} for ${c.name}`}
-              />
+              <>
+                <p class="muted" data-testid="chart-bucket">
+                  Per {bucketLabel(series.bucket)}, {series.timezone} time
+                </p>
+                <TimeChart
+                  points={series.points}
+                  bucket={series.bucket}
+                  range={series.range}
+                  timeZone={series.timezone}
+                  label={`Sends, deliveries and human clicks per ${bucketLabel(series.bucket)} for ${c.name}`}
+                />
+              </>
             )}
           </section>
 

@@ -9,10 +9,84 @@ import { EmptyState } from '../components/EmptyState';
 import { PageHeader } from '../components/Layout';
 import { LoadMore, usePagedList } from '../components/LoadMore';
 import { Badge, Notice, ProblemAlert, toast } from '../components/Status';
+import { TagChips, TagEditor } from '../components/TagEditor';
 import { formatDateTime, fullName, summarizeMetadata } from '../format';
 import { can } from '../session';
-import type { Contact, ContactEvent } from '../types';
+import type { Contact, ContactEvent, TagCount } from '../types';
 import { CONSENT_TONE } from './Contacts';
+
+/** The contact's tags, edited in place (PATCH {tags} replaces the set). */
+function TagsCard({
+  contact,
+  editable,
+  onSaved,
+}: {
+  contact: Contact;
+  editable: boolean;
+  onSaved: (c: Contact) => void;
+}) {
+  const [editing, setEditing] = useState(false);
+  const [tags, setTags] = useState<string[]>(contact.tags);
+  const [known, setKnown] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const start = () => {
+    setTags(contact.tags);
+    setError(null);
+    setEditing(true);
+    api<{ data: TagCount[] }>('/api/v1/contacts/tags').then(
+      (r) => setKnown(r.data.map((t) => t.tag)),
+      () => setKnown([]),
+    );
+  };
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onSaved(await api<Contact>(`/api/v1/contacts/${contact.id}`, { method: 'PATCH', json: { tags } }));
+      setEditing(false);
+      toast('Tags saved.');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="tags-title">
+      <h2 id="tags-title">Tags</h2>
+      {editing ? (
+        <>
+          <ProblemAlert error={error} />
+          <TagEditor
+            label="Tags"
+            tags={tags}
+            onTags={setTags}
+            suggestions={known}
+            hint="Up to 100 tags of up to 64 characters; VIP and vip are the same tag."
+          />
+          <div class="actions">
+            <Button variant="primary" busy={busy} onClick={save}>
+              Save tags
+            </Button>
+            <Button onClick={() => setEditing(false)}>Cancel</Button>
+          </div>
+        </>
+      ) : (
+        <>
+          <TagChips tags={contact.tags} />
+          {editable && (
+            <p>
+              <Button small onClick={start}>
+                Edit tags
+              </Button>
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
 
 const EVENT_LABELS: Record<string, string> = {
   QUEUED: 'Queued for sending',
@@ -109,6 +183,10 @@ export function ContactDetail() {
               <dd>{contact.timezone ?? 'Account time zone'}</dd>
               <dt>Last sent</dt>
               <dd>{formatDateTime(contact.last_sent_at)}</dd>
+              <dt>Last human click</dt>
+              <dd>{formatDateTime(contact.last_human_click_at)}</dd>
+              <dt>Last reply</dt>
+              <dd>{formatDateTime(contact.last_reply_at)}</dd>
               <dt>Added</dt>
               <dd>{formatDateTime(contact.created_at)}</dd>
               {contact.import_batch_id && (
@@ -162,6 +240,9 @@ export function ContactDetail() {
               )}
             </dl>
           </section>
+          {!erased && (
+            <TagsCard key={contact.id} contact={contact} editable={canWrite} onSaved={setContact} />
+          )}
           <section class="card" aria-labelledby="custom-title">
             <h2 id="custom-title">Custom fields</h2>
             {custom.length === 0 ? (
@@ -220,8 +301,9 @@ export function ContactDetail() {
         onClose={() => setConfirmErase(false)}
       >
         <p>
-          Their name, email, phone number, time zone, custom fields and consent record are erased permanently,
-          and the text of messages sent to them is removed. Campaign totals keep counting their past messages.
+          Their name, email, phone number, time zone, custom fields, tags and consent record are erased
+          permanently, and the text of messages sent to them is removed. Campaign totals keep counting their
+          past messages.
         </p>
         <p>
           If they are on the do-not-contact list, they stay on it. <strong>This cannot be undone.</strong>

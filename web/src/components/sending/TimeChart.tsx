@@ -1,22 +1,37 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
-import { formatDate, formatDateTime } from '../../format';
-import type { TimePoint } from './series';
+import type { Bucket, TimePoint } from './series';
 
 const HEIGHT = 260;
-const iso = (t: number) => new Date(t).toISOString();
+
+/** A bucket's start as the table shows it, in the tenant's zone (the chart's axis uses the same zone). */
+function bucketTime(t: number, bucket: Bucket, timeZone: string): string {
+  const opts: Intl.DateTimeFormatOptions =
+    bucket === 'day'
+      ? { dateStyle: 'medium', timeZone }
+      : { dateStyle: 'medium', timeStyle: 'short', timeZone };
+  return new Intl.DateTimeFormat(undefined, opts).format(new Date(t));
+}
 
 /**
  * Sends and human clicks over time, drawn with uPlot (loaded on demand so other pages do not pay for
  * it). Screen readers get the same numbers as a table.
+ *
+ * The x axis is pinned to `range` (the server's first bucket start to last bucket end): left to
+ * itself, uPlot stretches a time axis with a single point over 1000 days (86400 / its ms setting),
+ * which is how a few-minute campaign, one hourly bucket, came to be drawn from 2027 to 2029.
  */
 export function TimeChart({
   points,
   bucket,
+  range,
+  timeZone,
   label,
 }: {
   points: TimePoint[];
-  bucket: 'hour' | 'day';
+  bucket: Bucket;
+  range: [number, number] | null;
+  timeZone: string;
   label: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
@@ -42,7 +57,15 @@ export function TimeChart({
           {
             width: Math.max(el.clientWidth, 280),
             height: HEIGHT,
-            scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+            scales: {
+              x: {
+                time: true,
+                range: (_u, min, max) => (range ? [range[0] / 1000, range[1] / 1000] : [min, max]),
+              },
+              y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+            },
+            // Axis labels in the tenant's zone, whatever the browser's is.
+            tzDate: (ts) => UPlot.tzDate(new Date(ts * 1000), timeZone),
             series: [
               {},
               { label: 'Sent', stroke: '#245ea8', fill: 'rgba(36, 94, 168, 0.12)', width: 2 },
@@ -51,6 +74,16 @@ export function TimeChart({
             ],
             axes: [{}, { label: 'Messages / clicks', size: 60 }],
             legend: { live: true },
+            hooks: {
+              // The axis actually drawn, for tests and for anyone inspecting the page.
+              setScale: [
+                (u, key) => {
+                  if (key !== 'x') return;
+                  el.dataset.xMin = String(u.scales.x?.min ?? '');
+                  el.dataset.xMax = String(u.scales.x?.max ?? '');
+                },
+              ],
+            },
           },
           data,
           el,
@@ -68,7 +101,7 @@ export function TimeChart({
       observer?.disconnect();
       chart?.destroy();
     };
-  }, [points]);
+  }, [points, range, timeZone]);
 
   if (points.length === 0) return <p class="muted">No sends or clicks yet.</p>;
   return (
@@ -85,7 +118,7 @@ export function TimeChart({
             <caption class="visually-hidden">{label}</caption>
             <thead>
               <tr>
-                <th scope="col">From</th>
+                <th scope="col">From ({timeZone})</th>
                 <th scope="col" class="num">
                   Sent
                 </th>
@@ -100,7 +133,7 @@ export function TimeChart({
             <tbody>
               {points.map((p) => (
                 <tr key={p.t}>
-                  <td>{bucket === 'day' ? formatDate(iso(p.t)) : formatDateTime(iso(p.t))}</td>
+                  <td>{bucketTime(p.t, bucket, timeZone)}</td>
                   <td class="num">{p.sent}</td>
                   <td class="num">{p.delivered}</td>
                   <td class="num">{p.human_clicks}</td>

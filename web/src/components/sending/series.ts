@@ -1,7 +1,9 @@
-// The report's time series from GET /events/timeseries (buckets of the tenant's local hours or days).
+// The report's time series from GET /events/timeseries. The server picks the bucket (minutes for a
+// campaign that ran a few minutes, days for weeks) and says the axis range, in the tenant's zone.
 import { api } from '../../api';
 import type { Campaign } from './types';
 
+export type Bucket = 'minute' | '5min' | '15min' | 'hour' | 'day';
 export type TimePoint = { t: number; sent: number; delivered: number; human_clicks: number };
 
 type SeriesPoint = {
@@ -12,26 +14,32 @@ type SeriesPoint = {
   clicks: number;
   human_clicks: number;
 };
-type Series = { bucket: 'hour' | 'day'; timezone: string; data: SeriesPoint[] };
+type Series = {
+  bucket: Bucket;
+  timezone: string;
+  range: { from: string; to: string } | null;
+  data: SeriesPoint[];
+};
 
-const THREE_DAYS_MS = 3 * 86_400_000;
+export type LoadedSeries = {
+  bucket: Bucket;
+  timezone: string;
+  /** The x axis in epoch ms: the first bucket's start to the last bucket's end. */
+  range: [number, number] | null;
+  points: TimePoint[];
+};
 
-/** Hourly buckets, or daily ones when the campaign has run for more than three days. */
-export function bucketFor(
-  c: Pick<Campaign, 'started_at' | 'completed_at'>,
-  now = Date.now(),
-): 'hour' | 'day' {
-  if (!c.started_at) return 'hour';
-  const end = c.completed_at ? Date.parse(c.completed_at) : now;
-  return end - Date.parse(c.started_at) > THREE_DAYS_MS ? 'day' : 'hour';
+/** "per 5 minutes", "per hour": for the chart's label. */
+export function bucketLabel(b: Bucket): string {
+  return { minute: 'minute', '5min': '5 minutes', '15min': '15 minutes', hour: 'hour', day: 'day' }[b];
 }
 
-export async function loadSeries(c: Campaign): Promise<{ bucket: 'hour' | 'day'; points: TimePoint[] }> {
-  const s = await api<Series>('/api/v1/events/timeseries', {
-    query: { campaign_id: c.id, bucket: bucketFor(c) },
-  });
+export async function loadSeries(c: Campaign): Promise<LoadedSeries> {
+  const s = await api<Series>('/api/v1/events/timeseries', { query: { campaign_id: c.id, bucket: 'auto' } });
   return {
     bucket: s.bucket,
+    timezone: s.timezone,
+    range: s.range ? [Date.parse(s.range.from), Date.parse(s.range.to)] : null,
     points: s.data.map((p) => ({
       t: Date.parse(p.t),
       sent: p.sent,

@@ -95,7 +95,12 @@ export type NumberUsage = {
 
 export type CampaignStatus = 'draft' | 'queued' | 'running' | 'paused' | 'completed';
 
-export type Audience = { import_batch_id?: string; custom_field?: { key: string; value: string } };
+export type Audience = {
+  import_batch_id?: string;
+  custom_field?: { key: string; value: string };
+  include_segment_ids?: string[];
+  exclude_segment_ids?: string[];
+};
 
 export type Campaign = {
   id: string;

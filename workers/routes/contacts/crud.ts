@@ -1,26 +1,21 @@
-import { createRoute, z } from '@hono/zod-openapi';
+// Contacts: list (search, consent, do-not-contact, tag and segment filters), create, read, edit
+// (tags included), erase, and a contact's timeline.
+import { createRoute } from '@hono/zod-openapi';
 import { and, desc, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
-import { nowIso } from '../db/client';
-import { contactSearchCondition, dncJoin, erasedPhone, tenantCountry } from '../db/contacts';
-import { uuidv7 } from '../db/ids';
-import { derivedEvents } from '../db/message-log';
-import { eraseFromLogs } from '../db/privacy';
-import {
-  CONSENT_STATUSES,
-  contacts,
-  DNC_REASONS,
-  doNotContact,
-  EVENT_TYPES,
-  events,
-  sendJobs,
-  suppressionRules,
-} from '../db/schema';
-import { isIsoTimestamp } from '../domain/csv-import';
-import { normalizePhone } from '../domain/phone';
-import { isSuppressed, suppressedUntil } from '../domain/suppression';
-import { auditRow, diff } from '../http/audit';
-import { ApiError, notFound } from '../http/errors';
-import { decodeCursor, newestFirst, paginate } from '../http/pagination';
+import { nowIso } from '../../db/client';
+import { contactSearchCondition, erasedPhone, tenantCountry } from '../../db/contacts';
+import { uuidv7 } from '../../db/ids';
+import { derivedEvents } from '../../db/message-log';
+import { eraseFromLogs } from '../../db/privacy';
+import { contacts, contactTags, doNotContact, events, sendJobs, suppressionRules } from '../../db/schema';
+import { statement } from '../../db/statements';
+import { replaceTagsStatements, tagsOf } from '../../db/tags';
+import { normalizePhone } from '../../domain/phone';
+import { isSuppressed, suppressedUntil } from '../../domain/suppression';
+import { tagKey } from '../../domain/tags';
+import { auditRow, diff } from '../../http/audit';
+import { ApiError } from '../../http/errors';
+import { decodeCursor, paginate } from '../../http/pagination';
 import {
   createRouter,
   errorResponses,
@@ -29,147 +24,28 @@ import {
   jsonResponse,
   PageQuery,
   page,
-  TimeZone,
-} from '../http/router';
-import { emitEventSafely } from '../integrations/events';
+} from '../../http/router';
+import { emitEventSafely } from '../../integrations/events';
+import {
+  ContactCreate,
+  ContactDetailSchema,
+  ContactPatch,
+  ContactQuery,
+  ContactSchema,
+  contactJson,
+  EventSchema,
+} from './schemas';
+import {
+  contactIdByPhone,
+  duplicatePhone,
+  findContact,
+  invalidPhone,
+  isUniqueViolation,
+  selectWithDnc,
+} from './shared';
+import { segmentCondition, tagCondition } from './tags';
 
-const ContactSchema = z
-  .object({
-    id: z.string(),
-    phone_e164: z.string(),
-    email: z.string().nullable(),
-    first_name: z.string().nullable(),
-    last_name: z.string().nullable(),
-    timezone: z.string().nullable(),
-    custom_fields: z.record(z.string(), z.string()),
-    consent_status: z.enum(CONSENT_STATUSES),
-    consent_source: z.string().nullable(),
-    consent_timestamp: z.string().nullable(),
-    last_sent_at: z.string().nullable(),
-    import_batch_id: z.string().nullable(),
-    on_do_not_contact: z.boolean(),
-    do_not_contact: z.object({ reason: z.enum(DNC_REASONS), created_at: z.string() }).nullable(),
-    erased_at: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .openapi('Contact');
-
-const ContactDetailSchema = ContactSchema.extend({
-  suppressed: z.boolean(),
-  suppressed_until: z.string().nullable(),
-}).openapi('ContactDetail');
-
-const ConsentTimestamp = z
-  .string()
-  .trim()
-  .refine(isIsoTimestamp, 'Expected an ISO-8601 date or date-time, e.g. 2024-05-01T09:30:00+10:00');
-const CustomFields = z
-  .record(z.string().trim().min(1).max(100), z.string().max(1000))
-  .refine((r) => Object.keys(r).length <= 100, 'At most 100 custom fields');
-const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
-
-const ContactCreate = z
-  .object({
-    phone: z.string().trim().min(1).max(40),
-    email: z.email().max(254).nullable().optional(),
-    first_name: optionalText(200),
-    last_name: optionalText(200),
-    timezone: TimeZone.nullable().optional(),
-    custom_fields: CustomFields.optional(),
-    consent_status: z.enum(CONSENT_STATUSES),
-    consent_source: optionalText(200),
-    consent_timestamp: ConsentTimestamp.nullable().optional(),
-  })
-  .strict();
-
-const ContactPatch = ContactCreate.partial().strict();
-
-const ContactQuery = PageQuery.extend({
-  search: z.string().max(200).optional(),
-  consent_status: z.enum(CONSENT_STATUSES).optional(),
-  on_do_not_contact: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-});
-
-const EventSchema = z
-  .object({
-    id: z.string(),
-    event_type: z.enum(EVENT_TYPES),
-    campaign_id: z.string().nullable(),
-    send_job_id: z.string().nullable(),
-    short_link_id: z.string().nullable(),
-    metadata: z.record(z.string(), z.unknown()),
-    created_at: z.string(),
-  })
-  .openapi('ContactEvent');
-
-type ContactRow = typeof contacts.$inferSelect;
-type DncPart = { reason: (typeof DNC_REASONS)[number] | null; createdAt: string | null };
-
-function contactJson(c: ContactRow, dnc: DncPart): z.infer<typeof ContactSchema> {
-  const listed = dnc.reason !== null && dnc.createdAt !== null;
-  return {
-    id: c.id,
-    phone_e164: c.phoneE164,
-    email: c.email,
-    first_name: c.firstName,
-    last_name: c.lastName,
-    timezone: c.timezone,
-    custom_fields: c.customFields,
-    consent_status: c.consentStatus,
-    consent_source: c.consentSource,
-    consent_timestamp: c.consentTimestamp,
-    last_sent_at: c.lastSentAt,
-    import_batch_id: c.importBatchId,
-    on_do_not_contact: listed,
-    do_not_contact: listed ? { reason: dnc.reason!, created_at: dnc.createdAt! } : null,
-    erased_at: c.erasedAt,
-    created_at: c.createdAt,
-    updated_at: c.updatedAt,
-  };
-}
-
-const selectWithDnc = (db: import('../db/client').Db) =>
-  db
-    .select({ contact: contacts, reason: doNotContact.reason, createdAt: doNotContact.createdAt })
-    .from(contacts)
-    .leftJoin(doNotContact, dncJoin);
-
-async function findContact(db: import('../db/client').Db, tenantId: string, id: string) {
-  const [row] = await selectWithDnc(db)
-    .where(and(eq(contacts.id, id), eq(contacts.tenantId, tenantId)))
-    .limit(1);
-  if (!row) throw notFound('Contact');
-  return row;
-}
-
-function invalidPhone(reason: string): ApiError {
-  return new ApiError('VALIDATION', `The phone number is not usable: ${reason}.`, {
-    errors: [{ path: 'phone', message: reason }],
-  });
-}
-
-function duplicatePhone(existingId: string): ApiError {
-  return new ApiError('CONFLICT', 'A contact with this phone number already exists.', {
-    extra: { existing_contact_id: existingId },
-  });
-}
-
-async function contactIdByPhone(db: import('../db/client').Db, tenantId: string, phoneE164: string) {
-  const [row] = await db
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.tenantId, tenantId), eq(contacts.phoneE164, phoneE164)))
-    .limit(1);
-  return row?.id ?? null;
-}
-
-const isUniqueViolation = (err: unknown) => String(err).includes('UNIQUE constraint failed');
-
-export const contactRoutes = createRouter()
+export const contactCrudRoutes = createRouter()
   .openapi(
     createRoute({
       method: 'get',
@@ -184,6 +60,7 @@ export const contactRoutes = createRouter()
       const q = c.req.valid('query');
       const after = decodeCursor(q.cursor);
       const country = q.search ? await tenantCountry(db, tenantId) : 'AU';
+      const inSegment = q.segment_id ? await segmentCondition(c, q.segment_id) : undefined;
       const rows = await selectWithDnc(db)
         .where(
           and(
@@ -196,13 +73,26 @@ export const contactRoutes = createRouter()
               : q.on_do_not_contact
                 ? isNotNull(doNotContact.id)
                 : isNull(doNotContact.id),
+            q.tag ? tagCondition(tenantId, q.tag) : undefined,
+            inSegment,
             after ? lt(contacts.id, after) : undefined,
           ),
         )
         .orderBy(desc(contacts.id))
         .limit(q.limit + 1);
       const p = paginate(rows, q.limit, (r) => r.contact.id);
-      return c.json({ data: p.data.map((r) => contactJson(r.contact, r)), next_cursor: p.next_cursor }, 200);
+      const tags = await tagsOf(
+        db.$client,
+        tenantId,
+        p.data.map((r) => r.contact.id),
+      );
+      return c.json(
+        {
+          data: p.data.map((r) => contactJson(r.contact, r, tags.get(r.contact.id) ?? [])),
+          next_cursor: p.next_cursor,
+        },
+        200,
+      );
     },
   )
   .openapi(
@@ -239,28 +129,35 @@ export const contactRoutes = createRouter()
         consentSource: body.consent_source || null,
         consentTimestamp: body.consent_timestamp ?? null,
       };
+      const tags = body.tags ?? [];
+      const d1 = db.$client;
       try {
-        await db.batch([
-          db.insert(contacts).values(values),
-          auditRow(c, {
-            action: 'contact.created',
-            resourceType: 'contact',
-            resourceId: id,
-            metadata: {
-              consent: {
-                to: values.consentStatus,
-                source: values.consentSource,
-                timestamp: values.consentTimestamp,
+        await d1.batch([
+          statement(d1, db.insert(contacts).values(values)),
+          ...(tags.length ? replaceTagsStatements(d1, tenantId, id, tags, nowIso()) : []),
+          statement(
+            d1,
+            auditRow(c, {
+              action: 'contact.created',
+              resourceType: 'contact',
+              resourceId: id,
+              metadata: {
+                consent: {
+                  to: values.consentStatus,
+                  source: values.consentSource,
+                  timestamp: values.consentTimestamp,
+                },
+                ...(tags.length ? { tags } : {}),
               },
-            },
-          }),
+            }),
+          ),
         ]);
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
         throw duplicatePhone((await contactIdByPhone(db, tenantId, phone.e164)) ?? 'unknown');
       }
       const row = await findContact(db, tenantId, id);
-      const created = contactJson(row.contact, row);
+      const created = contactJson(row.contact, row, row.tags);
       await emitEventSafely(c.env, tenantId, 'contact.created', { contact: created }); // issue 14: webhooks
       return c.json(created, 201);
     },
@@ -290,7 +187,7 @@ export const contactRoutes = createRouter()
       const until = suppressedUntil(last, rules, now);
       return c.json(
         {
-          ...contactJson(row.contact, row),
+          ...contactJson(row.contact, row, row.tags),
           suppressed: isSuppressed(last, rules, now),
           suppressed_until: until?.toISOString() ?? null,
         },
@@ -316,7 +213,7 @@ export const contactRoutes = createRouter()
       const { tenantId } = c.get('principal');
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      const { contact: before } = await findContact(db, tenantId, id);
+      const { contact: before, tags: tagsBefore } = await findContact(db, tenantId, id);
       if (before.erasedAt) throw new ApiError('GONE', 'This contact was erased.');
       let phoneE164: string | undefined;
       if (body.phone !== undefined) {
@@ -349,29 +246,43 @@ export const contactRoutes = createRouter()
           body.consent_timestamp === undefined ? (consentChanged ? null : undefined) : body.consent_timestamp,
       };
       const changes = diff(before as unknown as Record<string, unknown>, patch);
+      // Tags compare as a set, without regard to case or order.
+      const tagSet = (t: string[]) => JSON.stringify(t.map(tagKey).sort());
+      if (body.tags !== undefined && tagSet(body.tags) !== tagSet(tagsBefore)) {
+        changes.tags = { from: tagsBefore, to: body.tags };
+      }
       if (Object.keys(changes).length === 0) {
         const row = await findContact(db, tenantId, id);
-        return c.json(contactJson(row.contact, row), 200);
+        return c.json(contactJson(row.contact, row, row.tags), 200);
       }
+      const at = nowIso();
+      const d1 = db.$client;
       try {
-        await db.batch([
-          db
-            .update(contacts)
-            .set({ ...patch, updatedAt: nowIso() })
-            .where(and(eq(contacts.id, id), eq(contacts.tenantId, tenantId))),
-          auditRow(c, {
-            action: consentChanged ? 'contact.consent_changed' : 'contact.updated',
-            resourceType: 'contact',
-            resourceId: id,
-            metadata: { changes },
-          }),
+        await d1.batch([
+          statement(
+            d1,
+            db
+              .update(contacts)
+              .set({ ...patch, updatedAt: at })
+              .where(and(eq(contacts.id, id), eq(contacts.tenantId, tenantId))),
+          ),
+          ...(changes.tags ? replaceTagsStatements(d1, tenantId, id, body.tags ?? [], at) : []),
+          statement(
+            d1,
+            auditRow(c, {
+              action: consentChanged ? 'contact.consent_changed' : 'contact.updated',
+              resourceType: 'contact',
+              resourceId: id,
+              metadata: { changes },
+            }),
+          ),
         ]);
       } catch (err) {
         if (!isUniqueViolation(err) || !phoneE164) throw err;
         throw duplicatePhone((await contactIdByPhone(db, tenantId, phoneE164)) ?? 'unknown');
       }
       const row = await findContact(db, tenantId, id);
-      return c.json(contactJson(row.contact, row), 200);
+      return c.json(contactJson(row.contact, row, row.tags), 200);
     },
   )
   .openapi(
@@ -381,7 +292,7 @@ export const contactRoutes = createRouter()
       tags: ['Contacts'],
       summary: 'Erase the person’s data',
       description:
-        'Names, email, timezone, custom fields and consent details are erased, the phone number is replaced by a ' +
+        'Names, email, timezone, custom fields, tags and consent details are erased, the phone number is replaced by a ' +
         'placeholder and the rendered bodies of their messages are cleared, as are their number and words in stored ' +
         'Twilio webhook payloads and inbound messages. The row itself stays (marked `erased_at`) ' +
         'so past campaigns keep honest counts. A do-not-contact entry for the number stays: it is the person’s own request.',
@@ -412,6 +323,7 @@ export const contactRoutes = createRouter()
             updatedAt: now,
           })
           .where(and(eq(contacts.id, id), eq(contacts.tenantId, tenantId))),
+        db.delete(contactTags).where(and(eq(contactTags.contactId, id), eq(contactTags.tenantId, tenantId))),
         // Rendered messages carry the person's name; counts, statuses and costs stay.
         db
           .update(sendJobs)
