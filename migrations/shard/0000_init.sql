@@ -146,6 +146,44 @@ CREATE INDEX `conversions_tenant_occurred_idx` ON `conversions` (`tenant_id`,`oc
 CREATE INDEX `conversions_contact_id_idx` ON `conversions` (`contact_id`);--> statement-breakpoint
 CREATE INDEX `conversions_campaign_id_idx` ON `conversions` (`campaign_id`);--> statement-breakpoint
 CREATE INDEX `conversions_short_link_id_idx` ON `conversions` (`short_link_id`);--> statement-breakpoint
+CREATE TABLE `direct_messages` (
+	`id` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`dedupe_key` text NOT NULL,
+	`contact_id` text,
+	`to_phone` text NOT NULL,
+	`sending_number_id` text,
+	`body` text NOT NULL,
+	`media_url` text,
+	`quiet_hours_start` text,
+	`quiet_hours_end` text,
+	`status` text DEFAULT 'queued' NOT NULL,
+	`parts` integer,
+	`cost_cents` integer,
+	`provider_message_id` text,
+	`failure_reason` text,
+	`error_code` text,
+	`attempt_count` integer DEFAULT 0 NOT NULL,
+	`attempt_started_at` text,
+	`created_by` text,
+	`context` text DEFAULT '{}' NOT NULL,
+	`queued_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`sent_at` text,
+	`delivered_at` text,
+	`failed_at` text,
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`sending_number_id`) REFERENCES `sending_numbers`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null,
+	CONSTRAINT "direct_messages_kind_enum" CHECK("kind" IN ('reply', 'test', 'confirmation', 'flow')),
+	CONSTRAINT "direct_messages_status_enum" CHECK("status" IN ('queued', 'sent', 'delivered', 'failed'))
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `direct_messages_tenant_dedupe_unique` ON `direct_messages` (`tenant_id`,`dedupe_key`);--> statement-breakpoint
+CREATE INDEX `direct_messages_contact_id_idx` ON `direct_messages` (`contact_id`,`queued_at`);--> statement-breakpoint
+CREATE INDEX `direct_messages_sending_number_id_idx` ON `direct_messages` (`sending_number_id`);--> statement-breakpoint
+CREATE INDEX `direct_messages_created_by_idx` ON `direct_messages` (`created_by`);--> statement-breakpoint
 CREATE TABLE `do_not_contact` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

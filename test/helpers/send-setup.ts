@@ -321,3 +321,23 @@ export async function eventCount(campaignId: string, type: 'FAILED' | 'CLICKED' 
 
 /** A fixed instant at which Sydney (and most AU zones) is inside the sending window. */
 export const DAYTIME = new Date('2026-11-25T01:00:00.000Z'); // 12:00 in Sydney (AEDT)
+
+/** Drives the send consumer with direct messages (workers/direct/); returns the queue's verdicts. */
+export async function runDirect(
+  e: ReturnType<typeof testEnv>,
+  messages: { messageId: string; tenantId: string }[],
+  opts: SendOptions & { attempts?: number } = {},
+) {
+  const batch = createMessageBatch<{ messageId: string; tenantId: string }>(
+    'sms-send',
+    messages.map((body) => ({
+      id: `d-${++msgSeq}`,
+      timestamp: new Date(),
+      attempts: opts.attempts ?? 1,
+      body,
+    })),
+  );
+  const ctx = (await import('cloudflare:test')).createExecutionContext();
+  await processSendBatch(batch, e.env, { random: () => 0, ...opts });
+  return getQueueResult(batch, ctx);
+}

@@ -66,17 +66,21 @@ async function setup(t: TestTenant) {
     });
     return { id, linkId };
   };
+  // A click as the redirect records it: on the link row (a human one also among its recent clicks).
   const click = async (c: { id: string; linkId: string }, at: string, human = true) => {
-    await d.insert(events).values({
-      id: uuidv7(),
-      tenantId: t.tenantId,
-      contactId,
-      campaignId: c.id,
-      shortLinkId: c.linkId,
-      eventType: 'CLICKED',
-      metadata: human ? { human: true, client: 'abc' } : { human: false, reason: 'bot' },
-      createdAt: at,
-    });
+    const [row] = await d.select().from(shortLinks).where(eq(shortLinks.id, c.linkId));
+    const recent = human
+      ? [...(row?.recentClicks ?? []), at].sort().reverse().slice(0, 10)
+      : row?.recentClicks;
+    await d
+      .update(shortLinks)
+      .set({
+        clickCount: (row?.clickCount ?? 0) + 1,
+        humanClickCount: (row?.humanClickCount ?? 0) + (human ? 1 : 0),
+        clickedAt: human && (!row?.clickedAt || at < row.clickedAt) ? at : (row?.clickedAt ?? null),
+        recentClicks: recent ?? null,
+      })
+      .where(eq(shortLinks.id, c.linkId));
   };
   return { contactId, phone, campaign, click };
 }

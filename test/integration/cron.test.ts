@@ -84,12 +84,12 @@ describe('cron runs (System page)', () => {
           throw new Error('D1_ERROR: campaign 01931234-5678-7abc-8def-0123456789ab of ops@acme.com.au');
         },
       },
-      { name: 'links', run: async () => void ran.push('links') },
+      { name: 'reconcile', run: async () => void ran.push('reconcile') },
     ]);
-    expect(ran).toEqual(['links']);
+    expect(ran).toEqual(['reconcile']);
     expect(results.map((r) => [r.job, r.ok])).toEqual([
       ['campaigns', false],
-      ['links', true],
+      ['reconcile', true],
     ]);
     expect(errors.mock.calls.some((c) => String(c[0]).includes('cron job campaigns failed'))).toBe(true);
     const [row] = await control().select().from(cronRuns).where(eq(cronRuns.job, 'campaigns'));

@@ -168,7 +168,7 @@ describe('dead-letter queue consumer', () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const broken = {
       ...env,
-      DB: {
+      CONTROL_DB: {
         prepare() {
           throw new Error('D1_ERROR: overloaded');
         },

@@ -150,7 +150,7 @@ describe('GET /contacts.csv', () => {
         id: `m-${id}`,
         timestamp: new Date(),
         attempts: 1,
-        body: { batchId: id, tenantId: t.tenantId, seq: 0 },
+        body: { batchId: id, tenantId: other.tenantId, seq: 0 },
       },
     ]);
     await worker.queue(batch as MessageBatch<unknown>, env, createExecutionContext());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
-import { campaigns, contacts } from '../../workers/db/schema';
+import { campaigns, clickCounts } from '../../workers/db/schema';
 import { createTenant, json, type TestTenant } from '../helpers/fixtures';
 
 type Series = {
@@ -12,25 +12,54 @@ type Series = {
 
 let phones = 0;
 
-/** A campaign whose SENT/DELIVERED/CLICKED events happen at the given instants. */
+/**
+ * A campaign whose sends, deliveries and human clicks happen at the given instants, recorded where
+ * the send path leaves them: a send job per recipient (each SENT starts one, the next DELIVERED
+ * completes it) and click counts per minute.
+ */
 async function campaignWithEvents(t: TestTenant, events: [string, string][]) {
-  const contactId = uuidv7();
   const campaignId = uuidv7();
-  const phone = `+6142000${String(++phones).padStart(4, '0')}`;
-  await t.db.insert(contacts).values({ id: contactId, tenantId: t.tenantId, phoneE164: phone });
   await t.db
     .insert(campaigns)
     .values({ id: campaignId, tenantId: t.tenantId, name: 'Flash sale', status: 'completed' });
-  const rows = events.map(([type, at]) => ({ id: uuidv7(), type, at }));
-  await t.shard.d1
-    .prepare(
-      `INSERT INTO events (id, tenant_id, contact_id, campaign_id, event_type, metadata, created_at)
-     SELECT json_extract(value, '$.id'), ?1, ?2, ?3, json_extract(value, '$.type'),
-            CASE WHEN json_extract(value, '$.type') = 'CLICKED' THEN '{"human":true}' ELSE '{}' END,
-            json_extract(value, '$.at') FROM json_each(?4)`,
-    )
-    .bind(t.tenantId, contactId, campaignId, JSON.stringify(rows))
-    .run();
+  const jobs: { sent: string; delivered: string | null }[] = [];
+  const clicks = new Map<string, number>();
+  for (const [type, at] of events) {
+    const iso = new Date(at).toISOString();
+    if (type === 'SENT') jobs.push({ sent: iso, delivered: null });
+    else if (type === 'DELIVERED') {
+      const open = jobs.find((j) => j.delivered === null);
+      if (open) open.delivered = iso;
+    } else if (type === 'CLICKED') clicks.set(iso.slice(0, 16), (clicks.get(iso.slice(0, 16)) ?? 0) + 1);
+  }
+  const rows = jobs.map((j) => ({
+    c: uuidv7(),
+    j: uuidv7(),
+    p: `+6142${String(++phones).padStart(7, '0')}`,
+    ...j,
+  }));
+  await t.shard.d1.batch([
+    t.shard.d1
+      .prepare(
+        `INSERT INTO contacts (id, tenant_id, phone_e164)
+         SELECT json_extract(value, '$.c'), ?1, json_extract(value, '$.p') FROM json_each(?2)`,
+      )
+      .bind(t.tenantId, JSON.stringify(rows)),
+    t.shard.d1
+      .prepare(
+        `INSERT INTO send_jobs (id, tenant_id, campaign_id, contact_id, status, provider_message_id, queued_at, sent_at, delivered_at)
+         SELECT json_extract(value, '$.j'), ?1, ?2, json_extract(value, '$.c'),
+                CASE WHEN json_extract(value, '$.delivered') IS NULL THEN 'sent' ELSE 'delivered' END,
+                'SM' || json_extract(value, '$.j'), json_extract(value, '$.sent'), json_extract(value, '$.sent'),
+                json_extract(value, '$.delivered')
+           FROM json_each(?3)`,
+      )
+      .bind(t.tenantId, campaignId, JSON.stringify(rows)),
+  ]);
+  for (const [slot, n] of clicks)
+    await t.db
+      .insert(clickCounts)
+      .values({ tenantId: t.tenantId, campaignId, slot, clicks: n, humanClicks: n });
   return campaignId;
 }
 

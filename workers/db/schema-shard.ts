@@ -8,6 +8,7 @@ export {
   contacts,
   contactTags,
   conversions,
+  directMessages,
   doNotContact,
   events,
   importBatches,

@@ -1228,3 +1228,59 @@ export const segments = sqliteTable(
   // who created and changed it is in audit_log (users live in the control database)
   (t) => [uniqueIndex('segments_tenant_name_unique').on(t.tenantId, t.name)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// shard database: one message to one person outside a campaign (staff replies in a conversation,
+// test sends, opt-in confirmations, automation steps). The same checks as a campaign message
+// (do-not-contact, kill switch, number limits, budget; quiet hours where the kind needs them), sent
+// through the same queue and provider; `dedupe_key` makes "at most one SMS per key" hold across
+// redeliveries and retries (a flow step of an enrolment, a test request, a reply request).
+export const DIRECT_KINDS = ['reply', 'test', 'confirmation', 'flow'] as const;
+export type DirectKind = (typeof DIRECT_KINDS)[number];
+
+export const directMessages = sqliteTable(
+  'direct_messages',
+  {
+    id: id(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: DIRECT_KINDS }).notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+    /** Null for a test number or a phone that is not (yet) a contact. */
+    contactId: text('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
+    toPhone: text('to_phone').notNull(),
+    /** Chosen by the caller (a reply goes from the number the person last heard from), else by the sender. */
+    sendingNumberId: text('sending_number_id').references(() => sendingNumbers.id, { onDelete: 'set null' }),
+    body: text('body').notNull(),
+    mediaUrl: text('media_url'),
+    /** Marketing (flows) waits out quiet hours in the recipient's zone; replies and tests do not. */
+    quietHoursStart: text('quiet_hours_start'),
+    quietHoursEnd: text('quiet_hours_end'),
+    status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
+    parts: integer('parts'),
+    costCents: integer('cost_cents'),
+    providerMessageId: text('provider_message_id'),
+    failureReason: text('failure_reason'),
+    errorCode: text('error_code'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    attemptStartedAt: text('attempt_started_at'),
+    /** Who asked (a user, for replies and tests); flows and confirmations have none. */
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    /** What it belongs to: a campaign tested, a flow enrolment and step, a pending opt-in… */
+    context: text('context', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    queuedAt: text('queued_at').notNull().default(now),
+    sentAt: text('sent_at'),
+    deliveredAt: text('delivered_at'),
+    failedAt: text('failed_at'),
+  },
+  (t) => [
+    uniqueIndex('direct_messages_tenant_dedupe_unique').on(t.tenantId, t.dedupeKey),
+    // a contact's thread (conversations, the contact page) and the foreign key
+    index('direct_messages_contact_id_idx').on(t.contactId, t.queuedAt),
+    index('direct_messages_sending_number_id_idx').on(t.sendingNumberId),
+    index('direct_messages_created_by_idx').on(t.createdBy),
+    check('direct_messages_kind_enum', oneOf('kind', DIRECT_KINDS)),
+    check('direct_messages_status_enum', oneOf('status', JOB_STATUSES)),
+  ],
+);

@@ -2,7 +2,7 @@
 // The base URL is configurable so local runs talk to workers/cli/twilio-simulator.mjs.
 import { z } from 'zod';
 import type { TwilioFailure } from '../domain/twilio-errors';
-import { statusCallbackQuery } from '../webhooks/routing';
+import { type MessageRef, statusCallbackQuery } from '../webhooks/routing';
 
 export type TwilioConfig = {
   apiBase: string;
@@ -26,8 +26,10 @@ export type TwilioConfig = {
 export type OutgoingSms = {
   to: string;
   body: string;
+  /** One image: the message goes as an MMS (issue 14). */
+  mediaUrl?: string;
   validityPeriodSeconds?: number;
-  ref?: { tenantId: string; jobId: string };
+  ref?: MessageRef;
 } & ({ from: string; messagingServiceSid?: undefined } | { messagingServiceSid: string; from?: undefined });
 
 export type SendResult =
@@ -89,6 +91,7 @@ export class TwilioClient {
     if (msg.messagingServiceSid !== undefined) form.set('MessagingServiceSid', msg.messagingServiceSid);
     else form.set('From', msg.from);
     form.set('Body', msg.body);
+    if (msg.mediaUrl) form.set('MediaUrl', msg.mediaUrl);
     form.set(
       'StatusCallback',
       msg.ref ? `${this.cfg.statusCallback}?${statusCallbackQuery(msg.ref)}` : this.cfg.statusCallback,

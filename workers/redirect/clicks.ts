@@ -46,19 +46,23 @@ export function clickSlot(iso: string): string {
   return iso.slice(0, 16);
 }
 
-async function seenInColo(key: string): Promise<boolean> {
+/** Whether the colo counted this client's human click less than the window before `nowMs`. */
+async function seenInColo(key: string, nowMs: number): Promise<boolean> {
   try {
-    return (await colo().match(key)) !== undefined;
+    const hit = await colo().match(key);
+    if (!hit) return false;
+    const at = Number(await hit.text());
+    return Number.isFinite(at) && nowMs - at < REPEAT_WINDOW_MS && nowMs >= at;
   } catch {
     return false;
   }
 }
 
-async function rememberInColo(key: string): Promise<void> {
+async function rememberInColo(key: string, nowMs: number): Promise<void> {
   try {
     await colo().put(
       key,
-      new Response('1', { headers: { 'cache-control': `max-age=${REPEAT_WINDOW_MS / 1000}` } }),
+      new Response(String(nowMs), { headers: { 'cache-control': `max-age=${REPEAT_WINDOW_MS / 1000}` } }),
     );
   } catch {
     // The isolate's memory still covers the common case (a double tap lands on the same isolate).
@@ -83,8 +87,8 @@ async function prepareClick(
     else {
       memory.set(key, now.getTime(), REPEAT_WINDOW_MS, now.getTime());
       const shared = repeatKey(env, link.id, await clientFingerprint(env.LINK_SECRET, ip, userAgent));
-      if (await seenInColo(shared)) verdict = { human: false, reason: 'repeat' };
-      else await rememberInColo(shared);
+      if (await seenInColo(shared, now.getTime())) verdict = { human: false, reason: 'repeat' };
+      else await rememberInColo(shared, now.getTime());
     }
   }
   return { link, verdict, at: now.toISOString() };

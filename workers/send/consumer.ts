@@ -1,6 +1,9 @@
 // Wires the send loop to the real world: D1, the two Durable Objects, Twilio over fetch, and the
 // send queue. `processSendBatch` takes a clock so tests can pin "now" (quiet hours, DST).
+import { z } from 'zod';
 import { controlDb, type Shard, shardOf, UnknownTenantError } from '../db/shards';
+import type { DirectSendMessage } from '../direct/queue';
+import { sendDirectBatch, settleDirectOutcomes } from '../direct/send';
 import { D1SendStore } from './d1-store';
 import { enqueueSendJobs, SendMessage } from './enqueue';
 import { type JobMessage, runSendBatch, type SendDeps } from './loop';
@@ -23,9 +26,28 @@ export async function processSendBatch(
   opts: SendOptions = {},
 ): Promise<void> {
   // Messages name their tenant; the tenant's shard holds the job. One batch may span shards.
+  // Campaign jobs ({jobId}) and direct messages ({messageId}: workers/direct/) share the queue.
   const byShard = new Map<string, { shard: Shard; messages: [Message<unknown>, SendMessage][] }>();
+  const direct = new Map<
+    string,
+    { shard: Shard; items: { message: Message<unknown>; body: DirectSendMessage }[] }
+  >();
   const shardByTenant = new Map<string, Promise<Shard | null>>();
   for (const m of batch.messages) {
+    const directParsed = DirectMessage.safeParse(m.body);
+    if (directParsed.success) {
+      const { tenantId } = directParsed.data;
+      if (!shardByTenant.has(tenantId)) shardByTenant.set(tenantId, locate(env, tenantId));
+      const shard = await shardByTenant.get(tenantId);
+      if (!shard) {
+        m.ack();
+        continue;
+      }
+      const group = direct.get(shard.name) ?? { shard, items: [] };
+      group.items.push({ message: m, body: directParsed.data });
+      direct.set(shard.name, group);
+      continue;
+    }
     const parsed = SendMessage.safeParse(m.body);
     if (!parsed.success) {
       console.error('send queue: unreadable message, dropped', JSON.stringify(m.body));
@@ -43,7 +65,34 @@ export async function processSendBatch(
     group.messages.push([m, parsed.data]);
     byShard.set(shard.name, group);
   }
-  await Promise.all([...byShard.values()].map((g) => processShardBatch(g.shard, g.messages, env, opts)));
+  await Promise.all([
+    ...[...byShard.values()].map((g) => processShardBatch(g.shard, g.messages, env, opts)),
+    ...[...direct.values()].map((g) => processDirectBatch(g.shard, g.items, env, opts)),
+  ]);
+}
+
+const DirectMessage = z.object({ messageId: z.string().min(1), tenantId: z.string().min(1) });
+
+async function processDirectBatch(
+  shard: Shard,
+  items: { message: Message<unknown>; body: DirectSendMessage }[],
+  env: Env,
+  opts: SendOptions,
+): Promise<void> {
+  const clock = opts.clock ?? (() => new Date());
+  const control = controlDb(env);
+  const outcomes = await sendDirectBatch(
+    {
+      env,
+      shard,
+      control,
+      permits: new DurableObjectPermits(env, new Map(), clock),
+      messenger: opts.messenger ? () => opts.messenger as Messenger : tenantMessengers(env, control),
+      clock,
+    },
+    items.map((i) => ({ body: i.body, attempts: i.message.attempts })),
+  );
+  await settleDirectOutcomes(env, items, outcomes);
 }
 
 /** The tenant's shard; null (message dropped) for a tenant that no longer exists. */

@@ -82,8 +82,8 @@ type Ready = {
 
 /**
  * Runs a batch as a pipeline: every job is decided (a few at a time: checks, then the number
- * permit, the render and the budget), the ready ones are claimed together in ONE statement, sent
- * (a few at a time), and recorded together. Reports what to do with each queue message.
+ * permit, the render and the budget), the ready ones are claimed a chunk at a time (ONE statement
+ * per chunk) and sent, and all are recorded together. Reports what to do with each queue message.
  */
 export async function runSendBatch(messages: JobMessage[], deps: SendDeps): Promise<BatchReport> {
   const st: BatchState = {
@@ -125,15 +125,19 @@ export async function runSendBatch(messages: JobMessage[], deps: SendDeps): Prom
       }
     });
 
-    const claimed = await claimReady(ready, deps, st, settle);
-    await inParallel(claimed, async (r) => {
-      try {
-        settle(r.ctx, await sendReady(r, deps, st));
-      } catch (err) {
-        console.error('send job failed unexpectedly', r.ctx.job.id, err);
-        settle(r.ctx, { kind: 'retry', delaySeconds: backoffSeconds(r.attempts) });
-      }
-    });
+    // Claimed and sent a chunk at a time: a kill switch or a STOP that lands meanwhile stops the
+    // next chunk at its claim, so at most one chunk goes out after it (as with per-job claims).
+    for (let i = 0; i < ready.length; i += CONCURRENCY) {
+      const claimed = await claimReady(ready.slice(i, i + CONCURRENCY), deps, st, settle);
+      await inParallel(claimed, async (r) => {
+        try {
+          settle(r.ctx, await sendReady(r, deps, st));
+        } catch (err) {
+          console.error('send job failed unexpectedly', r.ctx.job.id, err);
+          settle(r.ctx, { kind: 'retry', delaySeconds: backoffSeconds(r.attempts) });
+        }
+      });
+    }
 
     try {
       await deps.store.markSent(st.sent);

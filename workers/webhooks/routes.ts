@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { shardOrNull } from '../db/shards';
+import { applyDirectStatus } from '../direct/status';
 import type { AppEnv } from '../http/context';
 import { ApiError, problem, problemResponse } from '../http/errors';
 import { verifyTwilioSignature } from '../providers/twilio-signature';
@@ -108,6 +109,16 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
           tenant: ref?.tenantId,
         }),
       );
+      return c.body(null, 200);
+    }
+    if (ref.messageId) {
+      await applyDirectStatus(shard.db, c.env, {
+        tenantId: ref.tenantId,
+        messageId: ref.messageId,
+        messageSid,
+        status,
+        errorCode: p.ErrorCode?.trim() || null,
+      });
       return c.body(null, 200);
     }
     await applyStatus(shard.db, c.env, {

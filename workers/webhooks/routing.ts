@@ -6,16 +6,32 @@ import { sendingNumbers } from '../db/schema';
 
 const ID = /^[0-9a-f-]{36}$/i;
 
-/** `?t=<tenant id>&j=<job id>` as the send path puts it on each message's StatusCallback URL. */
-export function statusCallbackQuery(ref: { tenantId: string; jobId: string }): string {
-  return `t=${encodeURIComponent(ref.tenantId)}&j=${encodeURIComponent(ref.jobId)}`;
+/** Whose message it is: a campaign's send job, or a direct message (workers/direct/). */
+export type MessageRef = { tenantId: string; jobId: string } | { tenantId: string; messageId: string };
+
+/**
+ * `?t=<tenant id>&j=<job id>` (or `&m=<direct message id>`), as the send paths put it on each
+ * message's StatusCallback URL.
+ */
+export function statusCallbackQuery(ref: MessageRef): string {
+  const t = `t=${encodeURIComponent(ref.tenantId)}`;
+  return 'jobId' in ref
+    ? `${t}&j=${encodeURIComponent(ref.jobId)}`
+    : `${t}&m=${encodeURIComponent(ref.messageId)}`;
 }
 
-export function callbackRef(q: URLSearchParams): { tenantId: string; jobId: string | null } | null {
+export function callbackRef(
+  q: URLSearchParams,
+): { tenantId: string; jobId: string | null; messageId: string | null } | null {
   const tenantId = q.get('t');
   const jobId = q.get('j');
+  const messageId = q.get('m');
   if (!tenantId || !ID.test(tenantId)) return null;
-  return { tenantId, jobId: jobId && ID.test(jobId) ? jobId : null };
+  return {
+    tenantId,
+    jobId: jobId && ID.test(jobId) ? jobId : null,
+    messageId: messageId && ID.test(messageId) ? messageId : null,
+  };
 }
 
 /** The tenant owning one of our numbers, from the control database's sender directory. */

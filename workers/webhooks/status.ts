@@ -137,7 +137,12 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
  * A failure is logged, never thrown: the job's state is already committed, and Twilio must not
  * retry a callback we have recorded.
  */
-async function refund(env: Env, tenantId: string, cents: number, spentAtIso: string): Promise<boolean> {
+export async function refund(
+  env: Env,
+  tenantId: string,
+  cents: number,
+  spentAtIso: string,
+): Promise<boolean> {
   try {
     await env.TENANT_GOVERNOR.getByName(tenantId).refund(cents, spentAtIso);
     return true;
