@@ -348,11 +348,15 @@ describe('rotation', () => {
     expect(resolved?.credentials.authToken).toBe('token-sealed-under-the-old-key');
     expect((await rowsOf(t.tenantId))[0]?.keyId).toBe(ring.current.id);
     // Or all at once (what an operator runs before dropping CREDENTIALS_KEY_PREVIOUS):
-    expect(await resealTwilioAccounts(env, t.db)).toBeGreaterThanOrEqual(1);
+    expect(await resealTwilioAccounts(env, control())).toBeGreaterThanOrEqual(1);
     expect((await rowsOf(u.tenantId))[0]?.keyId).toBe(ring.current.id);
     const current = await keyRing(env.CREDENTIALS_KEY);
     expect(current.previous).toBeNull();
-    const reopened = await resolveTwilioAccount({ ...env, CREDENTIALS_KEY_PREVIOUS: '' }, t.db, u.tenantId);
+    const reopened = await resolveTwilioAccount(
+      { ...env, CREDENTIALS_KEY_PREVIOUS: '' },
+      control(),
+      u.tenantId,
+    );
     expect(reopened?.credentials.apiKey?.secret).toBe('old-key-secret-value');
   });
 });

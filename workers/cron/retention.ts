@@ -73,7 +73,7 @@ async function scrubWebhookPayloads(db: Db, days: number, now: Date, batch: numb
  * Expired links answer their 410 page and never redirect again, but still count in the campaign
  * report: after the retention days the row keeps its counters and loses where it went and whose
  * it was (contact_id moves to the tenant's ERASED_LINKS_PHONE stand-in, so the NOT NULL foreign
- * key of the ERD holds). `length(target_url) > 0` matches short_links_retention_idx's WHERE.
+ * key of the ERD holds).
  */
 async function clearExpiredLinks(db: Db, days: number, now: Date, batch: number): Promise<number> {
   const cutoff = daysBefore(now, days);
