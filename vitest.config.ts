@@ -25,6 +25,10 @@ export default defineConfig(async () => {
     test: {
       include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
       setupFiles: ['./test/helpers/apply-migrations.ts'],
+      // A timeout catches a hang, never a slow machine: the suite must pass with every core busy
+      // (`npm run test:stress`), where a 60-contact send can take several seconds.
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
     },
   };
 });

@@ -6,6 +6,7 @@ import { uuidv7 } from '../../workers/db/ids';
 import { campaigns, importBatches, messageTemplates, suppressionRules } from '../../workers/db/schema';
 import { pickTemplate } from '../../workers/domain/ab-split';
 import { FANOUT_PAGE_SIZE, fanoutPage } from '../../workers/queues/fanout';
+import { usePinnedClock } from '../helpers/clock';
 import { db } from '../helpers/fixtures';
 import {
   addContacts,
@@ -18,6 +19,8 @@ import {
   setupSendTenant,
   testEnv,
 } from '../helpers/send-setup';
+
+usePinnedClock(DAYTIME);
 
 async function bulkContacts(tenantId: string, n: number) {
   const rows = Array.from({ length: n }, (_, i) => ({

@@ -403,14 +403,14 @@ describe('secret rotation', () => {
 describe('expireLinks (cron)', () => {
   it('privacy: strips the client fingerprint from clicks once the repeat window is over, and keeps links', async () => {
     const { link, token } = await linkFixture({ createdAt: new Date(Date.now() - 61 * DAY) });
-    const { link: live, token: liveToken } = await linkFixture();
+    const { t, link: live, token: liveToken } = await linkFixture();
     const resolved = await resolveLink(env, liveToken, () => {});
     if (!resolved) throw new Error('link should resolve');
     const t0 = Date.now();
     const req = () => new Request(`${BASE}/l/${liveToken}`, { headers: { 'user-agent': IPHONE } });
     await recordClick(env, resolved, req(), new Date(t0 - 5 * 60_000));
     await recordClick(env, resolved, req(), new Date(t0 - 10_000));
-    await expireLinks(env, new Date(t0));
+    await expireLinks(env, new Date(t0), { tenantId: t.tenantId });
     const metas = (await clickEvents(live.id)).map((e) => e.metadata);
     expect(metas[0]).toEqual({ human: true });
     expect(metas[1]).toMatchObject({ human: true, client: expect.any(String) });

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contacts, doNotContact, sendJobs } from '../../workers/db/schema';
+import { usePinnedClock } from '../helpers/clock';
 import { db, json } from '../helpers/fixtures';
 import {
   addContacts,
@@ -17,6 +18,7 @@ import {
   testEnv,
 } from '../helpers/send-setup';
 
+usePinnedClock(DAYTIME);
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -271,7 +273,8 @@ describe('send pipeline', () => {
     expect((await t.api('/api/v1/tenant', { method: 'PATCH', json: { is_paused: false } })).status).toBe(200);
     const { startDueCampaigns } = await import('../../workers/cron/campaigns');
     const before = e.send.sent.length;
-    await startDueCampaigns(e.env, new Date());
+    // Only this tenant's jobs: other tests in this file leave queued jobs behind.
+    await startDueCampaigns(e.env, new Date(), { tenantId: t.tenantId });
     const requeued = e.send.sent.slice(before).map((m) => m.body.jobId);
     expect(requeued.sort()).toEqual([...ids].sort());
     await runSend(e, requeued, { clock: () => DAYTIME });

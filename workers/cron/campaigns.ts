@@ -7,19 +7,20 @@ import { getDb } from '../db/client';
 import { completeCampaignIfDone } from '../send/d1-store';
 import { enqueueFanout, enqueueSendJobs } from '../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../send/loop';
+import { andTenant, type CronScope } from './scope';
 
 /** A fan-out that has not moved for this long is re-kicked from its cursor. */
 const FANOUT_STALL_MS = 10 * 60_000;
 /** Re-enqueue at most this many lost jobs per run (the next minute takes the rest). */
 const RECONCILE_LIMIT = 5000;
 
-export async function startDueCampaigns(env: Env, now: Date): Promise<void> {
+export async function startDueCampaigns(env: Env, now: Date, scope?: CronScope): Promise<void> {
   const db = getDb(env.DB);
   const at = now.toISOString();
 
   const due = await db.all<{ id: string; tenant_id: string }>(sql`
     UPDATE campaigns SET started_at = ${at}, updated_at = ${at}
-     WHERE status = 'queued' AND started_at IS NULL AND scheduled_at IS NOT NULL AND scheduled_at <= ${at}
+     WHERE status = 'queued' AND started_at IS NULL AND scheduled_at IS NOT NULL AND scheduled_at <= ${at}${andTenant('tenant_id', scope)}
     RETURNING id, tenant_id`);
   for (const c of due)
     await enqueueFanout(env.FANOUT_QUEUE, { campaignId: c.id, tenantId: c.tenant_id, cursor: null });
@@ -27,7 +28,7 @@ export async function startDueCampaigns(env: Env, now: Date): Promise<void> {
   const stalled = await db.all<{ id: string; tenant_id: string; fanout_cursor: string | null }>(sql`
     UPDATE campaigns SET updated_at = ${at}
      WHERE status IN ('queued', 'running') AND started_at IS NOT NULL AND fanout_done_at IS NULL
-       AND updated_at < ${new Date(now.getTime() - FANOUT_STALL_MS).toISOString()}
+       AND updated_at < ${new Date(now.getTime() - FANOUT_STALL_MS).toISOString()}${andTenant('tenant_id', scope)}
     RETURNING id, tenant_id, fanout_cursor`);
   for (const c of stalled) {
     await enqueueFanout(env.FANOUT_QUEUE, {
@@ -47,7 +48,7 @@ export async function startDueCampaigns(env: Env, now: Date): Promise<void> {
          JOIN campaigns c ON c.id = j.campaign_id
          JOIN tenants t ON t.id = j.tenant_id
         WHERE j.status = 'queued' AND (j.lease_until IS NULL OR j.lease_until < ${at})
-          AND c.status = 'running' AND t.is_paused = 0
+          AND c.status = 'running' AND t.is_paused = 0${andTenant('j.tenant_id', scope)}
         LIMIT ${RECONCILE_LIMIT})
     RETURNING id`);
   await enqueueSendJobs(
@@ -58,6 +59,6 @@ export async function startDueCampaigns(env: Env, now: Date): Promise<void> {
   const finished = await db.all<{ id: string }>(sql`
     SELECT c.id FROM campaigns c
      WHERE c.status = 'running' AND c.fanout_done_at IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM send_jobs j WHERE j.campaign_id = c.id AND j.status = 'queued')`);
+       AND NOT EXISTS (SELECT 1 FROM send_jobs j WHERE j.campaign_id = c.id AND j.status = 'queued')${andTenant('c.tenant_id', scope)}`);
   for (const c of finished) await completeCampaignIfDone(db, c.id, now);
 }

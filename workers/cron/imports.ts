@@ -1,4 +1,5 @@
 import { failBatch, readOptions, writeOptions } from '../db/imports';
+import type { CronScope } from './scope';
 
 /** A running import whose heartbeat is older than this is presumed dead (crash, deploy, lost message). */
 export const STALE_AFTER_MS = 5 * 60_000;
@@ -21,16 +22,17 @@ type Stale = {
  * Cron job (every minute): no import stays `processing` forever. A stale batch is resumed from its
  * first unprocessed chunk; one that keeps stalling is failed with the counts it reached.
  */
-export async function watchImports(env: Env, now: Date): Promise<void> {
+export async function watchImports(env: Env, now: Date, scope?: CronScope): Promise<void> {
   const cutoff = new Date(now.getTime() - STALE_AFTER_MS).toISOString();
   const { results } = await env.DB.prepare(
     `SELECT id, options, chunks_total, chunks_done, total_rows, created_count, updated_count, skipped_count,
             rejected_count
        FROM import_batches
-      WHERE status IN ('pending', 'processing') AND COALESCE(heartbeat_at, created_at) < ?
+      WHERE status IN ('pending', 'processing') AND COALESCE(heartbeat_at, created_at) < ?1
+        AND (?2 IS NULL OR tenant_id = ?2)
       ORDER BY created_at LIMIT 50`,
   )
-    .bind(cutoff)
+    .bind(cutoff, scope?.tenantId ?? null)
     .all<Stale>();
   for (const b of results) {
     const options = readOptions(b.options);

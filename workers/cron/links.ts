@@ -2,6 +2,7 @@ import { and, eq, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import { getDb } from '../db/client';
 import { events } from '../db/schema';
 import { REPEAT_WINDOW_MS } from '../redirect/clicks';
+import type { CronScope } from './scope';
 
 /**
  * Short links are never deleted: an expired link must keep answering its 410 page naming the
@@ -14,7 +15,7 @@ import { REPEAT_WINDOW_MS } from '../redirect/clicks';
 export const FINGERPRINT_KEEP_MS = Math.max(60_000, 2 * REPEAT_WINDOW_MS);
 export const FINGERPRINT_SCAN_MS = 15 * 60_000;
 
-export async function expireLinks(env: Env, now: Date): Promise<void> {
+export async function expireLinks(env: Env, now: Date, scope?: CronScope): Promise<void> {
   const db = getDb(env.DB);
   const to = new Date(now.getTime() - FINGERPRINT_KEEP_MS).toISOString();
   const from = new Date(now.getTime() - FINGERPRINT_KEEP_MS - FINGERPRINT_SCAN_MS).toISOString();
@@ -28,6 +29,7 @@ export async function expireLinks(env: Env, now: Date): Promise<void> {
         lt(events.createdAt, to),
         eq(events.eventType, 'CLICKED'),
         isNotNull(client),
+        scope ? eq(events.tenantId, scope.tenantId) : undefined,
       ),
     );
 }

@@ -18,6 +18,7 @@ import { type Db, getDb } from '../db/client';
 import { sendingNumbers, sendJobs, webhookEvents } from '../db/schema';
 import { fetchTwilioMessage } from '../providers/twilio-lookup';
 import { applyStatus } from '../webhooks/status';
+import type { CronScope } from './scope';
 
 export const RECONCILE_AFTER_HOURS = 72;
 /** Bounded per run: a minute's cron must finish well inside its CPU and subrequest limits. */
@@ -39,7 +40,8 @@ export type ReconcileSummary = {
   errors: number;
 };
 
-export async function reconcileMessages(env: Env, now: Date): Promise<ReconcileSummary> {
+/** `scope` limits the 72-hour lookups to one tenant (orphan callbacks carry no tenant yet). */
+export async function reconcileMessages(env: Env, now: Date, scope?: CronScope): Promise<ReconcileSummary> {
   const db = getDb(env.DB);
   const summary: ReconcileSummary = {
     orphansApplied: await replayOrphans(db, env, now),
@@ -49,7 +51,7 @@ export async function reconcileMessages(env: Env, now: Date): Promise<ReconcileS
     notFound: 0,
     errors: 0,
   };
-  await resolveStuckJobs(db, env, now, summary);
+  await resolveStuckJobs(db, env, now, summary, scope);
   if (summary.looked + summary.orphansApplied > 0) {
     console.log(JSON.stringify({ cron: 'reconcile', ...summary }));
   }
@@ -110,7 +112,13 @@ async function replayOrphans(db: Db, env: Env, now: Date): Promise<number> {
   return applied;
 }
 
-async function resolveStuckJobs(db: Db, env: Env, now: Date, summary: ReconcileSummary) {
+async function resolveStuckJobs(
+  db: Db,
+  env: Env,
+  now: Date,
+  summary: ReconcileSummary,
+  scope: CronScope | undefined,
+) {
   const cutoff = new Date(now.getTime() - RECONCILE_AFTER_HOURS * 3600 * 1000);
   const oldest = new Date(cutoff.getTime() - RECONCILE_WINDOW_DAYS * 86_400_000);
   const stuck = await db
@@ -120,6 +128,7 @@ async function resolveStuckJobs(db: Db, env: Env, now: Date, summary: ReconcileS
     .where(
       and(
         eq(sendJobs.status, 'sent'),
+        scope ? eq(sendJobs.tenantId, scope.tenantId) : undefined,
         lt(sendJobs.sentAt, cutoff.toISOString()),
         gte(sendJobs.sentAt, oldest.toISOString()),
         isNotNull(sendJobs.providerMessageId),
