@@ -153,6 +153,25 @@ export function captureQueue<T>() {
   return q;
 }
 
+/**
+ * Holds back what routes (launch, resume) put on the real fan-out and send queues, so the real
+ * consumer never delivers a test's jobs while this or a later test runs (its Twilio calls would land
+ * in that test's mock). Undone by vi.restoreAllMocks().
+ */
+export function holdRealQueues() {
+  const send: SendMessage[] = [];
+  const fanout: FanoutMessage[] = [];
+  vi.spyOn(env.SEND_QUEUE, 'sendBatch').mockImplementation(async (msgs) => {
+    for (const m of msgs) send.push(m.body as SendMessage);
+    return undefined as unknown as QueueSendBatchResponse;
+  });
+  vi.spyOn(env.FANOUT_QUEUE, 'send').mockImplementation(async (body) => {
+    fanout.push(body as FanoutMessage);
+    return undefined as unknown as QueueSendResponse;
+  });
+  return { send, fanout };
+}
+
 export function testEnv() {
   const fanout = captureQueue<FanoutMessage>();
   const send = captureQueue<SendMessage>();

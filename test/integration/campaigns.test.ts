@@ -10,6 +10,7 @@ import {
   addContacts,
   campaignRow,
   DAYTIME,
+  holdRealQueues,
   jobsOf,
   mockTwilio,
   runFanout,
@@ -193,6 +194,7 @@ describe('campaigns API', () => {
     await addContacts(t.tenantId, 3);
     const { body } = await create(t, { scheduled_at: '2099-01-01T00:00:00Z' });
     await t.api(`/api/v1/campaigns/${body.id}/launch`, { method: 'POST' });
+    const held = holdRealQueues();
     const e = testEnv();
     await db().update(campaigns).set({ startedAt: DAYTIME.toISOString() }).where(eq(campaigns.id, body.id));
     await runFanout(e, { id: body.id, tenantId: t.tenantId }, DAYTIME);
@@ -201,6 +203,8 @@ describe('campaigns API', () => {
     expect(paused).toMatchObject({ status: 'paused', status_reason: 'paused by a user' });
     const resumed = await json(await t.api(`/api/v1/campaigns/${body.id}/resume`, { method: 'POST' }));
     expect(resumed).toMatchObject({ status: 'running', status_reason: null });
+    // The jobs' queue messages are still on their way (leases live): nothing is enqueued twice.
+    expect(held.send).toHaveLength(0);
     const cancelled = await json(await t.api(`/api/v1/campaigns/${body.id}/cancel`, { method: 'POST' }));
     expect(cancelled).toMatchObject({ status: 'completed', status_reason: 'cancelled' });
     expect(cancelled.cancelled_at).not.toBeNull();

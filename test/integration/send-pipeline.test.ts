@@ -9,6 +9,7 @@ import {
   campaignRow,
   DAYTIME,
   eventCount,
+  holdRealQueues,
   jobsOf,
   mockTwilio,
   queuedCampaign,
@@ -244,6 +245,7 @@ describe('send pipeline', () => {
     const e = testEnv();
     const ids = await runFanout(e, c, DAYTIME);
     const tw = mockTwilio();
+    const held = holdRealQueues();
     expect((await t.api(`/api/v1/campaigns/${c.id}/pause`, { method: 'POST' })).status).toBe(200);
 
     const r = await runSend(e, ids, { clock: () => DAYTIME });
@@ -255,6 +257,7 @@ describe('send pipeline', () => {
     expect(res.status).toBe(200);
     expect((await json(res)).status).toBe('running');
     expect((await jobsOf(c.id)).every((j) => j.leaseUntil !== null)).toBe(true);
+    expect(held.send.map((m) => m.jobId).sort()).toEqual([...ids].sort());
   });
 
   it('tenant kill switch parks jobs with a reason; the cron re-enqueues them once it is lifted', async () => {

@@ -2,7 +2,9 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditLog } from '../../workers/db/schema';
+import { usePinnedClock } from '../helpers/clock';
 import { createTenant, db, json } from '../helpers/fixtures';
+import { DAYTIME } from '../helpers/send-setup';
 
 type Num = {
   id: string;
@@ -13,6 +15,9 @@ type Num = {
   warmup_start_date: string | null;
   is_active: boolean;
 };
+
+// "Today" for the warm-up is the tenant's (Sydney) date: pinned, so no test straddles midnight.
+usePinnedClock(DAYTIME);
 
 let seq = 0;
 const uniquePhone = () =>
