@@ -311,7 +311,10 @@ describe('campaigns API', () => {
     // Real queues deliver on their own schedule (1 s batch windows, three hops): wait for the
     // outcome with a deadline far beyond a slow machine's, never a fixed number of polls.
     let status = '';
-    for (const deadline = performance.now() + 45_000; status !== 'completed' && performance.now() < deadline; ) {
+    for (
+      const deadline = performance.now() + 45_000;
+      status !== 'completed' && performance.now() < deadline;
+    ) {
       await new Promise((r) => setTimeout(r, 100));
       status = (await campaignRow(body.id)).status;
     }

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { eventRow } from '../../workers/db/events';
 import { uuidv7 } from '../../workers/db/ids';
 import { campaigns, contacts, type EventType } from '../../workers/db/schema';
-import { shortLinkFor } from '../../workers/redirect/links';
 import worker from '../../workers/index';
+import { shortLinkFor } from '../../workers/redirect/links';
 import { BASE, call, createTenant, db, json, type TestTenant } from '../helpers/fixtures';
 
 type EventJson = {
@@ -67,10 +67,10 @@ async function addEvents(
 async function clickThrough(token: string, userAgent: string) {
   const ctx = createExecutionContext();
   const res = await worker.fetch(
-    new Request(`${BASE}/l/${token}`, { headers: { 'user-agent': userAgent }, redirect: 'manual' }) as Request<
-      unknown,
-      IncomingRequestCfProperties
-    >,
+    new Request(`${BASE}/l/${token}`, {
+      headers: { 'user-agent': userAgent },
+      redirect: 'manual',
+    }) as Request<unknown, IncomingRequestCfProperties>,
     env,
     ctx,
   );
