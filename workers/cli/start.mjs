@@ -21,6 +21,7 @@ const SIM_PORT = Number(process.env.TWILIO_SIM_PORT ?? PORT + 1);
 const BASE = `http://127.0.0.1:${PORT}`;
 const persistArgs = process.env.PERSIST_TO ? ['--persist-to', process.env.PERSIST_TO] : [];
 const varsFile = process.env.DEV_VARS_FILE || DEV_VARS;
+const varsName = relative(ROOT, varsFile).startsWith('..') ? varsFile : relative(ROOT, varsFile);
 const GRACE_MS = 10_000;
 
 /** Every child started, with a name for messages (also by pid: its process group id). */
@@ -171,7 +172,7 @@ async function loginLink(vars) {
     const env = vars.get('ENVIRONMENT') || '(not set)';
     throw new Error(
       `GET /dev/outbox answered ${res.status}: the local outbox needs ENVIRONMENT=development, and ` +
-        `${relative(ROOT, varsFile) || varsFile} sets ENVIRONMENT=${env}`,
+        `${varsName} sets ENVIRONMENT=${env}`,
     );
   }
   const outbox = await res.json();
@@ -182,7 +183,7 @@ async function main() {
   const vars = ensureDevVars(varsFile);
   const flags = localVarFlags(vars, { baseUrl: BASE, simulatorUrl: `http://127.0.0.1:${SIM_PORT}` });
   for (const [key, value] of flags.honoured) {
-    console.log(`${key}=${value} (from ${relative(ROOT, varsFile) || varsFile})`);
+    console.log(`${key}=${value} (from ${varsName})`);
   }
   const [node, wranglerJs] = tool('wrangler');
   const quiet = { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' };
