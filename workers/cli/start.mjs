@@ -85,12 +85,17 @@ function stop(code, problem) {
     const pgids = [...children.keys()].map((c) => c.pid).filter(Boolean);
     for (const pgid of pgids) signalGroup(pgid, 'SIGTERM');
     if (!(await groupsGone(pgids, GRACE_MS))) {
-      const left = pgids.filter(groupAlive);
+      const slow = pgids.filter(groupAlive);
       console.error(
-        `Still running after ${GRACE_MS / 1000} s: ${left.map((p) => names.get(p)).join(', ')}; killing.`,
+        `Still running after ${GRACE_MS / 1000} s: ${slow.map((p) => names.get(p)).join(', ')}; killing.`,
       );
-      for (const pgid of left) signalGroup(pgid, 'SIGKILL');
-      await groupsGone(left, 5_000);
+      for (const pgid of slow) signalGroup(pgid, 'SIGKILL');
+      await groupsGone(slow, 5_000);
+    }
+    const left = pgids.filter(groupAlive);
+    if (left.length > 0) {
+      console.error(`Could not stop ${left.map((p) => `${names.get(p)} (process group ${p})`).join(', ')}.`);
+      process.exit(1);
     }
     console.log(problem ? 'Stopped.' : 'Stopped: nothing left running.');
     process.exit(code);
@@ -143,8 +148,11 @@ function how({ code, signal }) {
 
 /** Runs one setup step to its end; throws when it fails. */
 async function step(name, command, args, opts) {
-  const r = await launch(name, command, args, opts).exited;
+  const child = launch(name, command, args, opts);
+  const r = await child.exited;
   if (stopping) await stopping;
+  // Done and nothing of it left: forget it, so stop() never signals a reused process group id.
+  if (!child.pid || !groupAlive(child.pid)) children.delete(child);
   if (r.error) throw new Error(`${name} could not start: ${r.error.message}`);
   if (r.code !== 0) throw new Error(`${name} failed (${how(r)}); its output is above`);
 }
