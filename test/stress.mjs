@@ -62,23 +62,27 @@ function vitest(label, env = {}) {
     );
     child.on('exit', (code) => {
       const seconds = (Date.now() - started) / 1000;
-      let r = { total: 0, passed: 0, failed: 0, files: 0, failedNames: [] };
+      let r = { total: 0, passed: 0, failed: 0, files: 0, success: false, failedNames: [] };
       try {
         const j = JSON.parse(readFileSync(report, 'utf8'));
+        const failedNames = j.testResults.flatMap((f) => {
+          const tests = f.assertionResults.filter((a) => a.status === 'failed').map((a) => a.fullName);
+          // A file that failed without a failing test did not load or run (its message says why).
+          return tests.length || f.status !== 'failed' ? tests : [`${f.name}: ${f.message}`];
+        });
         r = {
           total: j.numTotalTests,
           passed: j.numPassedTests,
-          failed: j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0),
+          failed: failedNames.length,
           files: j.testResults.length,
-          failedNames: j.testResults.flatMap((f) =>
-            f.assertionResults.filter((a) => a.status === 'failed').map((a) => a.fullName),
-          ),
+          success: j.success,
+          failedNames,
         };
       } catch {
         r.failed = 1;
         r.failedNames = ['(no report: vitest did not finish)'];
       }
-      const ok = code === 0 && r.failed === 0;
+      const ok = code === 0 && r.success && r.failed === 0;
       results.push({ label, ok, seconds, ...r });
       console.log(
         `◀ ${label}: ${ok ? 'passed' : 'FAILED'} (${r.passed}/${r.total} tests, ${seconds.toFixed(1)} s)`,
