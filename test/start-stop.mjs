@@ -33,7 +33,7 @@ function stat(pid) {
 
 function cmdline(pid) {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, 160);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, 1000);
   } catch {
     return '?';
   }
@@ -54,7 +54,9 @@ function collect(root, seen) {
     const pid = queue.shift();
     for (const kid of kids.get(pid) ?? []) {
       const s = stat(kid);
-      if (s && !seen.has(kid)) seen.set(kid, { start: s.start, cmd: cmdline(kid) });
+      // Read again while it lives: right after fork a child still shows its parent's command.
+      if (s && seen.get(kid)?.start !== s.start) seen.set(kid, { start: s.start, cmd: cmdline(kid) });
+      else if (s && s.state !== 'Z') seen.get(kid).cmd = cmdline(kid);
       queue.push(kid);
     }
   }
@@ -84,7 +86,7 @@ async function freePorts() {
   }
 }
 
-async function scenario(name, { vars, end, ready = true, exit, output: wanted, check }) {
+async function scenario(name, { vars, end, ready = true, exit, output: wanted, check, wrangler }) {
   const dir = join(work, name);
   const varsFile = `${dir}.vars`;
   writeFileSync(varsFile, vars);
@@ -130,8 +132,10 @@ async function scenario(name, { vars, end, ready = true, exit, output: wanted, c
   if (!exited) problems.push('npm did not exit within 90 s');
   if (ready && !ended) problems.push('npm start never printed that it was running');
   // npm may exit before npm start finished stopping: give the stop path its grace period.
+  // Whatever they start meanwhile counts too (npm may be gone, so follow the survivors' trees).
   let left = survivors(seen);
   for (const until = Date.now() + 20_000; left.length && Date.now() < until; left = survivors(seen)) {
+    for (const [pid] of left) collect(pid, seen);
     await sleep(200);
   }
   for (const [pid, { cmd }] of left) {
@@ -150,6 +154,10 @@ async function scenario(name, { vars, end, ready = true, exit, output: wanted, c
   if (exited && exit && !exit(exited)) problems.push(`unexpected exit of npm: ${JSON.stringify(exited)}`);
   for (const [what, re] of wanted) if (!re.test(output)) problems.push(`output lacks ${what}`);
   problems.push(...(check?.(parseVars(readFileSync(varsFile, 'utf8'))) ?? []));
+  const dev = [...seen.values()].find((p) => /wrangler\.js dev/.test(p.cmd))?.cmd ?? '';
+  for (const [what, re, present] of wrangler?.(port) ?? []) {
+    if (re.test(dev) !== present) problems.push(`wrangler dev ${present ? 'lacks' : 'has'} ${what}: ${dev}`);
+  }
   const workerd = [...seen.values()].filter((p) => /workerd/.test(p.cmd)).length;
   return { name, problems, output, seconds: (Date.now() - started) / 1000, processes: seen.size, workerd };
 }
@@ -168,7 +176,7 @@ const t0 = Date.now();
 const results = await Promise.all([
   scenario('sigterm', {
     // Lacks ENVIRONMENT and LINK_SECRET; sets PUBLIC_BASE_URL, which must win over npm start's.
-    vars: `${VARS}PUBLIC_BASE_URL=https://tunnel.example.test\n`,
+    vars: `${VARS}PUBLIC_BASE_URL=https://tunnel.example.test\nTWILIO_API_BASE=http://127.0.0.1:9\n`,
     end: (npm) => process.kill(npm.pid, 'SIGTERM'),
     output: [
       ['the notice naming the added keys', /lacked ENVIRONMENT, LINK_SECRET \(fresh random value\): added/],
@@ -180,9 +188,19 @@ const results = await Promise.all([
       ...(/^[0-9a-f]{64}$/.test(v.get('LINK_SECRET') ?? '') ? [] : ['LINK_SECRET got no random value']),
       ...(v.get('PUBLIC_BASE_URL') === 'https://tunnel.example.test' ? [] : ['PUBLIC_BASE_URL was changed']),
     ],
+    // Set in the vars file: no --var flag may override them.
+    wrangler: () => [
+      ['a PUBLIC_BASE_URL flag', /--var PUBLIC_BASE_URL/, false],
+      ['a TWILIO_API_BASE flag', /--var TWILIO_API_BASE/, false],
+    ],
   }),
   scenario('ctrl-c', {
     vars: COMPLETE_VARS,
+    // Not set in the vars file: npm start points the Worker at itself and at its simulator.
+    wrangler: (port) => [
+      ['its own base URL', new RegExp(`--var PUBLIC_BASE_URL:http://127\\.0\\.0\\.1:${port}\\b`), true],
+      ['the simulator', new RegExp(`--var TWILIO_API_BASE:http://127\\.0\\.0\\.1:${port + 1}\\b`), true],
+    ],
     end: (npm) => process.kill(-npm.pid, 'SIGINT'),
     output: [['no notice for a complete vars file', /^(?![\s\S]*lacked)/], STOPPED],
   }),
