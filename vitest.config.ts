@@ -28,13 +28,19 @@ export default defineConfig(async () => {
             // What migrations/ holds now, for the test that keeps workers/db/migrations-manifest.ts current.
             TEST_MIGRATION_FILES: migrationsManifest(),
             WEBHOOK_SIGNING_KEY: 'test-webhook-signing-key',
+            // test/helpers/clock-check.ts: workerd's and D1's clocks must agree with Node's.
+            TEST_NODE_STARTED_MS: String(Date.now()),
           },
         },
       }),
     ],
     test: {
       include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
-      setupFiles: ['./test/helpers/apply-migrations.ts'],
+      setupFiles: ['./test/helpers/clock-check.ts', './test/helpers/apply-migrations.ts'],
+      // A timeout catches a hang, never a slow machine: the suite must pass with every core busy
+      // (`npm run test:stress`), where a 60-contact send can take several seconds.
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
     },
   };
 });

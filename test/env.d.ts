@@ -3,5 +3,6 @@ declare namespace Cloudflare {
     TEST_CONTROL_MIGRATIONS: import('cloudflare:test').D1Migration[];
     TEST_SHARD_MIGRATIONS: import('cloudflare:test').D1Migration[];
     TEST_MIGRATION_FILES: Record<string, string[]>;
+    TEST_NODE_STARTED_MS: string;
   }
 }

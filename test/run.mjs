@@ -1,15 +1,28 @@
 // `npm test`: every test. Vitest suites run inside workerd (unit + integration); the browser
-// suites drive real Chromium against `wrangler dev`. `--only vitest|browser` runs one part.
+// suites drive real Chromium against `wrangler dev`; the last step runs the real `npm start` and
+// ends it every way it can end (test/start-stop.mjs). `--only vitest|browser|start` runs one part.
+// Chromium is looked for (and on Debian/Ubuntu installed) before anything runs, so a machine that
+// cannot run the browser tests says so at once, not after the vitest suites.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { node22, ROOT } from '../workers/cli/node.mjs';
+import { ensureChromium, node22, ROOT } from '../workers/cli/node.mjs';
 
 const onlyIdx = process.argv.indexOf('--only');
 const only = onlyIdx >= 0 ? process.argv[onlyIdx + 1] : undefined;
+const wants = (part) => !only || only === part;
 const node = node22();
 let failed = false;
+
+if (wants('browser')) {
+  try {
+    // Passed on, so the browser runner does not look again.
+    process.env.CHROMIUM_PATH = ensureChromium();
+  } catch (err) {
+    console.error(`\n${err.message}`);
+    process.exit(1);
+  }
+}
 
 function step(name, args) {
   const started = Date.now();
@@ -21,9 +34,7 @@ function step(name, args) {
   if (r.status !== 0) failed = true;
 }
 
-if (!only || only === 'vitest')
-  step('vitest (workerd)', [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run']);
-if ((!only || only === 'browser') && existsSync(join(ROOT, 'test/browser/run.mjs'))) {
-  step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
-}
+if (wants('vitest')) step('vitest (workerd)', [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run']);
+if (wants('browser')) step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
+if (wants('start')) step('npm start: stops cleanly', [join(ROOT, 'test/start-stop.mjs')]);
 process.exit(failed ? 1 : 0);

@@ -11,13 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { migrateAll } from '../../workers/cli/databases.mjs';
 import { ensureDevVars } from '../../workers/cli/dev-vars.mjs';
-import { node22, ROOT, run, start } from '../../workers/cli/node.mjs';
+import { ensureChromium, node22, ROOT, run, start } from '../../workers/cli/node.mjs';
 
 const PORT = Number(process.env.BROWSER_PORT ?? 8790);
 const BASE = `http://127.0.0.1:${PORT}`;
 const SIM_PORT = PORT + 1;
 const SIM_BASE = `http://127.0.0.1:${SIM_PORT}`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SPEC_TIMEOUT_MS = 120_000;
 const HERE = join(ROOT, 'test/browser');
 const SHOTS = join(HERE, 'screenshots');
@@ -159,6 +158,8 @@ function makeContext(seed) {
 let passed = 0;
 let failed = 0;
 try {
+  const chromiumPath = ensureChromium();
+  log(`Chromium: ${chromiumPath}`);
   log('building the UI');
   run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
 
@@ -222,7 +223,7 @@ try {
 
   browser = await withTimeout(
     chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath,
       args: [
         '--headless',
         '--no-sandbox',

@@ -114,12 +114,13 @@ export async function addContacts(
   return out;
 }
 
-/** A campaign in the state the launch route leaves it in (queued, fan-out started). */
+/** A campaign in the state the launch route leaves it in (queued, fan-out started at `at`). */
 export async function queuedCampaign(
   t: SendTenant,
   over: Partial<typeof campaigns.$inferInsert> = {},
+  at: Date = DAYTIME,
 ): Promise<typeof campaigns.$inferSelect> {
-  const now = new Date().toISOString();
+  const now = at.toISOString();
   const [row] = await t.db
     .insert(campaigns)
     .values({
@@ -154,6 +155,25 @@ export function captureQueue<T>() {
   return q;
 }
 
+/**
+ * Holds back what routes (launch, resume) put on the real fan-out and send queues, so the real
+ * consumer never delivers a test's jobs while this or a later test runs (its Twilio calls would land
+ * in that test's mock). Undone by vi.restoreAllMocks().
+ */
+export function holdRealQueues() {
+  const send: SendMessage[] = [];
+  const fanout: FanoutMessage[] = [];
+  vi.spyOn(env.SEND_QUEUE, 'sendBatch').mockImplementation(async (msgs) => {
+    for (const m of msgs) send.push(m.body as SendMessage);
+    return undefined as unknown as QueueSendBatchResponse;
+  });
+  vi.spyOn(env.FANOUT_QUEUE, 'send').mockImplementation(async (body) => {
+    fanout.push(body as FanoutMessage);
+    return undefined as unknown as QueueSendResponse;
+  });
+  return { send, fanout };
+}
+
 export function testEnv() {
   const fanout = captureQueue<FanoutMessage>();
   const send = captureQueue<SendMessage>();
@@ -161,11 +181,11 @@ export function testEnv() {
   return { env: e, fanout, send };
 }
 
-/** Runs the fan-out for a campaign to the end; returns the job ids it enqueued. */
+/** Runs the fan-out for a campaign to the end at `now`; returns the job ids it enqueued. */
 export async function runFanout(
   e: ReturnType<typeof testEnv>,
   campaign: { id: string; tenantId: string },
-  now = new Date(),
+  now: Date,
 ) {
   let msg: FanoutMessage | undefined = { campaignId: campaign.id, tenantId: campaign.tenantId, cursor: null };
   const sendStart = e.send.sent.length;
@@ -178,18 +198,22 @@ export async function runFanout(
 }
 
 let msgSeq = 0;
-/** Drives the send consumer with one batch of job ids; returns the queue's verdict per message. */
+/**
+ * Drives the send consumer with one batch of job ids at the instant `opts.clock` gives (always
+ * explicit: the send path's outcome depends on the recipient's time of day); returns the queue's
+ * verdict per message.
+ */
 export async function runSend(
   e: ReturnType<typeof testEnv>,
   jobIds: string[],
-  opts: SendOptions & { attempts?: number } = {},
+  opts: SendOptions & { clock: () => Date; attempts?: number },
 ) {
   const tenantOf = await jobTenants(jobIds);
   const batch = createMessageBatch<SendMessage>(
     'sms-send',
     jobIds.map((jobId) => ({
       id: `m-${++msgSeq}`,
-      timestamp: new Date(),
+      timestamp: opts.clock(),
       attempts: opts.attempts ?? 1,
       // A job id no shard knows keeps a made-up tenant: the consumer must drop it.
       body: { jobId, tenantId: tenantOf.get(jobId) ?? '00000000-0000-7000-8000-000000000000' },
@@ -217,7 +241,7 @@ export type TwilioCall = {
  */
 export function mockTwilio(
   respond?: (call: TwilioCall, n: number) => { status: number; code: number } | 'throw' | 'drop' | undefined,
-  /** Twilio's clock for date_created (tests that pin "now" pin it here too). */
+  /** Twilio's clock for date_created: the test's clock (pinned tests: the pinned one). */
   clock: () => Date = () => new Date(),
 ) {
   const calls: TwilioCall[] = [];

@@ -12,6 +12,7 @@ import {
 import { pickTemplate } from '../../workers/domain/ab-split';
 import { MAX_PAGE as FANOUT_PAGE_SIZE } from '../../workers/domain/pacing';
 import { fanoutPage } from '../../workers/queues/fanout';
+import { usePinnedClock } from '../helpers/clock';
 import { shardDb } from '../helpers/fixtures';
 import {
   addContacts,
@@ -23,6 +24,8 @@ import {
   setupSendTenant,
   testEnv,
 } from '../helpers/send-setup';
+
+usePinnedClock(DAYTIME);
 
 async function bulkContacts(tenantId: string, n: number) {
   const rows = Array.from({ length: n }, (_, i) => ({

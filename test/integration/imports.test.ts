@@ -389,9 +389,9 @@ describe('scale and robustness', () => {
     expect(mid).toMatchObject({ status: 'processing', chunksDone: 1, createdCount: 1000 });
 
     // Within the heartbeat window the watchdog leaves it alone; after it, it resumes from chunk 1.
-    await watchImports(env, new Date(Date.now() + 60_000));
+    await watchImports(env, new Date(Date.now() + 60_000), { tenantId: t.tenantId });
     expect(sent).toHaveLength(1);
-    await watchImports(env, new Date(Date.now() + 6 * 60_000));
+    await watchImports(env, new Date(Date.now() + 6 * 60_000), { tenantId: t.tenantId });
     expect(sent[1]).toEqual({ batchId: id, tenantId: t.tenantId, seq: 1 });
 
     const batch = createMessageBatch<ImportMessage>('sms-import', [
@@ -430,7 +430,7 @@ describe('scale and robustness', () => {
     let now = Date.now();
     for (let i = 0; i < 4; i++) {
       now += 6 * 60_000;
-      await watchImports(env, new Date(now));
+      await watchImports(env, new Date(now), { tenantId: t.tenantId });
     }
     const s = await json<ImportJson>(await t.api(`/api/v1/imports/${id}`));
     expect(s).toMatchObject({ status: 'failed', created_count: 1000, total_rows: 1500 });

@@ -40,7 +40,7 @@ describe('reconcileMessages: jobs with no final status after 72 hours', () => {
     const t = await createTenant('Reconcile delivered');
     const { job: j } = await seedSentMessage(t.tenantId, { sentAt: hoursAgo(73) });
     const calls = mockTwilio({ [j.sid ?? '']: { status: 200, body: { sid: j.sid, status: 'delivered' } } });
-    await reconcileMessages(env, new Date());
+    await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     const call = calls.find((c) => c.url.includes(j.sid ?? '-'));
     expect(call?.url).toBe(
       `https://twilio.mock/2010-04-01/Accounts/${env.TWILIO_ACCOUNT_SID}/Messages/${j.sid}.json`,
@@ -63,7 +63,7 @@ describe('reconcileMessages: jobs with no final status after 72 hours', () => {
     mockTwilio({
       [j.sid ?? '']: { status: 200, body: { sid: j.sid, status: 'undelivered', error_code: 30005 } },
     });
-    await reconcileMessages(env, new Date());
+    await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     expect(await job(j.id)).toMatchObject({
       status: 'failed',
       errorCode: '30005',
@@ -86,7 +86,7 @@ describe('reconcileMessages: jobs with no final status after 72 hours', () => {
     await governor.commit(r.reservationId, 7);
     const { job: j } = await seedSentMessage(t.tenantId, { sentAt: hoursAgo(73), costCents: 7 });
     mockTwilio({ [j.sid ?? '']: { status: 404 } });
-    await reconcileMessages(env, new Date());
+    await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     expect(await job(j.id)).toMatchObject({ status: 'failed', failureReason: NOT_FOUND_REASON });
     // The refund goes back to the month it was spent in: this month's counter, unless 73 hours
     // ago was last month in the tenant's time zone (then the current month owes nothing back).
@@ -99,10 +99,10 @@ describe('reconcileMessages: jobs with no final status after 72 hours', () => {
     const t = await createTenant('Reconcile still sent');
     const { job: j } = await seedSentMessage(t.tenantId, { sentAt: hoursAgo(100) });
     const calls = mockTwilio({});
-    await reconcileMessages(env, new Date());
+    await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     expect((await job(j.id))?.status).toBe('sent');
     expect(calls.filter((c) => c.url.includes(j.sid ?? '-'))).toHaveLength(1);
-    await reconcileMessages(env, new Date());
+    await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     expect(calls.filter((c) => c.url.includes(j.sid ?? '-'))).toHaveLength(1);
   });
 
@@ -111,9 +111,9 @@ describe('reconcileMessages: jobs with no final status after 72 hours', () => {
     const { job: j } = await seedSentMessage(t.tenantId, { sentAt: hoursAgo(90) });
     const calls = mockTwilio({ [j.sid ?? '']: { status: 500 } });
     vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await reconcileMessages(env, new Date());
+    await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     expect((await job(j.id))?.status).toBe('sent');
-    await reconcileMessages(env, new Date());
+    await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     expect(calls.filter((c) => c.url.includes(j.sid ?? '-'))).toHaveLength(2);
   });
 
@@ -125,7 +125,7 @@ describe('reconcileMessages: jobs with no final status after 72 hours', () => {
       [j.sid ?? '']: { status: 200, body: { sid: j.sid, status: 'failed' } },
       [old.sid ?? '']: { status: 200, body: { sid: old.sid, status: 'failed' } },
     });
-    await reconcileMessages(env, new Date());
+    await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     expect((await job(j.id))?.status).toBe('sent');
     expect((await job(old.id))?.status).toBe('sent');
     expect(calls.filter((c) => c.url.includes(j.sid ?? '-') || c.url.includes(old.sid ?? '-'))).toHaveLength(
@@ -149,9 +149,9 @@ describe('reconcileMessages: jobs with no final status after 72 hours', () => {
       ids.push(j.id);
     }
     mockTwilio({});
-    const first = await reconcileMessages(env, new Date());
+    const first = await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     expect(first.looked).toBe(100);
-    for (let run = 0; run < 5; run++) await reconcileMessages(env, new Date());
+    for (let run = 0; run < 5; run++) await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     const markers = await t.db
       .select({ id: webhookEvents.providerEventId })
       .from(webhookEvents)
@@ -170,7 +170,7 @@ describe('reconcileMessages: callbacks that beat the send path', () => {
     expect((await job(j.id))?.status).toBe('sent');
     await t.db.update(sendJobs).set({ providerMessageId: early.sid }).where(eq(sendJobs.id, j.id));
     mockTwilio({});
-    const summary = await reconcileMessages(env, new Date());
+    const summary = await reconcileMessages(env, new Date(), { tenantId: t.tenantId });
     expect(summary.orphansApplied).toBeGreaterThanOrEqual(1);
     expect((await job(j.id))?.status).toBe('delivered');
     const [orphan] = await t.db

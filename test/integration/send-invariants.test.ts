@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { addDoNotContactRow } from '../../workers/db/do-not-contact';
 import { D1SendStore } from '../../workers/send/d1-store';
+import { setPinnedClock, usePinnedClock } from '../helpers/clock';
 import { control } from '../helpers/fixtures';
 import {
   addContacts,
@@ -18,6 +19,7 @@ import {
   testEnv,
 } from '../helpers/send-setup';
 
+usePinnedClock(DAYTIME);
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -302,12 +304,13 @@ describe('invariant: nothing inside quiet hours (recipient timezone, DST-safe)',
   ];
 
   it.each(cases)('%s', async (_name, tz, iso, allowed) => {
+    const now = new Date(iso);
+    setPinnedClock(now);
     // The tenant is in Sydney; the recipient's own zone decides.
     const t = await setupSendTenant({ timezone: 'Australia/Sydney' });
     await addContacts(t.tenantId, 1, { timezone: tz });
-    const c = await queuedCampaign(t);
+    const c = await queuedCampaign(t, {}, now);
     const e = testEnv();
-    const now = new Date(iso);
     const ids = await runFanout(e, c, now);
     const tw = mockTwilio();
 
@@ -333,11 +336,12 @@ describe('invariant: nothing inside quiet hours (recipient timezone, DST-safe)',
   });
 
   it('a recipient without a timezone falls back to the tenant timezone', async () => {
+    const now = new Date('2026-11-24T23:30:00Z'); // 10:30 Sydney but 07:30 Perth
+    setPinnedClock(now);
     const t = await setupSendTenant({ timezone: 'Australia/Perth' });
     await addContacts(t.tenantId, 1, { timezone: null });
-    const c = await queuedCampaign(t);
+    const c = await queuedCampaign(t, {}, now);
     const e = testEnv();
-    const now = new Date('2026-11-24T23:30:00Z'); // 10:30 Sydney but 07:30 Perth
     const ids = await runFanout(e, c, now);
     const tw = mockTwilio();
     await runSend(e, ids, { clock: () => now });

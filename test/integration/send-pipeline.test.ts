@@ -2,12 +2,14 @@ import { env } from 'cloudflare:workers';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contacts, doNotContact, sendJobs } from '../../workers/db/schema';
+import { usePinnedClock } from '../helpers/clock';
 import { json } from '../helpers/fixtures';
 import {
   addContacts,
   campaignRow,
   DAYTIME,
   eventCount,
+  holdRealQueues,
   jobsOf,
   mockTwilio,
   queuedCampaign,
@@ -18,6 +20,7 @@ import {
   testEnv,
 } from '../helpers/send-setup';
 
+usePinnedClock(DAYTIME);
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -248,6 +251,7 @@ describe('send pipeline', () => {
     const e = testEnv();
     const ids = await runFanout(e, c, DAYTIME);
     const tw = mockTwilio();
+    const held = holdRealQueues();
     expect((await t.api(`/api/v1/campaigns/${c.id}/pause`, { method: 'POST' })).status).toBe(200);
 
     const r = await runSend(e, ids, { clock: () => DAYTIME });
@@ -259,6 +263,7 @@ describe('send pipeline', () => {
     expect(res.status).toBe(200);
     expect((await json(res)).status).toBe('running');
     expect((await jobsOf(c.id)).every((j) => j.leaseUntil !== null)).toBe(true);
+    expect(held.send.map((m) => m.jobId).sort()).toEqual([...ids].sort());
   });
 
   it('tenant kill switch parks jobs with a reason; the cron re-enqueues them once it is lifted', async () => {
@@ -277,7 +282,8 @@ describe('send pipeline', () => {
     expect((await t.api('/api/v1/tenant', { method: 'PATCH', json: { is_paused: false } })).status).toBe(200);
     const { startDueCampaigns } = await import('../../workers/cron/campaigns');
     const before = e.send.sent.length;
-    await startDueCampaigns(e.env, new Date());
+    // Only this tenant's jobs: other tests in this file leave queued jobs behind.
+    await startDueCampaigns(e.env, new Date(), { tenantId: t.tenantId });
     const requeued = e.send.sent.slice(before).map((m) => m.body.jobId);
     expect(requeued.sort()).toEqual([...ids].sort());
     await runSend(e, requeued, { clock: () => DAYTIME });

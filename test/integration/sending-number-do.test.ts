@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { NumberConfig } from '../../durable-objects/sending-number';
 import { localDate, nextLocalMidnight } from '../../workers/domain/local-time';
+import { usePinnedClock } from '../helpers/clock';
 
 const TZ = 'Australia/Sydney';
 
@@ -22,6 +23,8 @@ async function number(cfg: Partial<NumberConfig> = {}) {
 
 // 10:00:00.000 Sydney on 15 Jan 2026 (UTC+11): far from midnight and from a minute boundary.
 const T0 = Date.parse('2026-01-14T23:00:00Z');
+// The Durable Object's own clock (its defaults) runs from T0 too.
+usePinnedClock(new Date(T0));
 
 describe('SendingNumber durable object', () => {
   it('error: an unconfigured number says so, so the caller configures it from D1', async () => {

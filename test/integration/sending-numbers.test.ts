@@ -3,8 +3,10 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
 import { auditLog, sendingNumbers } from '../../workers/db/schema';
+import { usePinnedClock } from '../helpers/clock';
 import { type FakeAccount, FakeTwilio, fakeSid } from '../helpers/fake-twilio';
 import { control, createTenant, json, type TestTenant } from '../helpers/fixtures';
+import { DAYTIME } from '../helpers/send-setup';
 
 type Num = {
   id: string;
@@ -37,6 +39,9 @@ type Problem = { detail: string; rule?: string; errors?: { path: string; message
 
 const INBOUND = 'https://sms.example.test/webhooks/twilio/inbound';
 const limits = { daily_limit: 1000, per_minute_limit: 60 };
+
+// "Today" for the warm-up is the tenant's (Sydney) date: pinned, so no test straddles midnight.
+usePinnedClock(DAYTIME);
 
 let seq = 0;
 const uniquePhone = () =>

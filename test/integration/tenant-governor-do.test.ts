@@ -5,11 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { GovernorConfig, TenantGovernor } from '../../durable-objects/tenant-governor';
 import { budgets } from '../../workers/db/schema';
 import { nextLocalMidnight, nextLocalMonthStart } from '../../workers/domain/local-time';
+import { usePinnedClock } from '../helpers/clock';
 import { createTenant, json } from '../helpers/fixtures';
 
 const TZ = 'Australia/Sydney';
 // 10:00 Sydney, 15 Jan 2026 (UTC+11).
 const T0 = Date.parse('2026-01-14T23:00:00Z');
+// The Durable Object's own clock (defaults, alarms) runs from T0 too.
+usePinnedClock(new Date(T0));
 
 async function governor(cfg: Partial<GovernorConfig> = {}, tenantId: string = crypto.randomUUID()) {
   const stub = env.TENANT_GOVERNOR.getByName(tenantId);

@@ -1,5 +1,6 @@
 import { failBatch, readOptions, writeOptions } from '../db/imports';
 import { type Shard, shards } from '../db/shards';
+import type { CronScope } from './scope';
 
 /** A running import whose heartbeat is older than this is presumed dead (crash, deploy, lost message). */
 export const STALE_AFTER_MS = 5 * 60_000;
@@ -23,11 +24,11 @@ type Stale = {
  * Cron job (every minute): no import stays `processing` forever. A stale batch is resumed from its
  * first unprocessed chunk; one that keeps stalling is failed with the counts it reached.
  */
-export async function watchImports(env: Env, now: Date): Promise<void> {
-  await Promise.all(shards(env).map((shard) => watchShard(env, shard, now)));
+export async function watchImports(env: Env, now: Date, scope?: CronScope): Promise<void> {
+  await Promise.all(shards(env).map((shard) => watchShard(env, shard, now, scope)));
 }
 
-async function watchShard(env: Env, shard: Shard, now: Date): Promise<void> {
+async function watchShard(env: Env, shard: Shard, now: Date, scope?: CronScope): Promise<void> {
   const d1 = shard.d1;
   const cutoff = new Date(now.getTime() - STALE_AFTER_MS).toISOString();
   const { results } = await d1
@@ -35,11 +36,11 @@ async function watchShard(env: Env, shard: Shard, now: Date): Promise<void> {
       `SELECT id, tenant_id, options, chunks_total, chunks_done, total_rows, created_count, updated_count,
               skipped_count, rejected_count
          FROM import_batches
-        WHERE status IN ('pending', 'processing') AND COALESCE(heartbeat_at, created_at) < ?
-          AND tenant_id IN (SELECT id FROM tenants WHERE shard = ?)
+        WHERE status IN ('pending', 'processing') AND COALESCE(heartbeat_at, created_at) < ?1
+          AND tenant_id IN (SELECT id FROM tenants WHERE shard = ?2) AND (?3 IS NULL OR tenant_id = ?3)
         ORDER BY created_at LIMIT 50`,
     )
-    .bind(cutoff, shard.name)
+    .bind(cutoff, shard.name, scope?.tenantId ?? null)
     .all<Stale>();
   for (const b of results) {
     const options = readOptions(b.options);

@@ -18,6 +18,7 @@ import { sendJobs, webhookEvents } from '../db/schema';
 import { type Shard, shards } from '../db/shards';
 import { fetchTwilioMessage } from '../providers/twilio-lookup';
 import { applyStatus } from '../webhooks/status';
+import type { CronScope } from './scope';
 
 export const RECONCILE_AFTER_HOURS = 72;
 /** Bounded per run: a minute's cron must finish well inside its CPU and subrequest limits. */
@@ -39,8 +40,9 @@ export type ReconcileSummary = {
   errors: number;
 };
 
-export async function reconcileMessages(env: Env, now: Date): Promise<ReconcileSummary> {
-  const perShard = await Promise.all(shards(env).map((shard) => reconcileShard(shard, env, now)));
+/** `scope` limits the 72-hour lookups to one tenant (orphan callbacks carry no tenant yet). */
+export async function reconcileMessages(env: Env, now: Date, scope?: CronScope): Promise<ReconcileSummary> {
+  const perShard = await Promise.all(shards(env).map((shard) => reconcileShard(shard, env, now, scope)));
   const summary: ReconcileSummary = {
     orphansApplied: 0,
     looked: 0,
@@ -57,7 +59,12 @@ export async function reconcileMessages(env: Env, now: Date): Promise<ReconcileS
   return summary;
 }
 
-async function reconcileShard(shard: Shard, env: Env, now: Date): Promise<ReconcileSummary> {
+async function reconcileShard(
+  shard: Shard,
+  env: Env,
+  now: Date,
+  scope: CronScope | undefined,
+): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = {
     orphansApplied: await replayOrphans(shard, env, now),
     looked: 0,
@@ -66,7 +73,7 @@ async function reconcileShard(shard: Shard, env: Env, now: Date): Promise<Reconc
     notFound: 0,
     errors: 0,
   };
-  await resolveStuckJobs(shard, env, now, summary);
+  await resolveStuckJobs(shard, env, now, summary, scope);
   return summary;
 }
 
@@ -126,7 +133,13 @@ async function replayOrphans(shard: Shard, env: Env, now: Date): Promise<number>
   return applied;
 }
 
-async function resolveStuckJobs(shard: Shard, env: Env, now: Date, summary: ReconcileSummary) {
+async function resolveStuckJobs(
+  shard: Shard,
+  env: Env,
+  now: Date,
+  summary: ReconcileSummary,
+  scope: CronScope | undefined,
+) {
   const { db } = shard;
   const cutoff = new Date(now.getTime() - RECONCILE_AFTER_HOURS * 3600 * 1000);
   const oldest = new Date(cutoff.getTime() - RECONCILE_WINDOW_DAYS * 86_400_000);
@@ -137,6 +150,7 @@ async function resolveStuckJobs(shard: Shard, env: Env, now: Date, summary: Reco
       and(
         sql`${sendJobs.tenantId} IN (SELECT id FROM tenants WHERE shard = ${shard.name})`,
         eq(sendJobs.status, 'sent'),
+        scope ? eq(sendJobs.tenantId, scope.tenantId) : undefined,
         lt(sendJobs.sentAt, cutoff.toISOString()),
         gte(sendJobs.sentAt, oldest.toISOString()),
         isNotNull(sendJobs.providerMessageId),
