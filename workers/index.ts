@@ -14,7 +14,7 @@ const shortLinks = createShortLinkApp();
 
 /** Paths the Worker answers; everything else is the admin UI (static assets, SPA fallback). */
 const SHORT_LINK = /^https?:\/\/[^/]+\/l(?:[/?#]|$)/;
-const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev)(?:[/?#]|$)/;
+const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev|ops)(?:[/?#]|$)/;
 
 export default {
   // wrangler.toml runs this Worker first for every request (run_worker_first = true): the asset

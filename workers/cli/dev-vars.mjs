@@ -13,7 +13,8 @@ export function ensureDevVars() {
       'SESSION_SECRET=change-me-32-bytes-of-randomness',
       `SESSION_SECRET=${randomBytes(32).toString('hex')}`,
     )
-    .replace('LINK_SECRET=change-me-link-signing-secret', `LINK_SECRET=${randomBytes(32).toString('hex')}`);
+    .replace('LINK_SECRET=change-me-link-signing-secret', `LINK_SECRET=${randomBytes(32).toString('hex')}`)
+    .replace('OPS_TOKEN=change-me-ops-token', `OPS_TOKEN=${randomBytes(32).toString('base64url')}`);
   writeFileSync(path, filled);
   console.log('Created .dev.vars with fresh local secrets.');
 }

@@ -6,9 +6,11 @@ export {
   devOutbox,
   emailFailures,
   magicTokens,
+  parkedWebhooks,
   rateLimits,
   sendingNumbers,
   sessions,
+  tenantMoves,
   tenants,
   users,
 } from './schema';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { runImport } from '../db/imports';
-import { shardOrNull } from '../db/shards';
+import { movingRetryDelaySeconds, shardOrNull, TenantMovingError } from '../db/shards';
 
 const ImportMessageSchema = z.object({
   batchId: z.string().min(1),
@@ -37,6 +37,10 @@ export async function consumeImportBatch(
       if (state === 'more') await env.IMPORT_QUEUE.send({ batchId, tenantId, seq: seq + 1 });
       message.ack();
     } catch (err) {
+      if (err instanceof TenantMovingError) {
+        message.retry({ delaySeconds: movingRetryDelaySeconds(message.attempts) });
+        continue;
+      }
       // Nothing half-written: the failed chunk rolled back. Retry soon; the cron watchdog resumes or
       // fails the batch if retries run out.
       console.error('import chunk failed', batchId, err);

@@ -1,6 +1,13 @@
 // Wires the send loop to the real world: D1, the two Durable Objects, Twilio over fetch, and the
 // send queue. `processSendBatch` takes a clock so tests can pin "now" (quiet hours, DST).
-import { controlDb, type Shard, shardOf, UnknownTenantError } from '../db/shards';
+import {
+  controlDb,
+  movingRetryDelaySeconds,
+  type Shard,
+  shardOf,
+  TenantMovingError,
+  UnknownTenantError,
+} from '../db/shards';
 import { TwilioClient, twilioConfigFromEnv } from '../providers/twilio';
 import { D1SendStore } from './d1-store';
 import { enqueueSendJobs, SendMessage } from './enqueue';
@@ -24,7 +31,7 @@ export async function processSendBatch(
 ): Promise<void> {
   // Messages name their tenant; the tenant's shard holds the job. One batch may span shards.
   const byShard = new Map<string, { shard: Shard; messages: [Message<unknown>, SendMessage][] }>();
-  const shardByTenant = new Map<string, Promise<Shard | null>>();
+  const shardByTenant = new Map<string, Promise<Shard | null | 'moving'>>();
   for (const m of batch.messages) {
     const parsed = SendMessage.safeParse(m.body);
     if (!parsed.success) {
@@ -35,6 +42,10 @@ export async function processSendBatch(
     const { tenantId } = parsed.data;
     if (!shardByTenant.has(tenantId)) shardByTenant.set(tenantId, locate(env, tenantId));
     const shard = await shardByTenant.get(tenantId);
+    if (shard === 'moving') {
+      m.retry({ delaySeconds: movingRetryDelaySeconds(m.attempts) });
+      continue;
+    }
     if (!shard) {
       m.ack();
       continue;
@@ -46,11 +57,15 @@ export async function processSendBatch(
   await Promise.all([...byShard.values()].map((g) => processShardBatch(g.shard, g.messages, env, opts)));
 }
 
-/** The tenant's shard; null (message dropped) for a tenant that no longer exists. */
-async function locate(env: Env, tenantId: string): Promise<Shard | null> {
+/**
+ * The tenant's shard; null (message dropped) for a tenant that no longer exists; 'moving' (the
+ * message waits in the queue) while the tenant is being moved to another shard.
+ */
+async function locate(env: Env, tenantId: string): Promise<Shard | null | 'moving'> {
   try {
     return await shardOf(env, tenantId);
   } catch (err) {
+    if (err instanceof TenantMovingError) return 'moving';
     if (err instanceof UnknownTenantError) {
       console.warn(`send queue: tenant ${tenantId} no longer exists, message dropped`);
       return null;

@@ -1,0 +1,184 @@
+// The operator's way into D1: `wrangler d1 execute --json`, against the local databases (default;
+// `--persist-to` picks the state folder `npm start` used) or, with `--remote [--env NAME]`, the
+// deployed ones. Statements are plain SQL with literal values (sqlLiteral); one call runs as one
+// D1 batch (a transaction).
+//   local:  `--file` (a temporary .sql file; no size limit, and the whole file is one batch)
+//   remote: `--command` (D1's query API). Not `--file`: remotely that goes through D1's import,
+//           which makes the database "unavailable to serve queries" while it runs, and a shard
+//           serves other tenants. Each call stays under MAX_COMMAND_BYTES (D1 allows 100 KB per
+//           statement, and one argv string is at most 128 KiB on Linux).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseJsonOutput, runWrangler, WranglerError } from './ops-wrangler.mjs';
+
+export const MAX_COMMAND_BYTES = 90_000;
+
+/** A value as an SQL literal. */
+export function sqlLiteral(v) {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`Not a finite number: ${v}`);
+    return String(v);
+  }
+  if (typeof v === 'bigint') return String(v);
+  if (typeof v === 'object') return sqlLiteral(JSON.stringify(v));
+  return `'${String(v).replace(/'/g, "''")}'`;
+}
+
+/** `sql` with each `?` replaced by the next value as a literal. */
+export function bindSql(sql, values = []) {
+  let i = 0;
+  const out = sql.replace(/\?/g, () => {
+    if (i >= values.length) throw new Error(`Too few values for: ${sql}`);
+    return sqlLiteral(values[i++]);
+  });
+  if (i !== values.length) throw new Error(`Too many values for: ${sql}`);
+  return out;
+}
+
+export const quoteIdent = (name) => `"${String(name).replace(/"/g, '""')}"`;
+
+export class RemoteUnreachableError extends Error {}
+
+/** Where the databases are: `{remote, env, persistTo, config}`. */
+export class D1Target {
+  constructor({ remote = false, env = null, persistTo = null, config = null } = {}) {
+    this.remote = remote;
+    this.env = env;
+    this.persistTo = persistTo;
+    this.config = config;
+    this.calls = 0;
+  }
+
+  describe() {
+    return this.remote ? `remote${this.env ? ` (env ${this.env})` : ''}` : 'local';
+  }
+
+  args(binding) {
+    return [
+      'd1',
+      'execute',
+      binding,
+      this.remote ? '--remote' : '--local',
+      ...(this.remote && this.env ? ['--env', this.env] : []),
+      ...(!this.remote && this.persistTo ? ['--persist-to', this.persistTo] : []),
+      ...(this.config ? ['--config', this.config] : []),
+      '--json',
+      '--yes',
+    ];
+  }
+
+  /** Runs the statements in one call (one batch) and returns wrangler's result per statement. */
+  async run(binding, statements) {
+    const list = statements.filter((s) => s.trim());
+    if (list.length === 0) return [];
+    const sql = `${list.map((s) => s.trim().replace(/;+$/, '')).join(';\n')};\n`;
+    this.calls++;
+    let dir = null;
+    try {
+      let args;
+      if (this.remote) {
+        if (Buffer.byteLength(sql) > MAX_COMMAND_BYTES + 10_000) {
+          throw new Error(`One D1 call of ${Buffer.byteLength(sql)} bytes is too large for --command.`);
+        }
+        args = [...this.args(binding), '--command', sql];
+      } else {
+        dir = mkdtempSync(join(tmpdir(), 'ops-sql-'));
+        const file = join(dir, 'statements.sql');
+        writeFileSync(file, sql);
+        args = [...this.args(binding), '--file', file];
+      }
+      const { stdout } = await runWrangler(args);
+      const parsed = parseJsonOutput(stdout);
+      if (!Array.isArray(parsed)) throw new Error(`Unexpected wrangler output: ${stdout.slice(0, 200)}`);
+      for (const r of parsed) {
+        if (r && r.success === false) throw new Error(`D1 refused a statement: ${JSON.stringify(r).slice(0, 300)}`);
+      }
+      return parsed;
+    } catch (err) {
+      if (err instanceof WranglerError && err.unreachable) {
+        throw new RemoteUnreachableError(
+          `Cannot reach Cloudflare's API for ${binding} (${err.said}). Check the network and \`npx wrangler whoami\`; nothing was written by this call.`,
+        );
+      }
+      throw err;
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Rows of each statement. */
+  async query(binding, statements) {
+    return (await this.run(binding, statements)).map((r) => r.results ?? []);
+  }
+
+  /** Rows of one statement. */
+  async rows(binding, statement) {
+    return (await this.query(binding, [statement]))[0] ?? [];
+  }
+
+  /**
+   * Runs statements in as few calls as the size limit allows, in order. Each call is atomic;
+   * the whole is not, so callers write idempotent statements (INSERT OR REPLACE, guarded UPDATEs).
+   */
+  async exec(binding, statements) {
+    let batch = [];
+    let bytes = 0;
+    for (const s of statements) {
+      const size = Buffer.byteLength(s) + 2;
+      if (this.remote && batch.length && bytes + size > MAX_COMMAND_BYTES) {
+        await this.run(binding, batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(s);
+      bytes += size;
+    }
+    if (batch.length) await this.run(binding, batch);
+  }
+
+  /** The database's size in bytes, when D1 says it (remote results carry meta.size_after). */
+  async sizeOf(binding) {
+    const [res] = await this.run(binding, ['SELECT 1 AS one']);
+    const size = res?.meta?.size_after;
+    if (typeof size === 'number') return size;
+    try {
+      const [pages, pageSize] = await this.query(binding, ['PRAGMA page_count', 'PRAGMA page_size']);
+      const n = Number(pages?.[0]?.page_count);
+      const s = Number(pageSize?.[0]?.page_size);
+      return Number.isFinite(n * s) ? n * s : 0;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+/**
+ * Multi-row `INSERT OR REPLACE` statements for `rows` (objects with the same keys), each under
+ * `maxBytes` (D1's statement limit is 100 KB).
+ */
+export function insertStatements(table, rows, { verb = 'INSERT OR REPLACE', maxBytes = 80_000 } = {}) {
+  if (rows.length === 0) return [];
+  const columns = Object.keys(rows[0]);
+  const head = `${verb} INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES `;
+  const out = [];
+  let values = [];
+  let bytes = head.length;
+  for (const row of rows) {
+    const tuple = `(${columns.map((c) => sqlLiteral(row[c])).join(', ')})`;
+    if (head.length + tuple.length > maxBytes) {
+      throw new Error(`A row of ${table} is larger than one D1 statement allows (${tuple.length} bytes).`);
+    }
+    if (values.length && bytes + tuple.length + 2 > maxBytes) {
+      out.push(head + values.join(', '));
+      values = [];
+      bytes = head.length;
+    }
+    values.push(tuple);
+    bytes += tuple.length + 2;
+  }
+  if (values.length) out.push(head + values.join(', '));
+  return out;
+}
