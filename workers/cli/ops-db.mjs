@@ -156,29 +156,40 @@ export class D1Target {
 }
 
 /**
- * Multi-row `INSERT OR REPLACE` statements for `rows` (objects with the same keys), each under
- * `maxBytes` (D1's statement limit is 100 KB).
+ * Multi-row upserts for `rows` (objects with the same keys), each statement under `maxBytes` (D1
+ * allows 100 KB). `INSERT … ON CONFLICT (key) DO UPDATE`, never `INSERT OR REPLACE`: REPLACE
+ * deletes the old row first, and with foreign keys on that deletes its children (ON DELETE CASCADE)
+ * — re-copying a contact would wipe its copied send jobs. With `conflict` empty: plain INSERTs
+ * (`verb` may be 'INSERT OR IGNORE').
  */
-export function insertStatements(table, rows, { verb = 'INSERT OR REPLACE', maxBytes = 80_000 } = {}) {
+export function insertStatements(table, rows, { conflict = [], verb = 'INSERT', maxBytes = 80_000 } = {}) {
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]);
   const head = `${verb} INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES `;
+  const updates = columns.filter((c) => !conflict.includes(c));
+  const tail = conflict.length
+    ? ` ON CONFLICT (${conflict.map(quoteIdent).join(', ')}) DO ${
+        updates.length
+          ? `UPDATE SET ${updates.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`
+          : 'NOTHING'
+      }`
+    : '';
   const out = [];
   let values = [];
-  let bytes = head.length;
+  let bytes = head.length + tail.length;
   for (const row of rows) {
     const tuple = `(${columns.map((c) => sqlLiteral(row[c])).join(', ')})`;
-    if (head.length + tuple.length > maxBytes) {
+    if (head.length + tail.length + tuple.length > maxBytes) {
       throw new Error(`A row of ${table} is larger than one D1 statement allows (${tuple.length} bytes).`);
     }
     if (values.length && bytes + tuple.length + 2 > maxBytes) {
-      out.push(head + values.join(', '));
+      out.push(head + values.join(', ') + tail);
       values = [];
-      bytes = head.length;
+      bytes = head.length + tail.length;
     }
     values.push(tuple);
     bytes += tuple.length + 2;
   }
-  if (values.length) out.push(head + values.join(', '));
+  if (values.length) out.push(head + values.join(', ') + tail);
   return out;
 }
