@@ -42,7 +42,11 @@ const DELETE_BATCH = 500;
 /** Clicks are stamped by the Worker's clock, the move by this machine's: allow for skew. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
+/** A crash injected by tests: OPS_MOVE_CRASH_AFTER=point (the process dies) or ctx.crashAfter (in-process). */
+export class SimulatedCrash extends Error {}
+
 function crashPoint(ctx, point) {
+  if (ctx.crashAfter === point) throw new SimulatedCrash(`simulated crash after ${point}`);
   if (process.env.OPS_MOVE_CRASH_AFTER === point) {
     ctx.warn(`(test) simulated crash after ${point}`);
     process.exit(137);
@@ -93,40 +97,80 @@ async function waitSince(ctx, since, seconds, why) {
 /** PRAGMA defer_foreign_keys: a call's rows may reference each other in any order. */
 const DEFER = 'PRAGMA defer_foreign_keys = ON';
 
-async function copyTable(ctx, move, plan, pageSize) {
-  const c = (move.counts[plan.table] ??= { cursor: null, copied: 0, source: null, target: null });
-  if (c.done) return;
-  const { tenant_id: tenantId, from_shard: from, to_shard: to } = move;
-  const links = plan.table === 'short_links';
-  for (;;) {
-    const reads = [pageSql(plan, tenantId, c.cursor, pageSize, null)];
-    let rows;
-    let clicks = [];
-    if (links) {
-      // The page and its click events in one call: one snapshot, so counters and events agree.
-      const ids = `SELECT id FROM (${pageSql(plan, tenantId, c.cursor, pageSize, null)})`;
-      reads.push(`SELECT * FROM events WHERE ${CLICK} AND short_link_id IN (${ids}) ORDER BY id`);
-      [rows, clicks] = await ctx.target.query(from, reads);
-    } else {
-      const extra = plan.table === 'events' ? `NOT (${CLICK})` : null;
-      rows = await ctx.target.rows(from, pageSql(plan, tenantId, c.cursor, pageSize, extra));
-    }
-    if (rows.length === 0) break;
-    const conflict = plan.pk;
-    const writes = [
-      ...insertStatements(plan.table, rows, { conflict }),
-      ...insertStatements('events', clicks, { conflict: ['id'] }),
-    ];
-    await writeAll(ctx, to, writes);
-    c.cursor = cursorOf(plan, rows.at(-1));
-    c.copied += rows.length;
-    if (links) c.clicks = (c.clicks ?? 0) + clicks.length;
-    await saveCounts(ctx, move);
-    crashPoint(ctx, 'copy-page');
-    if (rows.length < pageSize) break;
+/** The statements reading one page of a table (short links: the page and its click events). */
+function readPage(plan, tenantId, cursor, pageSize) {
+  if (plan.table === 'short_links') {
+    const page = pageSql(plan, tenantId, cursor, pageSize, null);
+    // The page and its click events in one call: one snapshot, so counters and events agree.
+    return [page, `SELECT * FROM events WHERE ${CLICK} AND short_link_id IN (SELECT id FROM (${page})) ORDER BY id`];
   }
-  c.done = true;
-  await saveCounts(ctx, move);
+  return [pageSql(plan, tenantId, cursor, pageSize, plan.table === 'events' ? `NOT (${CLICK})` : null)];
+}
+
+function pageWrites(plan, rows, clicks) {
+  return [
+    ...insertStatements(plan.table, rows, { conflict: plan.pk }),
+    ...insertStatements('events', clicks, { conflict: ['id'] }),
+  ];
+}
+
+function recordPage(move, plan, rows, clicks, pageSize) {
+  const c = (move.counts[plan.table] ??= { cursor: null, copied: 0, source: null, target: null });
+  if (rows.length) c.cursor = cursorOf(plan, rows.at(-1));
+  c.copied += rows.length;
+  if (plan.table === 'short_links') c.clicks = (c.clicks ?? 0) + clicks.length;
+  if (rows.length < pageSize) c.done = true;
+}
+
+/**
+ * Copies every table in plan (foreign-key) order. The first page of every table is read in one
+ * call; tables that fit in it are written together, and a bigger table is paged on its own before
+ * the tables after it, so a row's parents are always on the target before it.
+ */
+async function copyAll(ctx, move, plans, pageSize) {
+  const { tenant_id: tenantId, from_shard: from, to_shard: to } = move;
+  const pending = plans.filter((p) => !move.counts[p.table]?.done);
+  if (pending.length === 0) return;
+  const reads = pending.map((p) => readPage(p, tenantId, move.counts[p.table]?.cursor ?? null, pageSize));
+  const results = await ctx.target.query(from, reads.flat());
+  const first = new Map();
+  let i = 0;
+  for (const [k, p] of pending.entries()) {
+    first.set(p.table, { rows: results[i], clicks: reads[k].length > 1 ? results[i + 1] : [] });
+    i += reads[k].length;
+  }
+  let batch = [];
+  let batched = [];
+  const flush = async () => {
+    if (batch.length) await writeAll(ctx, to, batch);
+    for (const [plan, page] of batched) recordPage(move, plan, page.rows, page.clicks, pageSize);
+    if (batched.length) {
+      await saveCounts(ctx, move);
+      crashPoint(ctx, 'copy-page');
+    }
+    batch = [];
+    batched = [];
+  };
+  for (const plan of pending) {
+    const page = first.get(plan.table);
+    if (page.rows.length < pageSize) {
+      batch.push(...pageWrites(plan, page.rows, page.clicks));
+      batched.push([plan, page]);
+      continue;
+    }
+    await flush();
+    let current = page;
+    for (;;) {
+      await writeAll(ctx, to, pageWrites(plan, current.rows, current.clicks));
+      recordPage(move, plan, current.rows, current.clicks, pageSize);
+      await saveCounts(ctx, move);
+      crashPoint(ctx, 'copy-page');
+      if (move.counts[plan.table].done) break;
+      const next = await ctx.target.query(from, readPage(plan, tenantId, move.counts[plan.table].cursor, pageSize));
+      current = { rows: next[0], clicks: next[1] ?? [] };
+    }
+  }
+  await flush();
 }
 
 /** Writes in as few calls as the size limit allows, each with deferred foreign keys. */
@@ -259,29 +303,42 @@ function safeHuman(metadata) {
   }
 }
 
-/** Deletes the tenant's rows on a shard, children first, in bounded batches; then its control copies. */
+/**
+ * Deletes the tenant's rows on a shard in bounded batches, children before parents (a parent is
+ * deleted only once every table referencing it is empty, so no cascade runs), a few tables per
+ * call; then the shard's copies of the control rows.
+ */
 async function deleteTenantRows(ctx, move, shard, plans, { phase }) {
-  for (const plan of [...plans].reverse()) {
-    const key = plan.table;
-    const c = (move.counts[key] ??= { cursor: null, copied: 0 });
-    let deleted = 0;
-    for (;;) {
-      const pk = plan.pk.map(quoteIdent).join(', ');
-      const sel = `SELECT ${pk} FROM ${quoteIdent(plan.table)} WHERE ${plan.filter(move.tenant_id)} LIMIT ${DELETE_BATCH}`;
-      const where = plan.pk.length === 1 ? `${quoteIdent(plan.pk[0])} IN (${sel})` : `(${pk}) IN (${sel})`;
-      const [gone] = await ctx.target.query(shard, [
-        `DELETE FROM ${quoteIdent(plan.table)} WHERE ${where} RETURNING 1 AS x`,
-      ]);
-      deleted += gone.length;
-      if (phase === 'delete') crashPoint(ctx, 'delete-batch');
-      if (gone.length < DELETE_BATCH) break;
-    }
+  const dependents = new Map(plans.map((p) => [p.table, new Set()]));
+  for (const p of plans) {
+    for (const fk of p.fks) if (fk.table !== p.table && dependents.has(fk.table)) dependents.get(fk.table).add(p.table);
+  }
+  const done = new Set();
+  while (done.size < plans.length) {
+    const round = plans.filter((p) => !done.has(p.table) && [...dependents.get(p.table)].every((d) => done.has(d)));
+    const results = await ctx.target.query(
+      shard,
+      round.map((plan) => {
+        const pk = plan.pk.map(quoteIdent).join(', ');
+        const sel = `SELECT ${pk} FROM ${quoteIdent(plan.table)} WHERE ${plan.filter(move.tenant_id)} LIMIT ${DELETE_BATCH}`;
+        const where = plan.pk.length === 1 ? `${quoteIdent(plan.pk[0])} IN (${sel})` : `(${pk}) IN (${sel})`;
+        return `DELETE FROM ${quoteIdent(plan.table)} WHERE ${where} RETURNING 1 AS x`;
+      }),
+    );
+    round.forEach((plan, i) => {
+      const gone = results[i]?.length ?? 0;
+      if (phase === 'delete') {
+        const c = (move.counts[plan.table] ??= { cursor: null, copied: 0 });
+        c.deleted = (c.deleted ?? 0) + gone;
+      }
+      if (gone < DELETE_BATCH) done.add(plan.table);
+    });
     if (phase === 'delete') {
-      c.deleted = (c.deleted ?? 0) + deleted;
       await saveCounts(ctx, move);
+      crashPoint(ctx, 'delete-batch');
     }
   }
-  // The copies of the control rows (users and numbers go with the tenant row, ON DELETE CASCADE).
+  // The copies of the control rows (users and numbers first: the tenant row would cascade to them).
   await ctx.target.run(shard, [
     bindSql('DELETE FROM sending_numbers WHERE tenant_id = ?', [move.tenant_id]),
     bindSql('DELETE FROM users WHERE tenant_id = ?', [move.tenant_id]),
@@ -398,7 +455,7 @@ export async function tenantMove(ctx, flags, positionals) {
         break;
       }
       case 'copying': {
-        for (const plan of plans) await copyTable(ctx, move, plan, pageSize);
+        await copyAll(ctx, move, plans, pageSize);
         await setState(ctx, move, 'copied');
         crashPoint(ctx, 'copied');
         break;

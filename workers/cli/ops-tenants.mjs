@@ -1,8 +1,7 @@
 // `npm run ops -- tenant create|list|pause|resume|sync|invite`. Reads and writes go through
 // wrangler (ops-db.mjs); what only the Worker can do (the invitation email, the TenantGovernor's
 // kill switch) goes through its operator endpoints (ops-worker.mjs).
-import { randomBytes } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   checkCountry,
   checkEmail,
@@ -40,7 +39,7 @@ export async function findTenant(ctx, tenantId) {
  * the control database, like workers/db/replicate.ts, in one call. `shardValue` overrides the
  * copy's `tenants.shard` (a move's fence). Idempotent.
  */
-export async function copyControlRows(ctx, tenantId, shard, { shardValue } = {}) {
+export async function copyControlRows(ctx, tenantId, shard, { shardValue, extra = [] } = {}) {
   const [tenantRows, userRows, numberRows] = await ctx.target.query(CONTROL, [
     bindSql('SELECT * FROM tenants WHERE id = ?', [tenantId]),
     bindSql('SELECT * FROM users WHERE tenant_id = ?', [tenantId]),
@@ -61,6 +60,7 @@ export async function copyControlRows(ctx, tenantId, shard, { shardValue } = {})
     ...(ids ? [`DELETE FROM users WHERE email IN (${emails}) AND id NOT IN (${ids})`] : []),
     ...insertStatements('users', userRows, { conflict: ['id'] }),
     ...insertStatements('sending_numbers', numberRows, { conflict: ['id'] }),
+    ...extra,
   ];
   await ctx.target.run(shard, stmts);
   return { users: userRows.length, numbers: numberRows.length };
@@ -70,8 +70,10 @@ export async function copyControlRows(ctx, tenantId, shard, { shardValue } = {})
  * The shard a new tenant goes to, like workers/db/shards.ts emptiestShard(): the smallest
  * database (D1's `size_after`), then the fewest tenants, then the lowest index.
  */
-export async function emptiestShard(ctx) {
-  const counts = await ctx.target.rows(CONTROL, 'SELECT shard, count(*) AS n FROM tenants GROUP BY shard');
+export const TENANTS_PER_SHARD = 'SELECT shard, count(*) AS n FROM tenants GROUP BY shard';
+
+export async function emptiestShard(ctx, counts) {
+  counts ??= await ctx.target.rows(CONTROL, TENANTS_PER_SHARD);
   const tenantsOn = new Map();
   for (const r of counts) {
     const home = MOVING_SHARD.exec(r.shard)?.[2] ?? r.shard;
@@ -106,14 +108,14 @@ export async function tenantCreate(ctx, flags) {
     }
   }
 
-  const [existing] = await ctx.target.rows(
-    CONTROL,
+  const [[existing], counts] = await ctx.target.query(CONTROL, [
     bindSql(
       `SELECT u.id AS user_id, u.role, t.id AS tenant_id, t.name, t.country, t.timezone, t.shard
          FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = ?`,
       [email],
     ),
-  );
+    TENANTS_PER_SHARD,
+  ]);
   let tenantId;
   let shard;
   let resumed = false;
@@ -139,7 +141,7 @@ export async function tenantCreate(ctx, flags) {
     resumed = true;
     ctx.warn(`Finishing the creation of tenant ${tenantId} that an earlier run left half-done.`);
   } else {
-    shard = pinned ?? (await emptiestShard(ctx));
+    shard = pinned ?? (await emptiestShard(ctx, counts));
     tenantId = uuidv7();
     // One call = one D1 batch: the tenant and its admin commit together or not at all.
     await ctx.target.run(CONTROL, [
@@ -149,10 +151,9 @@ export async function tenantCreate(ctx, flags) {
   }
   // The shard's copy (the tenant's data lives there) and its budgets row. A failure here is
   // finished by running the same command again (see above) or `tenant sync`.
-  await copyControlRows(ctx, tenantId, shard);
-  await ctx.target.run(shard, [
-    bindSql('INSERT OR IGNORE INTO budgets (id, tenant_id) VALUES (?, ?)', [uuidv7(), tenantId]),
-  ]);
+  await copyControlRows(ctx, tenantId, shard, {
+    extra: [bindSql('INSERT OR IGNORE INTO budgets (id, tenant_id) VALUES (?, ?)', [uuidv7(), tenantId])],
+  });
 
   const result = { tenant_id: tenantId, admin_email: email, shard };
   if (resumed) result.resumed = true;
@@ -195,23 +196,16 @@ async function sendInvitation(ctx, tenantId, email) {
 }
 
 async function localInvitation(ctx, tenantId, email, why) {
-  const [user] = await ctx.target.rows(
-    CONTROL,
-    bindSql('SELECT id FROM users WHERE tenant_id = ? AND email = ?', [tenantId, email]),
-  );
   const token = randomBytes(32).toString('base64url');
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS).toISOString();
   const link = `${ctx.localBaseUrl}/auth/verify?token=${token}`;
   await ctx.target.run(CONTROL, [
-    ...insertStatements('magic_tokens', [
-      {
-        id: uuidv7(),
-        user_id: user.id,
-        token: createHash('sha256').update(token).digest('hex'),
-        expires_at: expiresAt,
-      },
-    ]),
+    bindSql(
+      `INSERT INTO magic_tokens (id, user_id, token, expires_at)
+       SELECT ?, id, ?, ? FROM users WHERE tenant_id = ? AND email = ?`,
+      [uuidv7(), createHash('sha256').update(token).digest('hex'), expiresAt, tenantId, email],
+    ),
     ...insertStatements('dev_outbox', [
       {
         id: uuidv7(),

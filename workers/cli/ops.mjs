@@ -4,11 +4,12 @@
 // wrangler; results are one JSON line on stdout, progress and warnings on stderr.
 // Exit codes: 0 done, 1 failed, 2 bad arguments (nothing written), 3 unreachable (nothing written),
 // 4 tenant created but its invitation not sent.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs, UsageError } from './ops-args.mjs';
-import { D1Target, RemoteUnreachableError } from './ops-db.mjs';
-import { tenantMove } from './ops-move.mjs';
+import { D1Target, proxyExecutor, RemoteUnreachableError } from './ops-db.mjs';
+import { SimulatedCrash, tenantMove } from './ops-move.mjs';
 import { pricesSet } from './ops-prices.mjs';
 import {
   OpsError,
@@ -20,7 +21,7 @@ import {
 } from './ops-tenants.mjs';
 import { WorkerUnreachableError, workerClient } from './ops-worker.mjs';
 import { WranglerError } from './ops-wrangler.mjs';
-import { ROOT } from './node.mjs';
+import { node22, ROOT } from './node.mjs';
 import { databases, hasEnv, vars } from './setup-config.mjs';
 
 export const USAGE = `Usage: npm run ops -- <command> [options] [--remote --env NAME | --persist-to DIR] [--config PATH]
@@ -108,14 +109,28 @@ export async function main(argv, io = {}) {
     if (command.positionals > 0 && positionals.length === 0) {
       throw new UsageError(`${name} needs the tenant id: npm run ops -- ${name} ID.`);
     }
-    const ctx = context(flags, out, warn);
-    return await command.run(ctx, flags, positionals);
+    const ctx = await context(flags, out, warn, io);
+    try {
+      return await command.run(ctx, flags, positionals);
+    } finally {
+      await ctx.dispose();
+    }
   } catch (err) {
     return report(err, warn);
   }
 }
 
-function context(flags, out, warn) {
+/** The local databases through one in-process Miniflare (OPS_LOCAL_DRIVER=proxy; needs Node 22). */
+async function platformProxy(config, persistTo) {
+  const { getPlatformProxy } = await import('wrangler');
+  return getPlatformProxy({
+    configPath: config,
+    persist: { path: join(persistTo ?? join(dirname(config), '.wrangler/state'), 'v3') },
+    remoteBindings: false,
+  });
+}
+
+async function context(flags, out, warn, io) {
   const remote = Boolean(flags.remote);
   if (flags.env && !remote) throw new UsageError('--env names a deployed environment: add --remote.');
   if (remote && !flags.env) throw new UsageError('--remote needs --env NAME (staging, production, ...).');
@@ -132,12 +147,14 @@ function context(flags, out, warn) {
     .filter((b) => /^SHARD_\d+$/.test(b));
   if (shards.length === 0) throw new UsageError(`${config} binds no shard databases (SHARD_0, ...).`);
   const envVars = vars(text, env);
-  const target = new D1Target({
-    remote,
-    env,
-    persistTo: flags['persist-to'] ? resolve(flags['persist-to']) : null,
-    config: flags.config ? config : null,
-  });
+  const persistTo = flags['persist-to'] ? resolve(flags['persist-to']) : null;
+  let proxy = null;
+  let target = io.target ?? null;
+  if (!target && !remote && process.env.OPS_LOCAL_DRIVER === 'proxy') {
+    proxy = await platformProxy(config, persistTo);
+    target = new D1Target({ executor: proxyExecutor(proxy.env) });
+  }
+  target ??= new D1Target({ remote, env, persistTo, config: flags.config ? config : null });
   const suffix = [
     remote ? ` --remote --env ${env}` : '',
     flags['persist-to'] ? ` --persist-to ${flags['persist-to']}` : '',
@@ -147,17 +164,25 @@ function context(flags, out, warn) {
     target,
     shards,
     vars: envVars,
-    worker: workerClient({ remote, env, vars: envVars }),
+    worker: io.worker ?? workerClient({ remote, env, vars: envVars }),
     out,
     warn,
-    now: () => new Date(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    now: io.now ?? (() => new Date()),
+    sleep: io.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    crashAfter: io.crashAfter ?? null,
+    dispose: async () => {
+      await proxy?.dispose();
+    },
     flagsSuffix: suffix,
     localBaseUrl: `http://127.0.0.1:${process.env.PORT ?? 8787}`,
   };
 }
 
 function report(err, warn) {
+  if (err instanceof SimulatedCrash) {
+    warn(`(test) ${err.message}`);
+    return 137;
+  }
   if (err instanceof UsageError) {
     warn(`error: ${err.message}\n(npm run ops -- --help for usage)`);
     return 2;
@@ -179,5 +204,11 @@ function report(err, warn) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await main(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  // The in-process driver loads wrangler's API, which needs the Node that wrangler needs.
+  if (process.env.OPS_LOCAL_DRIVER === 'proxy' && node22() !== process.execPath) {
+    process.exitCode = spawnSync(node22(), [process.argv[1], ...argv], { stdio: 'inherit' }).status ?? 1;
+  } else {
+    process.exitCode = await main(argv);
+  }
 }

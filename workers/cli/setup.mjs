@@ -364,9 +364,10 @@ class Setup {
     });
     if (inputs.missing.length) this.warn(`(dry run) a real run asks for ${inputs.missing.join(', ')}`);
 
+    // The answers first: a run that stops later does not ask them again.
+    this.writeVars(inputs.vars);
     await this.databases(existingDbs);
     await this.queues(existingQueues);
-    this.writeVars(inputs.vars);
     await this.generatedSecrets(present);
     for (const [key, value] of Object.entries(inputs.secrets)) await this.putSecret('main', key, value);
     for (const key of inputs.missing) {
