@@ -165,14 +165,11 @@ export class D1Target {
     if (batch.length) await this.run(binding, batch);
   }
 
-  /** The database's size in bytes: D1's `size_after` (remote), else its pages (local), in one call. */
+  /** The database's size in bytes as D1 reports it (`size_after`); 0 when it does not (wrangler's local output). */
   async sizeOf(binding) {
-    const stmts = this.remote ? ['SELECT 1 AS one'] : ['SELECT 1 AS one', 'PRAGMA page_count', 'PRAGMA page_size'];
-    const [res, pages, pageSize] = await this.run(binding, stmts);
+    const [res] = await this.run(binding, ['SELECT 1 AS one']);
     const size = res?.meta?.size_after;
-    if (typeof size === 'number') return size;
-    const n = Number(pages?.results?.[0]?.page_count) * Number(pageSize?.results?.[0]?.page_size);
-    return Number.isFinite(n) ? n : 0;
+    return typeof size === 'number' ? size : 0;
   }
 }
 
