@@ -1,5 +1,6 @@
-// `npm test`: every test. Vitest suites run inside workerd (unit + integration); the browser
-// suites drive real Chromium against `wrangler dev`. `--only vitest|browser` runs one part.
+// `npm test`: every test. Vitest suites run inside workerd (unit + integration); the operator
+// scripts' tests (ops, setup, DEPLOY.md) run in Node against a fake wrangler and local D1; the
+// browser suites drive real Chromium against `wrangler dev`. `--only vitest|cli|browser` runs one part.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,6 +24,9 @@ function step(name, args) {
 
 if (!only || only === 'vitest')
   step('vitest (workerd)', [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run']);
+if (!only || only === 'cli') {
+  step('cli (node:test)', ['--test', '--test-reporter=dot', '--disable-warning=ExperimentalWarning', 'test/cli/*.test.mjs']);
+}
 if ((!only || only === 'browser') && existsSync(join(ROOT, 'test/browser/run.mjs'))) {
   step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
 }

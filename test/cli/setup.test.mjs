@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { databases, queueNames, vars } from '../../workers/cli/setup-config.mjs';
+import { customDomain, databases, queueNames, vars } from '../../workers/cli/setup-config.mjs';
 import { makeProject, setupCli } from './helpers.mjs';
 
 const SETTINGS = [
@@ -34,7 +34,10 @@ after(() => {
 describe('setup: happy', () => {
   test('a first run creates every database, queue and secret, migrates and deploys; a second run changes nothing', async () => {
     const p = project();
-    const first = await setupCli(['--env', 'staging', '--config', p.config, ...SETTINGS], { env: p.env });
+    const first = await setupCli(
+      ['--env', 'staging', '--config', p.config, ...SETTINGS, '--short-link-base-url', 'https://s.staging.example.org'],
+      { env: p.env },
+    );
     assert.equal(first.code, 0, first.stderr);
 
     const main = readFileSync(p.config, 'utf8');
@@ -73,6 +76,13 @@ describe('setup: happy', () => {
     assert.equal(vars(main, 'staging').PUBLIC_BASE_URL, 'https://sms.staging.example.org');
     assert.equal(vars(main, 'staging').EMAIL_PROVIDER, 'cloudflare');
     assert.equal(vars(links, 'staging').PUBLIC_BASE_URL, 'https://sms.staging.example.org');
+    assert.equal(vars(main, 'staging').SHORT_LINK_BASE_URL, 'https://s.staging.example.org');
+    // Each Worker on its own custom domain, attached by the deploy.
+    assert.equal(customDomain(main, 'staging'), 'sms.staging.example.org');
+    assert.equal(customDomain(links, 'staging'), 's.staging.example.org');
+    assert.match(main, /^routes = \[\{ pattern = "sms\.staging\.example\.org", custom_domain = true \}\]$/m);
+    // The top level (local runs) keeps no routes.
+    assert.equal(customDomain(main, 'production'), null);
     for (const name of ['sms-campaigns-staging-control', 'sms-campaigns-staging-shard-0', 'sms-campaigns-staging-shard-1']) {
       const tables = p
         .db(name)
@@ -237,5 +247,33 @@ describe('setup: the environments in wrangler.toml', () => {
       const envBindings = bindingNames(text, env);
       for (const b of top) assert.ok(envBindings.includes(b), `[env.${env}] lacks ${b}`);
     }
+  });
+});
+
+describe('setup: rotating a generated secret', () => {
+  test('--rotate LINK_SECRET moves the current value to LINK_SECRET_PREVIOUS and puts a new one, on both Workers', async () => {
+    const p = project();
+    assert.equal((await setupCli(['--env', 'staging', '--config', p.config, ...SETTINGS], { env: p.env })).code, 0);
+    const old = p.account().secrets['sms-campaigns-staging'].LINK_SECRET;
+    // Interrupted after the first put: the next run finishes with the same new value.
+    const cut = await setupCli(['--env', 'staging', '--config', p.config, '--rotate', 'LINK_SECRET'], {
+      env: { ...p.env, FAKE_WRANGLER_FAIL_ON: 'secret put LINK_SECRET --env' },
+    });
+    assert.equal(cut.code, 1);
+    const r = await setupCli(['--env', 'staging', '--config', p.config, '--rotate', 'LINK_SECRET'], { env: p.env });
+    assert.equal(r.code, 0, r.stderr);
+    const s = p.account().secrets;
+    for (const w of ['sms-campaigns-staging', 'sms-campaigns-links-staging']) {
+      assert.equal(s[w].LINK_SECRET_PREVIOUS, old, w);
+      assert.notEqual(s[w].LINK_SECRET, old, w);
+    }
+    assert.equal(s['sms-campaigns-staging'].LINK_SECRET, s['sms-campaigns-links-staging'].LINK_SECRET);
+    const saved = readFileSync(join(p.env.SETUP_SECRETS_DIR, 'staging.env'), 'utf8');
+    assert.match(saved, new RegExp(`^LINK_SECRET=${s['sms-campaigns-staging'].LINK_SECRET}$`, 'm'));
+    assert.match(saved, new RegExp(`^LINK_SECRET_PREVIOUS=${old}$`, 'm'));
+    assert.doesNotMatch(saved, /LINK_SECRET_NEXT/);
+    assert.match(r.stderr, /later: wrangler secret delete LINK_SECRET_PREVIOUS --env staging/);
+    const bad = await setupCli(['--env', 'staging', '--config', p.config, '--rotate', 'SESSION_SECRET'], { env: p.env });
+    assert.equal(bad.code, 2);
   });
 });

@@ -48,6 +48,30 @@ function setField(blockText, key, value) {
 
 const prefix = (env) => (env ? `env.${env}.` : '');
 
+/**
+ * The environment's `routes`: the Worker served on `host` as a Custom Domain (Cloudflare creates
+ * its DNS record and certificate on deploy); none for a workers.dev address.
+ */
+export function setCustomDomain(text, env, host) {
+  const blocks = splitBlocks(text);
+  const block = blocks.find((b) => b.name === `env.${env}`);
+  if (!block) throw new Error(`No [env.${env}] table in the config.`);
+  const re = /^routes\s*=.*$\n?/m;
+  const line = host && !host.endsWith('.workers.dev') ? `routes = [{ pattern = ${tomlString(host)}, custom_domain = true }]` : null;
+  if (re.test(block.text)) block.text = block.text.replace(re, line ? `${line}\n` : '');
+  else if (line) {
+    const trimmed = block.text.replace(/\s*$/, '');
+    block.text = `${trimmed}\n${line}${block.text.slice(trimmed.length) || '\n'}`;
+  }
+  return joinBlocks(blocks);
+}
+
+/** The host of the environment's Custom Domain route, if any. */
+export function customDomain(text, env) {
+  const block = splitBlocks(text).find((b) => b.name === `env.${env}`);
+  return block ? (/^routes\s*=.*pattern\s*=\s*"([^"]+)"/m.exec(block.text)?.[1] ?? null) : null;
+}
+
 /** Blocks of one kind (e.g. 'd1_databases', 'vars') at the top level or in `[env.NAME]`. */
 export function blocksOf(text, env, kind) {
   return splitBlocks(text).filter((b) => b.name === `${prefix(env)}${kind}`);

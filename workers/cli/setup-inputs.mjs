@@ -33,6 +33,17 @@ export const INPUTS = [
     normalize: (v) => v.trim().replace(/\/+$/, ''),
   },
   {
+    key: 'SHORT_LINK_BASE_URL',
+    kind: 'var',
+    flag: 'short-link-base-url',
+    question: 'Short domain for personal links, served by the link Worker (optional: Enter to skip)',
+    optional: true,
+    needed: () => false,
+    placeholder: (v) => !v,
+    check: (v) => INPUTS[0].check(v),
+    normalize: (v) => v.trim().replace(/\/+$/, ''),
+  },
+  {
     key: 'EMAIL_PROVIDER',
     kind: 'var',
     flag: 'email-provider',

@@ -16,12 +16,14 @@ import { displayCommand, parseJsonOutput, runWrangler, WranglerError } from './o
 import { ROOT, run } from './node.mjs';
 import {
   addDatabase,
+  customDomain,
   databases,
   hasEnv,
   PLACEHOLDER_DB_ID,
   queueNames,
   renderEnvSection,
   renderLinksEnvSection,
+  setCustomDomain,
   setDatabaseId,
   setVar,
   splitBlocks,
@@ -32,8 +34,9 @@ import { gatherInputs, SetupUsageError } from './setup-inputs.mjs';
 import { readDotEnv, saveSecrets, secretsPath } from './setup-secrets.mjs';
 
 export const USAGE = `Usage: npm run setup -- --env NAME [--dry-run] [--shards N]
-  [--public-base-url URL] [--email-provider cloudflare|resend] [--email-from ADDRESS]
-  [--twilio-account-sid AC...] [--yes] [--skip-build] [--config PATH] [--links-config PATH]
+  [--public-base-url URL] [--short-link-base-url URL] [--email-provider cloudflare|resend]
+  [--email-from ADDRESS] [--twilio-account-sid AC...] [--yes] [--skip-build] [--config PATH] [--links-config PATH]
+       npm run setup -- --env NAME --rotate LINK_SECRET|CREDENTIALS_KEY|OPS_TOKEN [--dry-run]
 
 Secrets it cannot generate come from the environment (RESEND_API_KEY, TWILIO_AUTH_TOKEN) or are
 asked at the terminal; --yes never asks (missing settings are an error before anything changes).`;
@@ -45,11 +48,13 @@ const FLAGS = {
   config: 'string',
   'links-config': 'string',
   'public-base-url': 'string',
+  'short-link-base-url': 'string',
   'email-provider': 'string',
   'email-from': 'string',
   'twilio-account-sid': 'string',
   yes: 'boolean',
   'skip-build': 'boolean',
+  rotate: 'string',
   help: 'boolean',
 };
 
@@ -60,6 +65,13 @@ const GENERATED = [
   // 32 random bytes, base64: the AES-256 key that encrypts tenants' Twilio credentials at rest.
   { key: 'CREDENTIALS_KEY', workers: ['main'], make: () => randomBytes(32).toString('base64') },
 ];
+
+/** Secrets `--rotate NAME` replaces; *_PREVIOUS keeps the old value working meanwhile. */
+const ROTATABLE = {
+  LINK_SECRET: { previous: 'LINK_SECRET_PREVIOUS', after: 'links already sent keep working; drop LINK_SECRET_PREVIOUS once the longest link lifetime has passed' },
+  CREDENTIALS_KEY: { previous: 'CREDENTIALS_KEY_PREVIOUS', after: 'stored Twilio credentials are still readable with the previous key; drop CREDENTIALS_KEY_PREVIOUS once they have been re-saved under the new one' },
+  OPS_TOKEN: { previous: null, after: 'the old token stops working at once' },
+};
 
 class Setup {
   constructor({ env, flags, out, warn }) {
@@ -237,15 +249,28 @@ class Setup {
     }
   }
 
+  /** The answers as vars, and each Worker's Custom Domain from its URL (the app's, the short links'). */
   writeVars(values) {
     const keys = Object.keys(values);
-    if (keys.length === 0) return;
     for (const k of keys) this.main = setVar(this.main, this.env, k, values[k]);
     if (this.links !== null && values.PUBLIC_BASE_URL) {
       this.links = setVar(this.links, this.env, 'PUBLIC_BASE_URL', values.PUBLIC_BASE_URL);
     }
+    const domains = [];
+    const appHost = hostOf(vars(this.main, this.env).PUBLIC_BASE_URL);
+    if (appHost && customDomain(this.main, this.env) !== appHost) {
+      this.main = setCustomDomain(this.main, this.env, appHost);
+      if (!appHost.endsWith('.workers.dev')) domains.push(appHost);
+    }
+    const linkHost = hostOf(vars(this.main, this.env).SHORT_LINK_BASE_URL);
+    if (this.links !== null && linkHost && customDomain(this.links, this.env) !== linkHost) {
+      this.links = setCustomDomain(this.links, this.env, linkHost);
+      if (!linkHost.endsWith('.workers.dev')) domains.push(linkHost);
+    }
+    if (keys.length === 0 && domains.length === 0) return;
     this.writeConfigs(`vars ${keys.join(', ')}`);
-    this.change(`vars ${keys.join(', ')} in [env.${this.env}.vars]`);
+    if (keys.length) this.change(`vars ${keys.join(', ')} in [env.${this.env}.vars]`);
+    if (domains.length) this.change(`custom domain${domains.length > 1 ? 's' : ''} ${domains.join(', ')} (attached on deploy)`);
   }
 
   async putSecret(which, key, value) {
@@ -345,8 +370,42 @@ class Setup {
     run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: this.project });
   }
 
+  /**
+   * Replaces a generated secret on every Worker that has it. The new value is saved (as NAME_NEXT)
+   * before it is put anywhere, so an interrupted rotation is finished by running it again.
+   */
+  async rotate(name) {
+    const spec = ROTATABLE[name];
+    if (!spec) throw new UsageError(`--rotate takes one of ${Object.keys(ROTATABLE).join(', ')}.`);
+    if (!hasEnv(this.main, this.env)) throw new UsageError(`No [env.${this.env}] yet: run setup first.`);
+    const file = secretsPath(this.env);
+    const saved = readDotEnv(file);
+    const current = saved[name] || process.env[`${name}_CURRENT`];
+    if (spec.previous && !current) {
+      throw new SetupUsageError(
+        `The current ${name} is not in ${file}: set ${name}_CURRENT to it (from your password manager), so it can become ${spec.previous}.`,
+      );
+    }
+    const next = saved[`${name}_NEXT`] || GENERATED.find((g) => g.key === name).make();
+    if (!this.dryRun) saveSecrets(file, { [`${name}_NEXT`]: next });
+    const workers = GENERATED.find((g) => g.key === name).workers.filter((w) => w === 'main' || this.links !== null);
+    if (spec.previous) for (const w of workers) await this.putSecret(w, spec.previous, current);
+    for (const w of workers) await this.putSecret(w, name, next);
+    if (!this.dryRun) {
+      saveSecrets(file, { [name]: next, ...(spec.previous ? { [spec.previous]: current } : {}), [`${name}_NEXT`]: '' });
+    }
+    this.warn(`Rotated ${name} on "${this.env}": ${spec.after}.`);
+    if (spec.previous) {
+      for (const w of workers) {
+        this.warn(`  later: ${displayCommand(['secret', 'delete', spec.previous, ...this.workerArgs(w)])}`);
+      }
+    }
+    return 0;
+  }
+
   async run() {
     this.readConfigs();
+    if (this.flags.rotate !== undefined) return this.rotate(this.flags.rotate.trim().toUpperCase());
     this.ensureSections();
     const interactive = !this.dryRun && !this.flags.yes && Boolean(process.stdin.isTTY);
     this.warn(`${this.dryRun ? 'Dry run for' : 'Setting up'} environment "${this.env}" ...`);
@@ -390,6 +449,15 @@ class Setup {
       }
     }
     return 0;
+  }
+}
+
+function hostOf(url) {
+  if (!url || /(^|\.)example\.com/.test(url)) return null;
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return null;
   }
 }
 
