@@ -82,33 +82,37 @@ const COMMANDS = {
   },
 };
 
-export async function main(argv, io = {}) {
-  const out = io.out ?? ((line) => process.stdout.write(`${line}\n`));
-  const warn = io.warn ?? ((line) => process.stderr.write(`${line}\n`));
+/** The command an argv names and its parsed options; throws UsageError for anything wrong. */
+export function checkArgs(argv) {
   const words = [];
   for (const a of argv) {
     if (a.startsWith('--') || words.length === 2) break;
     words.push(a);
   }
   const name = words.join(' ');
+  const command = COMMANDS[name];
+  if (!command) {
+    throw new UsageError(`Unknown command "${name || argv[0]}". Commands: ${Object.keys(COMMANDS).join(', ')}.`);
+  }
+  const { flags, positionals } = parseArgs(argv.slice(words.length), { ...GLOBAL, ...command.flags });
+  if (positionals.length > command.positionals) {
+    throw new UsageError(`Unexpected argument "${positionals[command.positionals]}".`);
+  }
+  if (command.positionals > 0 && positionals.length === 0) {
+    throw new UsageError(`${name} needs the tenant id: npm run ops -- ${name} ID.`);
+  }
+  return { command, flags, positionals };
+}
+
+export async function main(argv, io = {}) {
+  const out = io.out ?? ((line) => process.stdout.write(`${line}\n`));
+  const warn = io.warn ?? ((line) => process.stderr.write(`${line}\n`));
   if (argv.includes('--help') || argv.length === 0) {
     out(USAGE);
     return argv.length === 0 ? 2 : 0;
   }
   try {
-    const command = COMMANDS[name];
-    if (!command) {
-      throw new UsageError(
-        `Unknown command "${name || argv[0]}". Commands: ${Object.keys(COMMANDS).join(', ')}.`,
-      );
-    }
-    const { flags, positionals } = parseArgs(argv.slice(words.length), { ...GLOBAL, ...command.flags });
-    if (positionals.length > command.positionals) {
-      throw new UsageError(`Unexpected argument "${positionals[command.positionals]}".`);
-    }
-    if (command.positionals > 0 && positionals.length === 0) {
-      throw new UsageError(`${name} needs the tenant id: npm run ops -- ${name} ID.`);
-    }
+    const { command, flags, positionals } = checkArgs(argv);
     const ctx = await context(flags, out, warn, io);
     try {
       return await command.run(ctx, flags, positionals);

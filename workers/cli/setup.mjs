@@ -489,20 +489,27 @@ export function parseQueueTable(stdout) {
   return rows.map((r) => r[col]).filter(Boolean);
 }
 
+/** Parses setup's argv; throws UsageError for an unknown option or a missing --env. */
+export function checkArgs(argv) {
+  const { flags, positionals } = parseArgs(argv, FLAGS);
+  if (flags.help) return { flags };
+  if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}".`);
+  const env = flags.env?.trim();
+  if (!env) throw new UsageError('--env is required (staging, production, ...).');
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(env)) {
+    throw new UsageError(`--env "${env}" must be lowercase letters, digits and dashes.`);
+  }
+  return { flags, env };
+}
+
 export async function main(argv, io = {}) {
   const out = io.out ?? ((line) => process.stdout.write(`${line}\n`));
   const warn = io.warn ?? ((line) => process.stderr.write(`${line}\n`));
   try {
-    const { flags, positionals } = parseArgs(argv, FLAGS);
+    const { flags, env } = checkArgs(argv);
     if (flags.help) {
       out(USAGE);
       return 0;
-    }
-    if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}".`);
-    const env = flags.env?.trim();
-    if (!env) throw new UsageError('--env is required (staging, production, ...).');
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(env)) {
-      throw new UsageError(`--env "${env}" must be lowercase letters, digits and dashes.`);
     }
     return await new Setup({ env, flags, out, warn }).run();
   } catch (err) {
