@@ -25,7 +25,12 @@ function step(name, args) {
 if (!only || only === 'vitest')
   step('vitest (workerd)', [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run']);
 if (!only || only === 'cli') {
-  step('cli (node:test)', ['--test', '--test-reporter=dot', '--disable-warning=ExperimentalWarning', 'test/cli/*.test.mjs']);
+  step('cli (node:test)', [
+    '--test',
+    '--test-reporter=dot',
+    '--disable-warning=ExperimentalWarning',
+    'test/cli/*.test.mjs',
+  ]);
 }
 if ((!only || only === 'browser') && existsSync(join(ROOT, 'test/browser/run.mjs'))) {
   step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);

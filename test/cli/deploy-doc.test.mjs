@@ -71,7 +71,8 @@ describe('DEPLOY.md', () => {
       }
       // The longest registered prefix: the rest are positionals (a database, a secret name).
       let sub = null;
-      for (let n = path.length; n > 0 && !sub; n--) if (registered.has(path.slice(0, n).join(' '))) sub = path.slice(0, n).join(' ');
+      for (let n = path.length; n > 0 && !sub; n--)
+        if (registered.has(path.slice(0, n).join(' '))) sub = path.slice(0, n).join(' ');
       assert.ok(sub, `DEPLOY.md runs "${c}": wrangler has no such command`);
       for (const flag of w.filter((x) => x.startsWith('--')).map((x) => x.slice(2).split('=')[0])) {
         assert.ok(options.has(flag), `"${c}": wrangler defines no --${flag}`);
@@ -92,7 +93,12 @@ describe('DEPLOY.md', () => {
     const before = readFileSync(p.config, 'utf8');
     const r = await setupCli([...words(line).slice(4), '--config', p.config], { env: p.env });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stdout.trim().split('\n').every((l) => l.startsWith('wrangler ')));
+    assert.ok(
+      r.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.startsWith('wrangler ')),
+    );
     assert.equal(p.calls().length, 0);
     assert.equal(readFileSync(p.config, 'utf8'), before);
   });

@@ -69,10 +69,19 @@ const configText = () => readFileSync(configPath, 'utf8');
 const env = flags.env ?? null;
 
 function dbFromConfig(nameOrBinding, json = false) {
-  const d = databases(configText(), env).find((x) => x.binding === nameOrBinding || x.database_name === nameOrBinding);
-  if (!d) fail(`Couldn't find a D1 DB with the name or binding '${nameOrBinding}' in your wrangler.toml file.`, { json });
+  const d = databases(configText(), env).find(
+    (x) => x.binding === nameOrBinding || x.database_name === nameOrBinding,
+  );
+  if (!d)
+    fail(`Couldn't find a D1 DB with the name or binding '${nameOrBinding}' in your wrangler.toml file.`, {
+      json,
+    });
   const db = state.databases.find((x) => x.uuid === d.database_id);
-  if (!db) fail(`A request to the Cloudflare API failed. The database ${d.database_id} could not be found [code: 7404]`, { json });
+  if (!db)
+    fail(
+      `A request to the Cloudflare API failed. The database ${d.database_id} could not be found [code: 7404]`,
+      { json },
+    );
   return { ...d, uuid: db.uuid };
 }
 
@@ -158,8 +167,13 @@ function migrationFiles(d) {
 
 function applied(uuid) {
   const db = openDb(uuid);
-  db.exec('CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TEXT)');
-  const names = db.prepare('SELECT name FROM d1_migrations').all().map((r) => r.name);
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TEXT)',
+  );
+  const names = db
+    .prepare('SELECT name FROM d1_migrations')
+    .all()
+    .map((r) => r.name);
   db.close();
   return names;
 }
@@ -192,7 +206,9 @@ switch (true) {
   case cmd === 'd1 create': {
     const name = pos[2];
     if (state.databases.some((d) => d.name === name)) {
-      fail(`A request to the Cloudflare API (/accounts/fake/d1/database) failed.\n  A database with that name already exists. [code: 7502]`);
+      fail(
+        `A request to the Cloudflare API (/accounts/fake/d1/database) failed.\n  A database with that name already exists. [code: 7502]`,
+      );
     }
     const uuid = nextId('uuid');
     state.databases.push({ uuid, name, created_at: '2026-12-01T00:00:00.000Z' });
@@ -255,7 +271,9 @@ database_id = "${uuid}"`);
   case cmd === 'queues create': {
     const name = pos[2];
     if (state.queues.some((q) => q.queue_name === name)) {
-      fail(`A request to the Cloudflare API (/accounts/fake/queues) failed.\n  Queue name already taken [code: 11009]`);
+      fail(
+        `A request to the Cloudflare API (/accounts/fake/queues) failed.\n  Queue name already taken [code: 11009]`,
+      );
     }
     state.queues.push({ queue_id: nextId('hex'), queue_name: name, created_on: '2026-12-01T00:00:00Z' });
     save();
@@ -265,9 +283,17 @@ database_id = "${uuid}"`);
   case cmd === 'secret list': {
     const w = worker();
     if (!state.secrets[w] && !state.deployments[w]) {
-      fail(`Worker "${w}"${env ? ` (env: ${env})` : ''} not found.\n\nIf this is a new Worker, run \`wrangler deploy\` first to create it.`);
+      fail(
+        `Worker "${w}"${env ? ` (env: ${env})` : ''} not found.\n\nIf this is a new Worker, run \`wrangler deploy\` first to create it.`,
+      );
     }
-    console.log(JSON.stringify(Object.keys(state.secrets[w] ?? {}).map((name) => ({ name, type: 'secret_text' })), null, '  '));
+    console.log(
+      JSON.stringify(
+        Object.keys(state.secrets[w] ?? {}).map((name) => ({ name, type: 'secret_text' })),
+        null,
+        '  ',
+      ),
+    );
     break;
   }
   case cmd === 'secret put': {
@@ -300,7 +326,12 @@ database_id = "${uuid}"`);
     const w = worker();
     const latest = state.deployments[w]?.at(-1);
     if (!latest) fail(`The Worker ${w} has no deployments.`);
-    console.log(JSON.stringify({ id: `dep-${latest.version_id}`, versions: [{ version_id: latest.version_id, percentage: 100 }] }));
+    console.log(
+      JSON.stringify({
+        id: `dep-${latest.version_id}`,
+        versions: [{ version_id: latest.version_id, percentage: 100 }],
+      }),
+    );
     break;
   }
   case cmd === 'versions view': {

@@ -2,7 +2,16 @@
 // `wrangler` is the recording fake (fake-wrangler.mjs) on PATH, and a fake of the Worker's
 // operator endpoints.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +19,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { node22, ROOT } from '../../workers/cli/node.mjs';
 
 export { ROOT };
+
 const NODE = node22();
 
 /** A project folder (configs copied, migrations linked) and a fake Cloudflare account. */
@@ -39,7 +49,15 @@ export function makeProject() {
     OPS_URL: 'http://127.0.0.1:9',
     NODE_NO_WARNINGS: '1',
   };
-  for (const k of ['RESEND_API_KEY', 'TWILIO_AUTH_TOKEN', 'TWILIO_ACCOUNT_SID', 'PUBLIC_BASE_URL', 'EMAIL_PROVIDER', 'EMAIL_FROM', 'OPS_TOKEN']) {
+  for (const k of [
+    'RESEND_API_KEY',
+    'TWILIO_AUTH_TOKEN',
+    'TWILIO_ACCOUNT_SID',
+    'PUBLIC_BASE_URL',
+    'EMAIL_PROVIDER',
+    'EMAIL_FROM',
+    'OPS_TOKEN',
+  ]) {
     delete env[k];
   }
   return {
@@ -62,7 +80,9 @@ export function makeProject() {
     },
     account() {
       const file = join(state, 'state.json');
-      return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { databases: [], queues: [], secrets: {} };
+      return existsSync(file)
+        ? JSON.parse(readFileSync(file, 'utf8'))
+        : { databases: [], queues: [], secrets: {} };
     },
     /** The fake account's database of that name, opened directly. */
     db(name) {
@@ -105,7 +125,12 @@ export async function fakeOpsWorker(token, handlers = {}) {
       body += d;
     });
     req.on('end', () => {
-      const entry = { method: req.method, path: req.url, auth: req.headers.authorization, body: body ? JSON.parse(body) : null };
+      const entry = {
+        method: req.method,
+        path: req.url,
+        auth: req.headers.authorization,
+        body: body ? JSON.parse(body) : null,
+      };
       requests.push(entry);
       const send = (status, json) => {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -156,7 +181,10 @@ export async function provision(p, env = 'staging') {
 }
 
 export function sqlRows(db, sql, ...params) {
-  return db.prepare(sql).all(...params).map((r) => ({ ...r }));
+  return db
+    .prepare(sql)
+    .all(...params)
+    .map((r) => ({ ...r }));
 }
 
 export { dirname };

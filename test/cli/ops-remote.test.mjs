@@ -8,20 +8,36 @@ let p;
 let token;
 let worker;
 let remote;
-let paused = new Set();
+const paused = new Set();
 
 before(async () => {
   p = makeProject();
   token = await provision(p, 'staging');
   worker = await fakeOpsWorker(token, {
-    '/tenants/([^/]+)/invitation': (req, m) => [202, { user_id: 'u', email: req.body.email, delivery: 'sent', expires_at: '2027-01-08T00:00:00.000Z', tenant: m[1] }],
+    '/tenants/([^/]+)/invitation': (req, m) => [
+      202,
+      {
+        user_id: 'u',
+        email: req.body.email,
+        delivery: 'sent',
+        expires_at: '2027-01-08T00:00:00.000Z',
+        tenant: m[1],
+      },
+    ],
     '/tenants/([^/]+)/pause': (_req, m) => {
       paused.add(m[1]);
       return [200, { tenant: { id: m[1], is_paused: true, paused_reason: 'x' }, changed: true }];
     },
     '/tenants/([^/]+)/resume': (_req, m) => {
       paused.delete(m[1]);
-      return [200, { tenant: { id: m[1], is_paused: false, paused_reason: null }, changed: true, parked_webhooks_replayed: 0 }];
+      return [
+        200,
+        {
+          tenant: { id: m[1], is_paused: false, paused_reason: null },
+          changed: true,
+          parked_webhooks_replayed: 0,
+        },
+      ];
     },
   });
   remote = ['--remote', '--env', 'staging', '--config', p.config];
@@ -39,7 +55,19 @@ const count = (db, table) => sqlRows(db, `SELECT count(*) AS n FROM ${table}`)[0
 describe('ops --remote: happy', () => {
   test('tenant create writes the tenant and admin to control and its copy to the emptiest shard, and sends the invitation through the Worker', async () => {
     const r = await opsCli(
-      ['tenant', 'create', '--name', 'Harbour Cafe', '--country', 'AU', '--timezone', 'Australia/Sydney', '--admin-email', 'Owner@Harbour.example', ...remote],
+      [
+        'tenant',
+        'create',
+        '--name',
+        'Harbour Cafe',
+        '--country',
+        'AU',
+        '--timezone',
+        'Australia/Sydney',
+        '--admin-email',
+        'Owner@Harbour.example',
+        ...remote,
+      ],
       withWorker(),
     );
     assert.equal(r.code, 0, r.stderr);
@@ -62,7 +90,19 @@ describe('ops --remote: happy', () => {
 
     // The next tenant goes to the other shard (fewer tenants there; sizes decide first).
     const r2 = await opsCli(
-      ['tenant', 'create', '--name', 'Second', '--country', 'NZ', '--timezone', 'Pacific/Auckland', '--admin-email', 'b@second.example', ...remote],
+      [
+        'tenant',
+        'create',
+        '--name',
+        'Second',
+        '--country',
+        'NZ',
+        '--timezone',
+        'Pacific/Auckland',
+        '--admin-email',
+        'b@second.example',
+        ...remote,
+      ],
       withWorker(),
     );
     assert.equal(r2.code, 0, r2.stderr);
@@ -71,7 +111,10 @@ describe('ops --remote: happy', () => {
 
     const list = await opsCli(['tenant', 'list', '--json', ...remote], { env: p.env });
     assert.equal(list.code, 0, list.stderr);
-    const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const mine = rows.find((x) => x.id === out.tenant_id);
     assert.deepEqual(
       { name: mine.name, shard: mine.shard, paused: mine.paused, users: mine.users },
@@ -83,20 +126,55 @@ describe('ops --remote: happy', () => {
   });
 
   test('prices set writes a platform price and closes the open-ended one before it; the same again changes nothing', async () => {
-    const a = await opsCli(['prices', 'set', '--country', 'AU', '--per-part-cents', '5', '--from', '2026-01-01', ...remote], { env: p.env });
+    const a = await opsCli(
+      ['prices', 'set', '--country', 'AU', '--per-part-cents', '5', '--from', '2026-01-01', ...remote],
+      { env: p.env },
+    );
     assert.equal(a.code, 0, a.stderr);
-    const b = await opsCli(['prices', 'set', '--country', 'AU', '--per-part-cents', '6', '--from', '2027-01-01T00:00:00Z', ...remote], { env: p.env });
+    const b = await opsCli(
+      [
+        'prices',
+        'set',
+        '--country',
+        'AU',
+        '--per-part-cents',
+        '6',
+        '--from',
+        '2027-01-01T00:00:00Z',
+        ...remote,
+      ],
+      { env: p.env },
+    );
     assert.equal(b.code, 0, b.stderr);
-    const again = await opsCli(['prices', 'set', '--country', 'AU', '--per-part-cents', '6', '--from', '2027-01-01', ...remote], { env: p.env });
+    const again = await opsCli(
+      ['prices', 'set', '--country', 'AU', '--per-part-cents', '6', '--from', '2027-01-01', ...remote],
+      { env: p.env },
+    );
     assert.equal(again.code, 0, again.stderr);
     assert.equal(JSON.parse(again.stdout).updated, true);
-    const rows = sqlRows(control(), "SELECT tenant_id, per_part_cents, effective_from, effective_until FROM costs WHERE country = 'AU' ORDER BY effective_from");
+    const rows = sqlRows(
+      control(),
+      "SELECT tenant_id, per_part_cents, effective_from, effective_until FROM costs WHERE country = 'AU' ORDER BY effective_from",
+    );
     assert.deepEqual(rows, [
-      { tenant_id: null, per_part_cents: 5, effective_from: '2026-01-01T00:00:00.000Z', effective_until: '2027-01-01T00:00:00.000Z' },
-      { tenant_id: null, per_part_cents: 6, effective_from: '2027-01-01T00:00:00.000Z', effective_until: null },
+      {
+        tenant_id: null,
+        per_part_cents: 5,
+        effective_from: '2026-01-01T00:00:00.000Z',
+        effective_until: '2027-01-01T00:00:00.000Z',
+      },
+      {
+        tenant_id: null,
+        per_part_cents: 6,
+        effective_from: '2027-01-01T00:00:00.000Z',
+        effective_until: null,
+      },
     ]);
     // An earlier start with no end would overlap the later price.
-    const overlap = await opsCli(['prices', 'set', '--country', 'AU', '--per-part-cents', '4', '--from', '2026-06-01', ...remote], { env: p.env });
+    const overlap = await opsCli(
+      ['prices', 'set', '--country', 'AU', '--per-part-cents', '4', '--from', '2026-06-01', ...remote],
+      { env: p.env },
+    );
     assert.equal(overlap.code, 2);
     assert.match(overlap.stderr, /already starts at 2027-01-01.*--until/);
   });
@@ -118,9 +196,32 @@ describe('ops --remote: errors', () => {
   test('bad arguments: a clear message, exit 2, nothing written', async () => {
     const tenantsBefore = count(control(), 'tenants');
     const costsBefore = count(control(), 'costs');
-    const base = ['tenant', 'create', '--name', 'X', '--country', 'AU', '--timezone', 'Australia/Sydney', '--admin-email', 'x@x.example'];
+    const base = [
+      'tenant',
+      'create',
+      '--name',
+      'X',
+      '--country',
+      'AU',
+      '--timezone',
+      'Australia/Sydney',
+      '--admin-email',
+      'x@x.example',
+    ];
     const cases = [
-      [['tenant', 'create', '--country', 'AU', '--timezone', 'Australia/Sydney', '--admin-email', 'a@b.example'], /--name is required/],
+      [
+        [
+          'tenant',
+          'create',
+          '--country',
+          'AU',
+          '--timezone',
+          'Australia/Sydney',
+          '--admin-email',
+          'a@b.example',
+        ],
+        /--name is required/,
+      ],
       [base.map((a) => (a === 'AU' ? 'XX' : a)), /not an ISO 3166-1 alpha-2/],
       [base.map((a) => (a === 'Australia/Sydney' ? 'Mars/Olympus' : a)), /not an IANA time zone/],
       [base.map((a) => (a === 'Australia/Sydney' ? 'AEST' : a)), /IANA time zone|abbreviation/],
@@ -131,11 +232,37 @@ describe('ops --remote: errors', () => {
       [['tenant', 'pause', 'not-a-uuid'], /not a tenant id/],
       [['tenant', 'explode'], /Unknown command "tenant explode"/],
       [['tenant', 'list', '--colour'], /Unknown option --colour/],
-      [['prices', 'set', '--country', 'AU', '--per-part-cents', '-1', '--from', '2027-01-01'], /whole number of cents/],
-      [['prices', 'set', '--country', 'AU', '--per-part-cents', '5', '--from', '2027-02-30'], /not a real date/],
-      [['prices', 'set', '--country', 'AU', '--per-part-cents', '5', '--from', 'tomorrow'], /not an ISO date/],
-      [['prices', 'set', '--country', 'AU', '--per-part-cents', '5', '--from', '2027-01-01', '--until', '2026-01-01'], /must be after --from/],
-      [['tenant', 'move', '01900000-0000-7000-8000-000000000001', '--to', 'SHARD_X'], /not a shard binding name/],
+      [
+        ['prices', 'set', '--country', 'AU', '--per-part-cents', '-1', '--from', '2027-01-01'],
+        /whole number of cents/,
+      ],
+      [
+        ['prices', 'set', '--country', 'AU', '--per-part-cents', '5', '--from', '2027-02-30'],
+        /not a real date/,
+      ],
+      [
+        ['prices', 'set', '--country', 'AU', '--per-part-cents', '5', '--from', 'tomorrow'],
+        /not an ISO date/,
+      ],
+      [
+        [
+          'prices',
+          'set',
+          '--country',
+          'AU',
+          '--per-part-cents',
+          '5',
+          '--from',
+          '2027-01-01',
+          '--until',
+          '2026-01-01',
+        ],
+        /must be after --from/,
+      ],
+      [
+        ['tenant', 'move', '01900000-0000-7000-8000-000000000001', '--to', 'SHARD_X'],
+        /not a shard binding name/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await opsCli([...args, ...remote], withWorker());
@@ -146,7 +273,9 @@ describe('ops --remote: errors', () => {
     const noEnv = await opsCli(['tenant', 'list', '--remote'], { env: p.env });
     assert.equal(noEnv.code, 2);
     assert.match(noEnv.stderr, /--remote needs --env/);
-    const unknownEnv = await opsCli(['tenant', 'list', '--remote', '--env', 'qa', '--config', p.config], { env: p.env });
+    const unknownEnv = await opsCli(['tenant', 'list', '--remote', '--env', 'qa', '--config', p.config], {
+      env: p.env,
+    });
     assert.equal(unknownEnv.code, 2);
     assert.match(unknownEnv.stderr, /no \[env.qa\]/);
     assert.equal(count(control(), 'tenants'), tenantsBefore);
@@ -157,7 +286,19 @@ describe('ops --remote: errors', () => {
     const [u] = sqlRows(control(), 'SELECT email FROM users LIMIT 1');
     const before = count(control(), 'tenants');
     const r = await opsCli(
-      ['tenant', 'create', '--name', 'Dup', '--country', 'AU', '--timezone', 'Australia/Sydney', '--admin-email', u.email.toUpperCase(), ...remote],
+      [
+        'tenant',
+        'create',
+        '--name',
+        'Dup',
+        '--country',
+        'AU',
+        '--timezone',
+        'Australia/Sydney',
+        '--admin-email',
+        u.email.toUpperCase(),
+        ...remote,
+      ],
       withWorker(),
     );
     assert.equal(r.code, 2);
@@ -169,12 +310,27 @@ describe('ops --remote: errors', () => {
     const before = count(control(), 'tenants');
     const offline = { env: { ...p.env, OPS_URL: worker.url, FAKE_WRANGLER_OFFLINE: '1' } };
     const create = await opsCli(
-      ['tenant', 'create', '--name', 'Offline', '--country', 'AU', '--timezone', 'Australia/Sydney', '--admin-email', 'off@line.example', ...remote],
+      [
+        'tenant',
+        'create',
+        '--name',
+        'Offline',
+        '--country',
+        'AU',
+        '--timezone',
+        'Australia/Sydney',
+        '--admin-email',
+        'off@line.example',
+        ...remote,
+      ],
       offline,
     );
     assert.equal(create.code, 3, create.stderr);
     assert.match(create.stderr, /Cannot reach Cloudflare's API .*nothing was written/);
-    const prices = await opsCli(['prices', 'set', '--country', 'NZ', '--per-part-cents', '7', '--from', '2027-01-01', ...remote], offline);
+    const prices = await opsCli(
+      ['prices', 'set', '--country', 'NZ', '--per-part-cents', '7', '--from', '2027-01-01', ...remote],
+      offline,
+    );
     assert.equal(prices.code, 3);
     assert.equal(count(control(), 'tenants'), before);
     assert.equal(sqlRows(control(), "SELECT * FROM costs WHERE country = 'NZ'").length, 0);
@@ -183,7 +339,19 @@ describe('ops --remote: errors', () => {
   test('the Worker unreachable: create refuses before writing (the invitation could not be sent); pause refuses', async () => {
     const before = count(control(), 'tenants');
     const r = await opsCli(
-      ['tenant', 'create', '--name', 'NoWorker', '--country', 'AU', '--timezone', 'Australia/Sydney', '--admin-email', 'no@worker.example', ...remote],
+      [
+        'tenant',
+        'create',
+        '--name',
+        'NoWorker',
+        '--country',
+        'AU',
+        '--timezone',
+        'Australia/Sydney',
+        '--admin-email',
+        'no@worker.example',
+        ...remote,
+      ],
       { env: p.env },
     );
     assert.equal(r.code, 3);
@@ -193,7 +361,10 @@ describe('ops --remote: errors', () => {
     const pause = await opsCli(['tenant', 'pause', t.id, ...remote], { env: p.env });
     assert.equal(pause.code, 3);
     assert.match(pause.stderr, /must reach the Worker's TenantGovernor.*Nothing was written/);
-    assert.equal(sqlRows(control(), 'SELECT is_paused FROM tenants WHERE id = ?', t.id)[0].is_paused, t.is_paused);
+    assert.equal(
+      sqlRows(control(), 'SELECT is_paused FROM tenants WHERE id = ?', t.id)[0].is_paused,
+      t.is_paused,
+    );
     // A wrong token is "unreachable" too, and says why.
     const wrong = await opsCli(['tenant', 'pause', t.id, ...remote], {
       env: { ...p.env, OPS_URL: worker.url, OPS_TOKEN: 'x'.repeat(43) },

@@ -35,7 +35,15 @@ describe('setup: happy', () => {
   test('a first run creates every database, queue and secret, migrates and deploys; a second run changes nothing', async () => {
     const p = project();
     const first = await setupCli(
-      ['--env', 'staging', '--config', p.config, ...SETTINGS, '--short-link-base-url', 'https://s.staging.example.org'],
+      [
+        '--env',
+        'staging',
+        '--config',
+        p.config,
+        ...SETTINGS,
+        '--short-link-base-url',
+        'https://s.staging.example.org',
+      ],
       { env: p.env },
     );
     assert.equal(first.code, 0, first.stderr);
@@ -55,11 +63,20 @@ describe('setup: happy', () => {
       assert.equal(d.database_id, real.uuid);
     }
     for (const d of databases(links, 'staging')) {
-      assert.equal(d.database_id, dbs.find((x) => x.binding === d.binding).database_id, `link Worker ${d.binding}`);
+      assert.equal(
+        d.database_id,
+        dbs.find((x) => x.binding === d.binding).database_id,
+        `link Worker ${d.binding}`,
+      );
     }
     // Every queue wrangler.toml names (producers, consumers, dead letters), with the env's names.
     const queues = queueNames(main, 'staging');
-    assert.deepEqual(queues.sort(), ['sms-dlq-staging', 'sms-fanout-staging', 'sms-import-staging', 'sms-send-staging']);
+    assert.deepEqual(queues.sort(), [
+      'sms-dlq-staging',
+      'sms-fanout-staging',
+      'sms-import-staging',
+      'sms-send-staging',
+    ]);
     assert.deepEqual(account.queues.map((q) => q.queue_name).sort(), queues.sort());
     // Generated secrets on the right Workers; the link Worker signs with the same LINK_SECRET.
     const mainSecrets = account.secrets['sms-campaigns-staging'];
@@ -83,7 +100,11 @@ describe('setup: happy', () => {
     assert.match(main, /^routes = \[\{ pattern = "sms\.staging\.example\.org", custom_domain = true \}\]$/m);
     // The top level (local runs) keeps no routes.
     assert.equal(customDomain(main, 'production'), null);
-    for (const name of ['sms-campaigns-staging-control', 'sms-campaigns-staging-shard-0', 'sms-campaigns-staging-shard-1']) {
+    for (const name of [
+      'sms-campaigns-staging-control',
+      'sms-campaigns-staging-shard-0',
+      'sms-campaigns-staging-shard-1',
+    ]) {
       const tables = p
         .db(name)
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -103,11 +124,17 @@ describe('setup: happy', () => {
 
     const before = p.calls().length;
     const configBefore = readFileSync(p.config, 'utf8');
-    const second = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], { env: p.env });
+    const second = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], {
+      env: p.env,
+    });
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, /Nothing to do: "staging" is up to date/);
     const secondCalls = p.calls().slice(before);
-    assert.deepEqual(secondCalls.filter(CHANGING), [], 'the second run creates, puts, applies and deploys nothing');
+    assert.deepEqual(
+      secondCalls.filter(CHANGING),
+      [],
+      'the second run creates, puts, applies and deploys nothing',
+    );
     assert.equal(readFileSync(p.config, 'utf8'), configBefore);
   });
 
@@ -121,18 +148,28 @@ describe('setup: happy', () => {
     for (const name of ['sms-campaigns-control', 'sms-campaigns-shard-0', 'sms-campaigns-shard-1']) {
       assert.ok(lines.includes(`wrangler d1 create ${name}`), name);
     }
-    for (const q of ['sms-fanout', 'sms-send', 'sms-import', 'sms-dlq']) assert.ok(lines.includes(`wrangler queues create ${q}`));
+    for (const q of ['sms-fanout', 'sms-send', 'sms-import', 'sms-dlq'])
+      assert.ok(lines.includes(`wrangler queues create ${q}`));
     for (const b of ['CONTROL_DB', 'SHARD_0', 'SHARD_1']) {
       assert.ok(lines.includes(`wrangler d1 migrations apply ${b} --remote --env production`));
     }
     assert.ok(lines.includes('wrangler secret put LINK_SECRET --env production'));
-    assert.ok(lines.includes('wrangler secret put LINK_SECRET --config workers/links/wrangler.toml --env production'));
+    assert.ok(
+      lines.includes('wrangler secret put LINK_SECRET --config workers/links/wrangler.toml --env production'),
+    );
     assert.ok(lines.includes('wrangler secret put OPS_TOKEN --env production'));
     assert.ok(lines.includes('wrangler secret put CREDENTIALS_KEY --env production'));
     assert.ok(lines.some((l) => l.startsWith('wrangler deploy --env production')));
-    assert.ok(lines.some((l) => l.startsWith('wrangler deploy --config workers/links/wrangler.toml --env production')));
+    assert.ok(
+      lines.some((l) =>
+        l.startsWith('wrangler deploy --config workers/links/wrangler.toml --env production'),
+      ),
+    );
     // Migrations before deploys in the plan too.
-    assert.ok(lines.findLastIndex((l) => l.includes('migrations apply')) < lines.findIndex((l) => l.startsWith('wrangler deploy')));
+    assert.ok(
+      lines.findLastIndex((l) => l.includes('migrations apply')) <
+        lines.findIndex((l) => l.startsWith('wrangler deploy')),
+    );
     assert.equal(p.calls().length, 0, 'the fake wrangler was never called');
     assert.equal(readFileSync(p.config, 'utf8'), configBefore);
     assert.match(r.stderr, /asks for PUBLIC_BASE_URL, EMAIL_PROVIDER, EMAIL_FROM/);
@@ -140,12 +177,16 @@ describe('setup: happy', () => {
 
   test('--shards 3 adds a third shard to both configs and creates it', async () => {
     const p = project();
-    const r = await setupCli(['--env', 'staging', '--shards', '3', '--config', p.config, ...SETTINGS], { env: p.env });
+    const r = await setupCli(['--env', 'staging', '--shards', '3', '--config', p.config, ...SETTINGS], {
+      env: p.env,
+    });
     assert.equal(r.code, 0, r.stderr);
     const shard2 = databases(readFileSync(p.config, 'utf8'), 'staging').find((d) => d.binding === 'SHARD_2');
     assert.equal(shard2.database_name, 'sms-campaigns-staging-shard-2');
     assert.ok(p.account().databases.some((d) => d.uuid === shard2.database_id));
-    const linked = databases(readFileSync(p.linksConfig, 'utf8'), 'staging').find((d) => d.binding === 'SHARD_2');
+    const linked = databases(readFileSync(p.linksConfig, 'utf8'), 'staging').find(
+      (d) => d.binding === 'SHARD_2',
+    );
     assert.equal(linked.database_id, shard2.database_id);
     // The top level (local runs, tests) is left alone.
     assert.equal(databases(readFileSync(p.config, 'utf8'), null).length, 3);
@@ -162,13 +203,17 @@ describe('setup: faults', () => {
     assert.equal(p.account().databases.length, 3, 'the databases were created before the failure');
     assert.ok(!p.account().queues.some((q) => q.queue_name === 'sms-send-staging'));
 
-    const second = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], { env: p.env });
+    const second = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], {
+      env: p.env,
+    });
     assert.equal(second.code, 0, second.stderr);
     assert.equal(p.account().databases.length, 3, 'no database created twice');
     assert.equal(p.account().queues.length, 4);
     assert.equal(p.account().deployments['sms-campaigns-staging'].length, 1);
 
-    const third = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], { env: p.env });
+    const third = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], {
+      env: p.env,
+    });
     assert.match(third.stderr, /Nothing to do/);
   });
 
@@ -179,7 +224,9 @@ describe('setup: faults', () => {
     assert.equal(first.code, 1);
     assert.ok(p.account().secrets['sms-campaigns-staging'].LINK_SECRET);
     assert.equal(p.account().secrets['sms-campaigns-links-staging']?.LINK_SECRET, undefined);
-    const second = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], { env: p.env });
+    const second = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], {
+      env: p.env,
+    });
     assert.equal(second.code, 0, second.stderr);
     const s = p.account().secrets;
     assert.equal(s['sms-campaigns-links-staging'].LINK_SECRET, s['sms-campaigns-staging'].LINK_SECRET);
@@ -199,7 +246,9 @@ describe('setup: faults', () => {
 describe('setup: errors', () => {
   test('missing settings without a terminal: exit 2 naming each, before anything is created', async () => {
     const p = project();
-    const r = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], { env: p.env });
+    const r = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], {
+      env: p.env,
+    });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--public-base-url .*--email-provider .*--email-from/);
     assert.deepEqual(p.calls().filter(CHANGING), []);
@@ -213,8 +262,25 @@ describe('setup: errors', () => {
       [['--env', 'staging', '--shards', '0'], /--shards must be/],
       [['--env', 'staging', '--shards', '1'], /would drop some/],
       [['--env', 'staging', '--frobnicate'], /Unknown option --frobnicate/],
-      [['--env', 'staging', ...SETTINGS.slice(0, 2), '--public-base-url', 'http://insecure.example.org'], /must start with https/],
-      [['--env', 'staging', '--yes', '--skip-build', '--public-base-url', 'https://a.example.org', '--email-provider', 'postmark', '--email-from', 'a@b.org'], /cloudflare or resend/],
+      [
+        ['--env', 'staging', ...SETTINGS.slice(0, 2), '--public-base-url', 'http://insecure.example.org'],
+        /must start with https/,
+      ],
+      [
+        [
+          '--env',
+          'staging',
+          '--yes',
+          '--skip-build',
+          '--public-base-url',
+          'https://a.example.org',
+          '--email-provider',
+          'postmark',
+          '--email-from',
+          'a@b.org',
+        ],
+        /cloudflare or resend/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await setupCli([...args, '--config', p.config], { env: p.env });
@@ -226,7 +292,20 @@ describe('setup: errors', () => {
 
   test('resend needs its API key (from the environment), and it is put as a secret', async () => {
     const p = project();
-    const args = ['--env', 'staging', '--config', p.config, '--yes', '--skip-build', '--public-base-url', 'https://a.example.org', '--email-provider', 'resend', '--email-from', 'login@a.example.org'];
+    const args = [
+      '--env',
+      'staging',
+      '--config',
+      p.config,
+      '--yes',
+      '--skip-build',
+      '--public-base-url',
+      'https://a.example.org',
+      '--email-provider',
+      'resend',
+      '--email-from',
+      'login@a.example.org',
+    ];
     const missing = await setupCli(args, { env: p.env });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /RESEND_API_KEY environment variable/);
@@ -253,14 +332,19 @@ describe('setup: the environments in wrangler.toml', () => {
 describe('setup: rotating a generated secret', () => {
   test('--rotate LINK_SECRET moves the current value to LINK_SECRET_PREVIOUS and puts a new one, on both Workers', async () => {
     const p = project();
-    assert.equal((await setupCli(['--env', 'staging', '--config', p.config, ...SETTINGS], { env: p.env })).code, 0);
+    assert.equal(
+      (await setupCli(['--env', 'staging', '--config', p.config, ...SETTINGS], { env: p.env })).code,
+      0,
+    );
     const old = p.account().secrets['sms-campaigns-staging'].LINK_SECRET;
     // Interrupted after the first put: the next run finishes with the same new value.
     const cut = await setupCli(['--env', 'staging', '--config', p.config, '--rotate', 'LINK_SECRET'], {
       env: { ...p.env, FAKE_WRANGLER_FAIL_ON: 'secret put LINK_SECRET --env' },
     });
     assert.equal(cut.code, 1);
-    const r = await setupCli(['--env', 'staging', '--config', p.config, '--rotate', 'LINK_SECRET'], { env: p.env });
+    const r = await setupCli(['--env', 'staging', '--config', p.config, '--rotate', 'LINK_SECRET'], {
+      env: p.env,
+    });
     assert.equal(r.code, 0, r.stderr);
     const s = p.account().secrets;
     for (const w of ['sms-campaigns-staging', 'sms-campaigns-links-staging']) {
@@ -273,7 +357,9 @@ describe('setup: rotating a generated secret', () => {
     assert.match(saved, new RegExp(`^LINK_SECRET_PREVIOUS=${old}$`, 'm'));
     assert.doesNotMatch(saved, /LINK_SECRET_NEXT/);
     assert.match(r.stderr, /later: wrangler secret delete LINK_SECRET_PREVIOUS --env staging/);
-    const bad = await setupCli(['--env', 'staging', '--config', p.config, '--rotate', 'SESSION_SECRET'], { env: p.env });
+    const bad = await setupCli(['--env', 'staging', '--config', p.config, '--rotate', 'SESSION_SECRET'], {
+      env: p.env,
+    });
     assert.equal(bad.code, 2);
   });
 });

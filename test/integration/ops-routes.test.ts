@@ -11,7 +11,10 @@ import { call, control, createTenant, json, type TestTenant } from '../helpers/f
 const TOKEN = 'ops-token-for-tests-0123456789abcdefghijklmnop';
 const withToken: Partial<Env> = { OPS_TOKEN: TOKEN };
 
-function ops(path: string, init: { method?: string; json?: unknown; token?: string | null; env?: Partial<Env> } = {}) {
+function ops(
+  path: string,
+  init: { method?: string; json?: unknown; token?: string | null; env?: Partial<Env> } = {},
+) {
   const headers = new Headers({ 'content-type': 'application/json' });
   const token = init.token === undefined ? TOKEN : init.token;
   if (token !== null) headers.set('authorization', `Bearer ${token}`);
@@ -95,7 +98,9 @@ describe('ops routes: happy', () => {
     expect(seen.is_paused).toBe(true);
 
     // Again: nothing changes, nothing more is audited, the governor is told again (repairs a missed update).
-    const again = await json<{ changed: boolean }>(await ops(`/tenants/${t.tenantId}/pause`, { json: { reason: 'Chargeback' } }));
+    const again = await json<{ changed: boolean }>(
+      await ops(`/tenants/${t.tenantId}/pause`, { json: { reason: 'Chargeback' } }),
+    );
     expect(again.changed).toBe(false);
     expect(await operatorAudit(t, 'tenant.paused')).toHaveLength(1);
 
@@ -127,7 +132,10 @@ describe('ops routes: happy', () => {
 
   it('sync copies the control rows back onto the shard and tells the governor', async () => {
     const t = await createTenant('Drift Co');
-    await control().update(tenants).set({ name: 'Drift Co Renamed', isPaused: true }).where(eq(tenants.id, t.tenantId));
+    await control()
+      .update(tenants)
+      .set({ name: 'Drift Co Renamed', isPaused: true })
+      .where(eq(tenants.id, t.tenantId));
     const res = await ops(`/tenants/${t.tenantId}/sync`);
     expect(res.status).toBe(200);
     const [s] = await t.db.select().from(tenants).where(eq(tenants.id, t.tenantId));
@@ -147,7 +155,9 @@ describe('ops routes: errors', () => {
     expect((await json<{ errors: { path: string }[] }>(bad)).errors[0]?.path).toBe('reason');
     const extra = await ops(`/tenants/${t.tenantId}/resume`, { json: { force: true } });
     expect(extra.status).toBe(422);
-    const stranger = await ops(`/tenants/${t.tenantId}/invitation`, { json: { email: 'nobody@example.com' } });
+    const stranger = await ops(`/tenants/${t.tenantId}/invitation`, {
+      json: { email: 'nobody@example.com' },
+    });
     expect(stranger.status).toBe(404);
   });
 
@@ -165,6 +175,8 @@ describe('ops routes: errors', () => {
       await control().update(tenants).set({ shard: t.shard.name }).where(eq(tenants.id, t.tenantId));
       forgetShards();
     }
-    expect(await control().select().from(parkedWebhooks).where(eq(parkedWebhooks.tenantId, t.tenantId))).toEqual([]);
+    expect(
+      await control().select().from(parkedWebhooks).where(eq(parkedWebhooks.tenantId, t.tenantId)),
+    ).toEqual([]);
   });
 });

@@ -19,12 +19,24 @@ import {
   shortLinks,
   tenants,
 } from '../../workers/db/schema';
-import { controlDb, forgetShards, movingRetryDelaySeconds, type Shard, shards } from '../../workers/db/shards';
+import {
+  controlDb,
+  forgetShards,
+  movingRetryDelaySeconds,
+  type Shard,
+  shards,
+} from '../../workers/db/shards';
 import worker from '../../workers/index';
 import { shortLinkFor } from '../../workers/redirect/links';
 import { callWith, captureConsole } from '../helpers/email';
 import { BASE, control, createTenant, json, type TestTenant } from '../helpers/fixtures';
-import { addCampaign, addContact, inbound, seedSentMessage, statusCallback } from '../helpers/twilio-webhooks';
+import {
+  addCampaign,
+  addContact,
+  inbound,
+  seedSentMessage,
+  statusCallback,
+} from '../helpers/twilio-webhooks';
 
 const TOKEN = 'ops-token-for-tests-0123456789abcdefghijklmnop';
 const IPHONE =
@@ -59,7 +71,11 @@ function replay(t: TestTenant) {
 }
 
 const parked = (t: TestTenant) =>
-  control().select().from(parkedWebhooks).where(eq(parkedWebhooks.tenantId, t.tenantId)).orderBy(parkedWebhooks.receivedAt);
+  control()
+    .select()
+    .from(parkedWebhooks)
+    .where(eq(parkedWebhooks.tenantId, t.tenantId))
+    .orderBy(parkedWebhooks.receivedAt);
 
 describe('a tenant being moved: the Worker writes it nowhere', () => {
   it('the API answers 503 with Retry-After, for reads and writes; after the move it works again', async () => {
@@ -69,7 +85,10 @@ describe('a tenant being moved: the Worker writes it nowhere', () => {
       ['/api/v1/contacts', 'GET'],
       ['/api/v1/contacts', 'POST'],
     ] as const) {
-      const res = await t.api(path, { method, json: method === 'POST' ? { phone: '+61412345678' } : undefined });
+      const res = await t.api(path, {
+        method,
+        json: method === 'POST' ? { phone: '+61412345678' } : undefined,
+      });
       expect(res.status, `${method} ${path}`).toBe(503);
       expect(res.headers.get('retry-after')).toBe('60');
       expect((await json<{ detail: string }>(res)).detail).toMatch(/being moved/);
@@ -136,7 +155,14 @@ describe('a tenant being moved: the Worker writes it nowhere', () => {
       ['sms-fanout', { campaignId: uuidv7(), tenantId: t.tenantId, cursor: null }],
       ['sms-import', { batchId: uuidv7(), tenantId: t.tenantId, seq: 0 }],
     ] as const) {
-      const message = { id: `m-${queue}`, timestamp: new Date(), attempts: 1, body, ack: vi.fn(), retry: vi.fn() };
+      const message = {
+        id: `m-${queue}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body,
+        ack: vi.fn(),
+        retry: vi.fn(),
+      };
       const batch = { queue, messages: [message], ackAll: vi.fn(), retryAll: vi.fn() };
       await worker.queue(batch as unknown as MessageBatch<unknown>, env, createExecutionContext());
       expect(message.ack, queue).not.toHaveBeenCalled();
@@ -182,10 +208,10 @@ async function copyLinkRows(from: Db, to: Db, tenantId: string, linkId: string) 
 async function visit(token: string) {
   const ctx = createExecutionContext();
   const res = await worker.fetch(
-    new Request(`${BASE}/l/${token}`, { headers: { 'user-agent': IPHONE, 'cf-connecting-ip': `203.0.113.${Math.floor(Math.random() * 200)}` }, redirect: 'manual' }) as Request<
-      unknown,
-      IncomingRequestCfProperties
-    >,
+    new Request(`${BASE}/l/${token}`, {
+      headers: { 'user-agent': IPHONE, 'cf-connecting-ip': `203.0.113.${Math.floor(Math.random() * 200)}` },
+      redirect: 'manual',
+    }) as Request<unknown, IncomingRequestCfProperties>,
     env,
     ctx,
   );
@@ -197,7 +223,10 @@ describe('short links sent before a move', () => {
   async function linkOf(t: TestTenant) {
     const contact = await addContact(t.tenantId);
     const campaign = await addCampaign(t.tenantId, 'Links');
-    await t.db.update(campaigns).set({ targetUrl: 'https://shop.example.com/' }).where(eq(campaigns.id, campaign.id));
+    await t.db
+      .update(campaigns)
+      .set({ targetUrl: 'https://shop.example.com/' })
+      .where(eq(campaigns.id, campaign.id));
     const link = await shortLinkFor(env, t.shard, {
       tenantId: t.tenantId,
       campaignId: campaign.id,

@@ -61,10 +61,14 @@ export function checkTimezone(tz) {
   try {
     new Intl.DateTimeFormat('en-AU', { timeZone: tz });
   } catch {
-    throw new UsageError(`--timezone "${tz}" is not an IANA time zone (e.g. Australia/Sydney, Pacific/Auckland).`);
+    throw new UsageError(
+      `--timezone "${tz}" is not an IANA time zone (e.g. Australia/Sydney, Pacific/Auckland).`,
+    );
   }
   if (!tz.includes('/') && tz !== 'UTC') {
-    throw new UsageError(`--timezone "${tz}" is an abbreviation; give an Area/City zone such as Australia/Sydney.`);
+    throw new UsageError(
+      `--timezone "${tz}" is an abbreviation; give an Area/City zone such as Australia/Sydney.`,
+    );
   }
   return tz;
 }
@@ -73,7 +77,9 @@ export function checkTimezone(tz) {
 export function checkCountry(value) {
   const code = value.trim().toUpperCase();
   if (!/^[A-Z]{2}$/.test(code) || !isSupportedCountry(code)) {
-    throw new UsageError(`--country "${value}" is not an ISO 3166-1 alpha-2 country code with phone numbers (e.g. AU, NZ, GB).`);
+    throw new UsageError(
+      `--country "${value}" is not an ISO 3166-1 alpha-2 country code with phone numbers (e.g. AU, NZ, GB).`,
+    );
   }
   return code;
 }
@@ -101,16 +107,20 @@ export function checkInstant(value, flag) {
   const dateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(v);
   const d = new Date(dateOnly ? `${v}T00:00:00Z` : v);
   if ((!dateOnly && !dateTime) || Number.isNaN(d.getTime())) {
-    throw new UsageError(`--${flag} "${value}" is not an ISO date or date-time with a zone (2027-01-01 or 2027-01-01T00:00:00Z).`);
+    throw new UsageError(
+      `--${flag} "${value}" is not an ISO date or date-time with a zone (2027-01-01 or 2027-01-01T00:00:00Z).`,
+    );
   }
   // Round trip: 2027-02-30 parses as March 2nd; refuse it.
-  if (dateOnly && d.toISOString().slice(0, 10) !== v) throw new UsageError(`--${flag} "${value}" is not a real date.`);
+  if (dateOnly && d.toISOString().slice(0, 10) !== v)
+    throw new UsageError(`--${flag} "${value}" is not a real date.`);
   return d.toISOString();
 }
 
 export function checkCents(value, flag) {
   const v = String(value).trim();
-  if (!/^\d{1,7}$/.test(v)) throw new UsageError(`--${flag} must be a whole number of cents, 0 or more (got "${value}").`);
+  if (!/^\d{1,7}$/.test(v))
+    throw new UsageError(`--${flag} must be a whole number of cents, 0 or more (got "${value}").`);
   return Number(v);
 }
 
@@ -124,8 +134,10 @@ export function checkTenantId(value) {
 
 export function checkShardName(value, known) {
   const v = (value ?? '').trim().toUpperCase();
-  if (!/^SHARD_\d{1,2}$/.test(v)) throw new UsageError(`--to "${value}" is not a shard binding name (SHARD_0, SHARD_1, ...).`);
-  if (!known.includes(v)) throw new UsageError(`${v} is not a shard of this configuration (${known.join(', ')}).`);
+  if (!/^SHARD_\d{1,2}$/.test(v))
+    throw new UsageError(`--to "${value}" is not a shard binding name (SHARD_0, SHARD_1, ...).`);
+  if (!known.includes(v))
+    throw new UsageError(`${v} is not a shard of this configuration (${known.join(', ')}).`);
   return v;
 }
 

@@ -85,7 +85,8 @@ export function wranglerExecutor(target) {
 export function proxyExecutor(env) {
   return async (binding, list) => {
     const db = env[binding];
-    if (!db || typeof db.batch !== 'function') throw new Error(`No D1 binding ${binding} in the local config.`);
+    if (!db || typeof db.batch !== 'function')
+      throw new Error(`No D1 binding ${binding} in the local config.`);
     try {
       return await db.batch(list.map((s) => db.prepare(s)));
     } catch (err) {
@@ -130,7 +131,8 @@ export class D1Target {
     this.calls++;
     const results = await this.executor(binding, list);
     for (const r of results) {
-      if (r && r.success === false) throw new Error(`D1 refused a statement: ${JSON.stringify(r).slice(0, 300)}`);
+      if (r && r.success === false)
+        throw new Error(`D1 refused a statement: ${JSON.stringify(r).slice(0, 300)}`);
     }
     return results;
   }

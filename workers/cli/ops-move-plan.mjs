@@ -6,8 +6,8 @@
 // stops the move before anything is written.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bindSql, quoteIdent } from './ops-db.mjs';
 import { ROOT } from './node.mjs';
+import { bindSql, quoteIdent } from './ops-db.mjs';
 
 /** Rows copied from the control database, not moved as data (see copyControlRows). */
 export const CONTROL_COPIES = ['tenants', 'users', 'sending_numbers'];
@@ -42,7 +42,8 @@ export function buildPlan(tables, info) {
   const byName = new Map();
   for (const t of moved) {
     const i = info[t];
-    if (!i || i.columns.length === 0) throw new Error(`Table ${t} does not exist on the source shard (are its migrations applied?).`);
+    if (!i || i.columns.length === 0)
+      throw new Error(`Table ${t} does not exist on the source shard (are its migrations applied?).`);
     const pk = i.columns
       .filter((c) => c.pk > 0)
       .sort((a, b) => a.pk - b.pk)
@@ -101,7 +102,8 @@ export function buildPlan(tables, info) {
   const state = new Map();
   const visit = (t, path) => {
     if (state.get(t) === 'done') return;
-    if (state.get(t) === 'visiting') throw new Error(`Foreign keys form a cycle: ${[...path, t].join(' → ')}.`);
+    if (state.get(t) === 'visiting')
+      throw new Error(`Foreign keys form a cycle: ${[...path, t].join(' → ')}.`);
     state.set(t, 'visiting');
     for (const d of [...deps.get(t)].sort()) visit(d, [...path, t]);
     state.set(t, 'done');

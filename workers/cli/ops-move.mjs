@@ -56,7 +56,9 @@ function crashPoint(ctx, point) {
 async function activeMove(ctx, tenantId) {
   const [m] = await ctx.target.rows(
     CONTROL,
-    bindSql("SELECT * FROM tenant_moves WHERE tenant_id = ? AND state NOT IN ('done', 'cancelled')", [tenantId]),
+    bindSql("SELECT * FROM tenant_moves WHERE tenant_id = ? AND state NOT IN ('done', 'cancelled')", [
+      tenantId,
+    ]),
   );
   if (!m) return null;
   return { ...m, counts: JSON.parse(m.counts || '{}') };
@@ -68,7 +70,9 @@ async function setState(ctx, move, state, extra = []) {
     ...extra,
     bindSql(
       `UPDATE tenant_moves SET state = ?, state_at = ?, updated_at = ?, last_error = NULL${state === 'done' || state === 'cancelled' ? ', finished_at = ?' : ''} WHERE id = ?`,
-      state === 'done' || state === 'cancelled' ? [state, now, now, now, move.id] : [state, now, now, move.id],
+      state === 'done' || state === 'cancelled'
+        ? [state, now, now, now, move.id]
+        : [state, now, now, move.id],
     ),
   ]);
   move.state = state;
@@ -97,12 +101,21 @@ async function waitSince(ctx, since, seconds, why) {
 /** PRAGMA defer_foreign_keys: a call's rows may reference each other in any order. */
 const DEFER = 'PRAGMA defer_foreign_keys = ON';
 
+/** The move's record of a table (created on first use). */
+function countsOf(move, key) {
+  move.counts[key] ??= { cursor: null, copied: 0, source: null, target: null };
+  return move.counts[key];
+}
+
 /** The statements reading one page of a table (short links: the page and its click events). */
 function readPage(plan, tenantId, cursor, pageSize) {
   if (plan.table === 'short_links') {
     const page = pageSql(plan, tenantId, cursor, pageSize, null);
     // The page and its click events in one call: one snapshot, so counters and events agree.
-    return [page, `SELECT * FROM events WHERE ${CLICK} AND short_link_id IN (SELECT id FROM (${page})) ORDER BY id`];
+    return [
+      page,
+      `SELECT * FROM events WHERE ${CLICK} AND short_link_id IN (SELECT id FROM (${page})) ORDER BY id`,
+    ];
   }
   return [pageSql(plan, tenantId, cursor, pageSize, plan.table === 'events' ? `NOT (${CLICK})` : null)];
 }
@@ -115,7 +128,7 @@ function pageWrites(plan, rows, clicks) {
 }
 
 function recordPage(move, plan, rows, clicks, pageSize) {
-  const c = (move.counts[plan.table] ??= { cursor: null, copied: 0, source: null, target: null });
+  const c = countsOf(move, plan.table);
   if (rows.length) c.cursor = cursorOf(plan, rows.at(-1));
   c.copied += rows.length;
   if (plan.table === 'short_links') c.clicks = (c.clicks ?? 0) + clicks.length;
@@ -166,7 +179,10 @@ async function copyAll(ctx, move, plans, pageSize) {
       await saveCounts(ctx, move);
       crashPoint(ctx, 'copy-page');
       if (move.counts[plan.table].done) break;
-      const next = await ctx.target.query(from, readPage(plan, tenantId, move.counts[plan.table].cursor, pageSize));
+      const next = await ctx.target.query(
+        from,
+        readPage(plan, tenantId, move.counts[plan.table].cursor, pageSize),
+      );
       current = { rows: next[0], clicks: next[1] ?? [] };
     }
   }
@@ -216,11 +232,14 @@ function compare(a, b, { final }) {
   for (const [key, src] of Object.entries(a)) {
     const dst = b[key] ?? { n: 0, bytes: 0 };
     if (src.clicks) {
-      if (final && dst.n < src.n) problems.push(`${key}: ${src.n} on the source, only ${dst.n} on the target`);
+      if (final && dst.n < src.n)
+        problems.push(`${key}: ${src.n} on the source, only ${dst.n} on the target`);
       continue;
     }
     if (src.n !== dst.n || src.bytes !== dst.bytes) {
-      problems.push(`${key}: source ${src.n} rows/${src.bytes} bytes, target ${dst.n} rows/${dst.bytes} bytes`);
+      problems.push(
+        `${key}: source ${src.n} rows/${src.bytes} bytes, target ${dst.n} rows/${dst.bytes} bytes`,
+      );
     }
   }
   return problems;
@@ -232,7 +251,7 @@ async function verify(ctx, move, plans, { final }) {
     measure(ctx, move.to_shard, plans, move.tenant_id),
   ]);
   for (const [key, src] of Object.entries(a)) {
-    const c = (move.counts[key] ??= { cursor: null, copied: 0 });
+    const c = countsOf(move, key);
     c.source = src.n;
     c.target = b[key]?.n ?? 0;
   }
@@ -311,11 +330,14 @@ function safeHuman(metadata) {
 async function deleteTenantRows(ctx, move, shard, plans, { phase }) {
   const dependents = new Map(plans.map((p) => [p.table, new Set()]));
   for (const p of plans) {
-    for (const fk of p.fks) if (fk.table !== p.table && dependents.has(fk.table)) dependents.get(fk.table).add(p.table);
+    for (const fk of p.fks)
+      if (fk.table !== p.table && dependents.has(fk.table)) dependents.get(fk.table).add(p.table);
   }
   const done = new Set();
   while (done.size < plans.length) {
-    const round = plans.filter((p) => !done.has(p.table) && [...dependents.get(p.table)].every((d) => done.has(d)));
+    const round = plans.filter(
+      (p) => !done.has(p.table) && [...dependents.get(p.table)].every((d) => done.has(d)),
+    );
     const results = await ctx.target.query(
       shard,
       round.map((plan) => {
@@ -328,7 +350,7 @@ async function deleteTenantRows(ctx, move, shard, plans, { phase }) {
     round.forEach((plan, i) => {
       const gone = results[i]?.length ?? 0;
       if (phase === 'delete') {
-        const c = (move.counts[plan.table] ??= { cursor: null, copied: 0 });
+        const c = countsOf(move, plan.table);
         c.deleted = (c.deleted ?? 0) + gone;
       }
       if (gone < DELETE_BATCH) done.add(plan.table);
@@ -362,7 +384,8 @@ export async function tenantMove(ctx, flags, positionals) {
   let switchWait = SWITCH_WAIT_SECONDS;
   if (flags['wait-seconds'] !== undefined) {
     const w = Number(flags['wait-seconds']);
-    if (!Number.isInteger(w) || w < 0) throw new UsageError('--wait-seconds must be a whole number, 0 or more.');
+    if (!Number.isInteger(w) || w < 0)
+      throw new UsageError('--wait-seconds must be a whole number, 0 or more.');
     markWait = w;
     switchWait = w;
   }
@@ -377,11 +400,15 @@ export async function tenantMove(ctx, flags, positionals) {
         `Tenant ${tenantId} is already being moved to ${move.to_shard} (state ${move.state}): run this with --to ${move.to_shard} to finish it, or --abort.`,
       );
     }
-    ctx.warn(`Resuming the move of ${tenantId} from ${move.from_shard} to ${move.to_shard} (state ${move.state}).`);
+    ctx.warn(
+      `Resuming the move of ${tenantId} from ${move.from_shard} to ${move.to_shard} (state ${move.state}).`,
+    );
   } else {
     if (!to) throw new UsageError('--to is required (the shard to move to, e.g. SHARD_1).');
     if (MOVING_SHARD.test(tenant.shard)) {
-      throw new OpsError(`Tenant ${tenantId} reads shard "${tenant.shard}" but has no active move: fix tenants.shard by hand.`);
+      throw new OpsError(
+        `Tenant ${tenantId} reads shard "${tenant.shard}" but has no active move: fix tenants.shard by hand.`,
+      );
     }
     if (tenant.shard === to) {
       // A re-run after the move finished (or crashed right after): say so, and apply parked webhooks.
@@ -396,7 +423,9 @@ export async function tenantMove(ctx, flags, positionals) {
       throw new UsageError(`Tenant ${tenantId} already lives on ${to}.`);
     }
     if (!ctx.shards.includes(tenant.shard)) {
-      throw new OpsError(`Tenant ${tenantId} lives on ${tenant.shard}, which this configuration does not bind.`);
+      throw new OpsError(
+        `Tenant ${tenantId} lives on ${tenant.shard}, which this configuration does not bind.`,
+      );
     }
     if (!tenant.is_paused) {
       throw new UsageError(
@@ -496,7 +525,9 @@ export async function tenantMove(ctx, flags, positionals) {
         break;
       }
       case 'switched': {
-        await ctx.target.run(from, [bindSql('UPDATE tenants SET shard = ? WHERE id = ?', [move.to_shard, tenantId])]);
+        await ctx.target.run(from, [
+          bindSql('UPDATE tenants SET shard = ? WHERE id = ?', [move.to_shard, tenantId]),
+        ]);
         await copyControlRows(ctx, tenantId, move.to_shard);
         await waitSince(ctx, move.state_at, switchWait, 'until nothing can still write to the old shard');
         const clicks = await catchUpClicks(ctx, move, pageSize);
@@ -567,7 +598,9 @@ async function finish(ctx, move) {
       parked_webhooks: parked,
     }),
   );
-  ctx.warn(`The tenant is still paused: resume it with npm run ops -- tenant resume ${move.tenant_id}${ctx.flagsSuffix}`);
+  ctx.warn(
+    `The tenant is still paused: resume it with npm run ops -- tenant resume ${move.tenant_id}${ctx.flagsSuffix}`,
+  );
   return 0;
 }
 
@@ -592,6 +625,8 @@ async function abortMove(ctx, tenant, move) {
   ]);
   await deleteTenantRows(ctx, move, move.to_shard, plans, { phase: 'abort' });
   await setState(ctx, move, 'cancelled');
-  ctx.out(JSON.stringify({ tenant_id: tenant.id, from: move.from_shard, to: move.to_shard, state: 'cancelled' }));
+  ctx.out(
+    JSON.stringify({ tenant_id: tenant.id, from: move.from_shard, to: move.to_shard, state: 'cancelled' }),
+  );
   return 0;
 }

@@ -13,7 +13,8 @@ export async function pricesSet(ctx, flags) {
   const from = checkInstant(required(flags, 'from', 'when the price starts, e.g. 2027-01-01'), 'from');
   const until = flags.until !== undefined ? checkInstant(flags.until, 'until') : null;
   const provider = (flags.provider ?? 'twilio').trim().toLowerCase();
-  if (!PROVIDERS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}.`);
+  if (!PROVIDERS.includes(provider))
+    throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}.`);
   if (until && until <= from) throw new UsageError(`--until (${until}) must be after --from (${from}).`);
 
   const rows = await ctx.target.rows(
@@ -53,7 +54,11 @@ export async function pricesSet(ctx, flags) {
   const id = same?.id ?? uuidv7();
   if (same) {
     stmts.push(
-      bindSql('UPDATE costs SET per_part_cents = ?, effective_until = ? WHERE id = ?', [cents, until, same.id]),
+      bindSql('UPDATE costs SET per_part_cents = ?, effective_until = ? WHERE id = ?', [
+        cents,
+        until,
+        same.id,
+      ]),
     );
   } else {
     stmts.push(

@@ -129,8 +129,12 @@ export async function tenantCreate(ctx, flags) {
       ctx.shards.includes(existing.shard);
     const copied =
       same &&
-      (await ctx.target.rows(existing.shard, bindSql('SELECT 1 AS x FROM tenants WHERE id = ?', [existing.tenant_id])))
-        .length > 0;
+      (
+        await ctx.target.rows(
+          existing.shard,
+          bindSql('SELECT 1 AS x FROM tenants WHERE id = ?', [existing.tenant_id]),
+        )
+      ).length > 0;
     if (!same || copied) {
       throw new UsageError(
         `${email} is already a user (of tenant ${existing.tenant_id}, "${existing.name}"). An address belongs to one tenant; choose another.`,
@@ -216,7 +220,9 @@ async function localInvitation(ctx, tenantId, email, why) {
       },
     ]),
   ]);
-  ctx.warn(`The app is not running (${why}), so no email: the invitation link (also in GET /dev/outbox) is\n  ${link}`);
+  ctx.warn(
+    `The app is not running (${why}), so no email: the invitation link (also in GET /dev/outbox) is\n  ${link}`,
+  );
   return { delivery: 'outbox', expires_at: expiresAt, link };
 }
 
@@ -232,7 +238,8 @@ export async function tenantInvite(ctx, flags, positionals) {
         [tenantId],
       ),
     );
-    if (!admin) throw new OpsError(`Tenant ${tenantId} ("${tenant.name}") has no active admin; give --email.`);
+    if (!admin)
+      throw new OpsError(`Tenant ${tenantId} ("${tenant.name}") has no active admin; give --email.`);
     email = admin.email;
   }
   const invitation = await sendInvitation(ctx, tenantId, email);
@@ -311,7 +318,10 @@ export async function tenantPause(ctx, flags, positionals, paused) {
   }
   const problem = await ctx.worker.problem();
   if (!problem) {
-    const res = await ctx.worker.post(`/tenants/${tenantId}/${paused ? 'pause' : 'resume'}`, reason ? { reason } : {});
+    const res = await ctx.worker.post(
+      `/tenants/${tenantId}/${paused ? 'pause' : 'resume'}`,
+      reason ? { reason } : {},
+    );
     if (!res.ok) throw new OpsError(`The Worker refused: ${res.body.detail ?? `HTTP ${res.status}`}`);
     const t = res.body.tenant;
     ctx.out(
@@ -386,7 +396,13 @@ async function localPause(ctx, tenant, paused, reason, why) {
     `The app is not running (${why}): the databases say ${paused ? 'paused' : 'resumed'}, and the send path checks them, but the TenantGovernor keeps its last state until you run this command again while the app runs.`,
   );
   ctx.out(
-    JSON.stringify({ tenant_id: tenantId, paused, paused_reason: pausedReason, changed, governor: 'not_told' }),
+    JSON.stringify({
+      tenant_id: tenantId,
+      paused,
+      paused_reason: pausedReason,
+      changed,
+      governor: 'not_told',
+    }),
   );
   return 0;
 }

@@ -15,7 +15,13 @@ export class WorkerUnreachableError extends Error {}
 /** fetch's error, as a person would want it: the socket error code when there is one. */
 function reason(err) {
   const cause = err?.cause;
-  return cause?.code ?? cause?.errors?.[0]?.code ?? (err?.name === 'TimeoutError' ? 'timed out' : null) ?? cause?.message ?? err?.message;
+  return (
+    cause?.code ??
+    cause?.errors?.[0]?.code ??
+    (err?.name === 'TimeoutError' ? 'timed out' : null) ??
+    cause?.message ??
+    err?.message
+  );
 }
 
 export class WorkerClient {
@@ -44,7 +50,8 @@ export class WorkerClient {
     } catch (err) {
       return `${this.base} does not answer (${reason(err)})`;
     }
-    if (res.status === 404) return `${this.base} has no operator endpoints: the Worker has no OPS_TOKEN secret (or an older version runs)`;
+    if (res.status === 404)
+      return `${this.base} has no operator endpoints: the Worker has no OPS_TOKEN secret (or an older version runs)`;
     if (res.status === 401) return `${this.base} refused the OPS_TOKEN (${this.where})`;
     if (!res.ok) return `${this.base}/ops/v1/ping answered ${res.status}`;
     return null;
@@ -99,5 +106,9 @@ export function workerClient({ remote, env, vars }) {
   const devVars = existsSync(join(ROOT, '.dev.vars')) ? readDotEnv(join(ROOT, '.dev.vars')) : {};
   const token = process.env.OPS_TOKEN?.trim() || devVars.OPS_TOKEN || null;
   const base = process.env.OPS_URL?.trim() || `http://127.0.0.1:${process.env.PORT ?? 8787}`;
-  return new WorkerClient({ base, token, where: 'local: wrangler dev (npm start), OPS_TOKEN from .dev.vars' });
+  return new WorkerClient({
+    base,
+    token,
+    where: 'local: wrangler dev (npm start), OPS_TOKEN from .dev.vars',
+  });
 }

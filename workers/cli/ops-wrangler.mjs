@@ -38,9 +38,13 @@ function wranglerMessage(stdout, stderr) {
   }
   const all = `${stderr ?? ''}\n${stdout ?? ''}`;
   // ANSI colours off, then the first error line wrangler printed.
-  const plain = all.replace(/\u001b\[[0-9;]*m/g, '');
+  const plain = all.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
   const error = plain.split('\n').find((l) => /\[ERROR\]|^\s*✘|^Error:/.test(l));
-  if (error) return error.replace(/^\s*✘\s*/, '').replace('[ERROR] ', '').trim();
+  if (error)
+    return error
+      .replace(/^\s*✘\s*/, '')
+      .replace('[ERROR] ', '')
+      .trim();
   const lines = plain
     .split('\n')
     .map((l) => l.trim())
@@ -83,7 +87,12 @@ export function runWrangler(args, { input, cwd = ROOT, env = {} } = {}) {
     });
     child.on('error', (err) => {
       reject(
-        new WranglerError(args, null, '', `Could not start wrangler (${[cmd, ...lead].join(' ')}): ${err.message}`),
+        new WranglerError(
+          args,
+          null,
+          '',
+          `Could not start wrangler (${[cmd, ...lead].join(' ')}): ${err.message}`,
+        ),
       );
     });
     child.on('close', (code) => {

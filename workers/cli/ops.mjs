@@ -7,21 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { node22, ROOT } from './node.mjs';
 import { parseArgs, UsageError } from './ops-args.mjs';
 import { D1Target, proxyExecutor, RemoteUnreachableError } from './ops-db.mjs';
 import { SimulatedCrash, tenantMove } from './ops-move.mjs';
 import { pricesSet } from './ops-prices.mjs';
-import {
-  OpsError,
-  tenantCreate,
-  tenantInvite,
-  tenantList,
-  tenantPause,
-  tenantSync,
-} from './ops-tenants.mjs';
+import { OpsError, tenantCreate, tenantInvite, tenantList, tenantPause, tenantSync } from './ops-tenants.mjs';
 import { WorkerUnreachableError, workerClient } from './ops-worker.mjs';
 import { WranglerError } from './ops-wrangler.mjs';
-import { node22, ROOT } from './node.mjs';
 import { databases, hasEnv, vars } from './setup-config.mjs';
 
 export const USAGE = `Usage: npm run ops -- <command> [options] [--remote --env NAME | --persist-to DIR] [--config PATH]
@@ -39,7 +32,13 @@ Local (default): the databases of \`npm start\` (.wrangler/state, or --persist-t
 operator endpoints when it runs. --remote --env NAME: the deployment's databases (wrangler must be
 logged in) and its Worker at PUBLIC_BASE_URL, with OPS_TOKEN from the environment or .secrets/NAME.env.`;
 
-const GLOBAL = { remote: 'boolean', env: 'string', 'persist-to': 'string', config: 'string', help: 'boolean' };
+const GLOBAL = {
+  remote: 'boolean',
+  env: 'string',
+  'persist-to': 'string',
+  config: 'string',
+  help: 'boolean',
+};
 
 /** Each command: its own options (besides the global ones) and its handler. */
 const COMMANDS = {
@@ -92,7 +91,9 @@ export function checkArgs(argv) {
   const name = words.join(' ');
   const command = COMMANDS[name];
   if (!command) {
-    throw new UsageError(`Unknown command "${name || argv[0]}". Commands: ${Object.keys(COMMANDS).join(', ')}.`);
+    throw new UsageError(
+      `Unknown command "${name || argv[0]}". Commands: ${Object.keys(COMMANDS).join(', ')}.`,
+    );
   }
   const { flags, positionals } = parseArgs(argv.slice(words.length), { ...GLOBAL, ...command.flags });
   if (positionals.length > command.positionals) {
@@ -138,7 +139,8 @@ async function context(flags, out, warn, io) {
   const remote = Boolean(flags.remote);
   if (flags.env && !remote) throw new UsageError('--env names a deployed environment: add --remote.');
   if (remote && !flags.env) throw new UsageError('--remote needs --env NAME (staging, production, ...).');
-  if (remote && flags['persist-to']) throw new UsageError('--persist-to is for local databases, not --remote.');
+  if (remote && flags['persist-to'])
+    throw new UsageError('--persist-to is for local databases, not --remote.');
   const config = resolve(flags.config ?? join(ROOT, 'wrangler.toml'));
   if (!existsSync(config)) throw new UsageError(`No wrangler config at ${config}.`);
   const text = readFileSync(config, 'utf8');

@@ -57,7 +57,10 @@ export function setCustomDomain(text, env, host) {
   const block = blocks.find((b) => b.name === `env.${env}`);
   if (!block) throw new Error(`No [env.${env}] table in the config.`);
   const re = /^routes\s*=.*$\n?/m;
-  const line = host && !host.endsWith('.workers.dev') ? `routes = [{ pattern = ${tomlString(host)}, custom_domain = true }]` : null;
+  const line =
+    host && !host.endsWith('.workers.dev')
+      ? `routes = [{ pattern = ${tomlString(host)}, custom_domain = true }]`
+      : null;
   if (re.test(block.text)) block.text = block.text.replace(re, line ? `${line}\n` : '');
   else if (line) {
     const trimmed = block.text.replace(/\s*$/, '');
@@ -226,7 +229,11 @@ export function renderEnvSection(topText, env, { shards } = {}) {
   const topShards = databases(topText, null).filter((d) => /^SHARD_\d+$/.test(d.binding));
   for (const b of splitBlocks(topText)) {
     if (!b.name || !BINDING_KINDS.includes(b.name)) continue;
-    let body = b.text.slice(b.header.length).replace(/^\s*#.*$/gm, '').replace(/\n{2,}/g, '\n').trim();
+    let body = b.text
+      .slice(b.header.length)
+      .replace(/^\s*#.*$/gm, '')
+      .replace(/\n{2,}/g, '\n')
+      .trim();
     if (b.name === 'vars') {
       body = setField(body, 'ENVIRONMENT', env);
       body = setField(body, 'TWILIO_ACCOUNT_SID', '');

@@ -118,11 +118,14 @@ export async function gatherInputs({ flags, current, secretsPresent, interactive
   const secrets = {};
   const missing = [];
   // Optional settings are asked only alongside required ones (a first run), not on every re-run.
-  const askingAnyway = interactive && INPUTS.some((i) => {
-    if (i.kind !== 'var' || !i.needed({}) || (i.flag && flags[i.flag] !== undefined) || process.env[i.key]) return false;
-    const v = current[i.key];
-    return !v || Boolean(i.placeholder?.(v));
-  });
+  const askingAnyway =
+    interactive &&
+    INPUTS.some((i) => {
+      if (i.kind !== 'var' || !i.needed({}) || (i.flag && flags[i.flag] !== undefined) || process.env[i.key])
+        return false;
+      const v = current[i.key];
+      return !v || Boolean(i.placeholder?.(v));
+    });
   for (const input of INPUTS) {
     const existing = input.kind === 'var' ? current[input.key] : undefined;
     const haveVar = input.kind === 'var' && existing && !input.placeholder?.(existing);
@@ -149,7 +152,10 @@ export async function gatherInputs({ flags, current, secretsPresent, interactive
     }
     const value = input.normalize(String(given));
     const problem = input.check(value);
-    if (problem) throw new SetupUsageError(`${input.key} ${problem} (got "${input.kind === 'secret' ? '***' : value}").`);
+    if (problem)
+      throw new SetupUsageError(
+        `${input.key} ${problem} (got "${input.kind === 'secret' ? '***' : value}").`,
+      );
     values[input.key] = value;
     if (input.kind === 'var') {
       if (value !== existing) vars[input.key] = value;

@@ -11,9 +11,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { ROOT, run } from './node.mjs';
 import { parseArgs, UsageError } from './ops-args.mjs';
 import { displayCommand, parseJsonOutput, runWrangler, WranglerError } from './ops-wrangler.mjs';
-import { ROOT, run } from './node.mjs';
 import {
   addDatabase,
   customDomain,
@@ -68,8 +68,16 @@ const GENERATED = [
 
 /** Secrets `--rotate NAME` replaces; *_PREVIOUS keeps the old value working meanwhile. */
 const ROTATABLE = {
-  LINK_SECRET: { previous: 'LINK_SECRET_PREVIOUS', after: 'links already sent keep working; drop LINK_SECRET_PREVIOUS once the longest link lifetime has passed' },
-  CREDENTIALS_KEY: { previous: 'CREDENTIALS_KEY_PREVIOUS', after: 'stored Twilio credentials are still readable with the previous key; drop CREDENTIALS_KEY_PREVIOUS once they have been re-saved under the new one' },
+  LINK_SECRET: {
+    previous: 'LINK_SECRET_PREVIOUS',
+    after:
+      'links already sent keep working; drop LINK_SECRET_PREVIOUS once the longest link lifetime has passed',
+  },
+  CREDENTIALS_KEY: {
+    previous: 'CREDENTIALS_KEY_PREVIOUS',
+    after:
+      'stored Twilio credentials are still readable with the previous key; drop CREDENTIALS_KEY_PREVIOUS once they have been re-saved under the new one',
+  },
   OPS_TOKEN: { previous: null, after: 'the old token stops working at once' },
 };
 
@@ -178,7 +186,11 @@ class Setup {
   async listQueues() {
     const names = new Set();
     for (let page = 1; page <= 50; page++) {
-      const { stdout } = await this.wrangler(['queues', 'list', ...(page > 1 ? ['--page', String(page)] : [])]);
+      const { stdout } = await this.wrangler([
+        'queues',
+        'list',
+        ...(page > 1 ? ['--page', String(page)] : []),
+      ]);
       if (this.dryRun) break;
       const found = parseQueueTable(stdout);
       const fresh = found.filter((n) => !names.has(n));
@@ -190,9 +202,12 @@ class Setup {
 
   async listSecrets(which) {
     try {
-      const { stdout } = await this.wrangler(['secret', 'list', '--format', 'json', ...this.workerArgs(which)], {
-        dryOutput: '[]',
-      });
+      const { stdout } = await this.wrangler(
+        ['secret', 'list', '--format', 'json', ...this.workerArgs(which)],
+        {
+          dryOutput: '[]',
+        },
+      );
       return new Set(this.dryRun ? [] : parseJsonOutput(stdout).map((s) => s.name));
     } catch (err) {
       // A Worker that was never deployed has no secrets yet.
@@ -270,7 +285,8 @@ class Setup {
     if (keys.length === 0 && domains.length === 0) return;
     this.writeConfigs(`vars ${keys.join(', ')}`);
     if (keys.length) this.change(`vars ${keys.join(', ')} in [env.${this.env}.vars]`);
-    if (domains.length) this.change(`custom domain${domains.length > 1 ? 's' : ''} ${domains.join(', ')} (attached on deploy)`);
+    if (domains.length)
+      this.change(`custom domain${domains.length > 1 ? 's' : ''} ${domains.join(', ')} (attached on deploy)`);
   }
 
   async putSecret(which, key, value) {
@@ -306,7 +322,14 @@ class Setup {
         this.out(displayCommand(args));
         continue;
       }
-      const { stdout } = await this.wrangler(['d1', 'migrations', 'list', d.binding, '--remote', ...this.workerArgs('main')]);
+      const { stdout } = await this.wrangler([
+        'd1',
+        'migrations',
+        'list',
+        d.binding,
+        '--remote',
+        ...this.workerArgs('main'),
+      ]);
       if (/No migrations to apply/i.test(stdout)) continue;
       await this.wrangler(args);
       this.change(`migrations applied to ${d.binding} (${d.database_name})`);
@@ -388,11 +411,17 @@ class Setup {
     }
     const next = saved[`${name}_NEXT`] || GENERATED.find((g) => g.key === name).make();
     if (!this.dryRun) saveSecrets(file, { [`${name}_NEXT`]: next });
-    const workers = GENERATED.find((g) => g.key === name).workers.filter((w) => w === 'main' || this.links !== null);
+    const workers = GENERATED.find((g) => g.key === name).workers.filter(
+      (w) => w === 'main' || this.links !== null,
+    );
     if (spec.previous) for (const w of workers) await this.putSecret(w, spec.previous, current);
     for (const w of workers) await this.putSecret(w, name, next);
     if (!this.dryRun) {
-      saveSecrets(file, { [name]: next, ...(spec.previous ? { [spec.previous]: current } : {}), [`${name}_NEXT`]: '' });
+      saveSecrets(file, {
+        [name]: next,
+        ...(spec.previous ? { [spec.previous]: current } : {}),
+        [`${name}_NEXT`]: '',
+      });
     }
     this.warn(`Rotated ${name} on "${this.env}": ${spec.after}.`);
     if (spec.previous) {
@@ -441,11 +470,17 @@ class Setup {
     if (this.dryRun) {
       this.warn('(dry run) nothing was changed; a real run skips whatever already exists.');
     } else if (this.changes.length === 0) {
-      this.warn(`Nothing to do: "${this.env}" is up to date (databases, queues, secrets, migrations and both Workers).`);
+      this.warn(
+        `Nothing to do: "${this.env}" is up to date (databases, queues, secrets, migrations and both Workers).`,
+      );
     } else {
-      this.warn(`Done: ${this.changes.length} change${this.changes.length === 1 ? '' : 's'} to "${this.env}".`);
+      this.warn(
+        `Done: ${this.changes.length} change${this.changes.length === 1 ? '' : 's'} to "${this.env}".`,
+      );
       if (this.changes.some((c) => c.startsWith('secret OPS_TOKEN'))) {
-        this.warn(`OPS_TOKEN (for npm run ops -- --remote --env ${this.env}) is in ${secretsPath(this.env)}.`);
+        this.warn(
+          `OPS_TOKEN (for npm run ops -- --remote --env ${this.env}) is in ${secretsPath(this.env)}.`,
+        );
       }
     }
     return 0;

@@ -681,9 +681,7 @@ export const tenantMoves = sqliteTable(
   (t) => [
     index('tenant_moves_tenant_id_idx').on(t.tenantId),
     // one move at a time per tenant
-    uniqueIndex('tenant_moves_active_unique')
-      .on(t.tenantId)
-      .where(sql`state NOT IN ('done', 'cancelled')`),
+    uniqueIndex('tenant_moves_active_unique').on(t.tenantId).where(sql`state NOT IN ('done', 'cancelled')`),
     check('tenant_moves_state_enum', oneOf('state', MOVE_STATES)),
     check('tenant_moves_shards_differ', sql`${t.fromShard} <> ${t.toShard}`),
   ],

@@ -87,7 +87,11 @@ function readLink(shard: Shard, token: string): Promise<Row | null> {
  * tenant names its new home; once the old rows are deleted, the other shards are asked (only a
  * verified token gets this far, and a miss is remembered for a minute).
  */
-async function locateLink(env: Env, hinted: Shard, token: string): Promise<{ shard: Shard; row: Row } | null> {
+async function locateLink(
+  env: Env,
+  hinted: Shard,
+  token: string,
+): Promise<{ shard: Shard; row: Row } | null> {
   const row = await readLink(hinted, token);
   if (row) {
     const home = row.home === hinted.name ? null : shardNamed(env, row.home);

@@ -165,8 +165,7 @@ export const opsRoutes = new Hono<AppEnv>()
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
     // Both sides hashed first: equal lengths, so the comparison time says nothing about the token.
     const ok =
-      match?.[1] !== undefined &&
-      timingSafeEqual(await sha256Hex(match[1]), await sha256Hex(configured));
+      match?.[1] !== undefined && timingSafeEqual(await sha256Hex(match[1]), await sha256Hex(configured));
     if (!ok) {
       console.warn(JSON.stringify({ counter: 'ops_token_rejected', path: c.req.path }));
       throw new ApiError('UNAUTHENTICATED', 'Send the OPS_TOKEN secret as a Bearer token.');

@@ -22,9 +22,7 @@ export async function parkWebhook(control: Db, tenantId: string, parked: Parked)
     kind: parked.kind,
     params: parked.input as unknown as Record<string, string>,
   });
-  console.warn(
-    JSON.stringify({ counter: 'twilio_webhook_parked', tenant: tenantId, kind: parked.kind }),
-  );
+  console.warn(JSON.stringify({ counter: 'twilio_webhook_parked', tenant: tenantId, kind: parked.kind }));
 }
 
 /** Rows applied per call: the replay stays well inside a request's limits; call again for more. */
