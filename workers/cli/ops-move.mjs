@@ -388,6 +388,11 @@ export async function tenantMove(ctx, flags, positionals) {
       throw new UsageError('--wait-seconds must be a whole number, 0 or more.');
     markWait = w;
     switchWait = w;
+    if (w < SWITCH_WAIT_SECONDS) {
+      ctx.warn(
+        `--wait-seconds ${w}: shorter than the caches (${MARK_WAIT_SECONDS} s, then ${SWITCH_WAIT_SECONDS} s). Only safe when no Worker serves this tenant (tests, an idle local app).`,
+      );
+    }
   }
   const to = flags.to !== undefined ? checkShardName(flags.to, ctx.shards) : null;
   const tenant = await findTenant(ctx, tenantId);
