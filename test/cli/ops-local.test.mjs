@@ -73,46 +73,68 @@ after(async () => {
 });
 
 describe('ops local: through wrangler d1 execute --local (the default)', () => {
-  test('tenant create writes control and shard, prints the local invitation link; tenant list shows it', async () => {
+  test('prices set and tenant list run through wrangler against the local files', async () => {
     const env = { ...process.env, OPS_URL: 'http://127.0.0.1:9', NODE_NO_WARNINGS: '1' };
-    const r = await opsCli(
-      [
-        'tenant',
-        'create',
-        '--name',
-        'Local Bakery',
-        '--country',
-        'AU',
-        '--timezone',
-        'Australia/Melbourne',
-        '--admin-email',
-        'baker@local.example',
-        ...local,
-      ],
+    const set = await opsCli(
+      ['prices', 'set', '--country', 'NZ', '--per-part-cents', '7', '--from', '2026-01-01', ...local],
       { env },
     );
+    assert.equal(set.code, 0, set.stderr);
+    const [row] = await q('CONTROL_DB', "SELECT per_part_cents, tenant_id FROM costs WHERE country = 'NZ'");
+    assert.deepEqual(row, { per_part_cents: 7, tenant_id: null });
+    const created = await ops([
+      'tenant',
+      'create',
+      '--name',
+      'Local Bakery',
+      '--country',
+      'AU',
+      '--timezone',
+      'Australia/Melbourne',
+      '--admin-email',
+      'baker@local.example',
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    const list = await opsCli(['tenant', 'list', '--json', ...local], { env });
+    assert.equal(list.code, 0, list.stderr);
+    const listed = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(listed.some((t) => t.name === 'Local Bakery' && t.users === 1));
+  });
+
+  test('without a running app, tenant create writes the invitation into the local outbox and prints its link', async () => {
+    const r = await ops([
+      'tenant',
+      'create',
+      '--name',
+      'Outbox Cafe',
+      '--country',
+      'AU',
+      '--timezone',
+      'Australia/Sydney',
+      '--admin-email',
+      'owner@outbox.example',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.invitation.delivery, 'outbox');
     assert.match(r.stderr, /invitation link .*\n\s+http:\/\/127\.0\.0\.1:8787\/auth\/verify\?token=/);
     const [outbox] = await q(
       'CONTROL_DB',
-      bindSql('SELECT * FROM dev_outbox WHERE "to" = ?', ['baker@local.example']),
+      bindSql('SELECT * FROM dev_outbox WHERE "to" = ?', ['owner@outbox.example']),
     );
     assert.equal(outbox.link, out.invitation.link);
     const [token] = await q(
       'CONTROL_DB',
-      "SELECT t.expires_at FROM magic_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = 'baker@local.example'",
+      "SELECT t.expires_at FROM magic_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = 'owner@outbox.example'",
     );
     assert.ok(token.expires_at > new Date().toISOString());
     assert.equal(
       (await q(out.shard, bindSql('SELECT id FROM tenants WHERE id = ?', [out.tenant_id]))).length,
       1,
     );
-
-    const list = await opsCli(['tenant', 'list', '--json', ...local], { env });
-    assert.equal(list.code, 0, list.stderr);
-    assert.ok(list.stdout.split('\n').some((l) => l.includes('"Local Bakery"')));
   });
 });
 
