@@ -110,3 +110,20 @@ export function parseJsonOutput(stdout) {
   if (start < 0) throw new Error(`wrangler printed no JSON: ${text.slice(0, 200)}`);
   return JSON.parse(text.slice(start));
 }
+
+/** Queue names from `wrangler queues list`'s table (it has no --json). */
+export function parseQueueTable(stdout) {
+  const rows = stdout
+    .split('\n')
+    .filter((l) => l.trim().startsWith('│'))
+    .map((l) =>
+      l
+        .split('│')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
+  const head = rows.shift();
+  const col = head?.indexOf('name') ?? -1;
+  if (col < 0) return [];
+  return rows.map((r) => r[col]).filter(Boolean);
+}

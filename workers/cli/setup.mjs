@@ -7,13 +7,17 @@
 // every database (--remote) before deploying the main and the link Worker. Idempotent: every step
 // checks first, so a second run changes nothing and says so, and a run that stopped halfway is
 // finished by the next. --dry-run prints each wrangler command a first run would run and calls none.
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ROOT, run } from './node.mjs';
+import { ROOT } from './node.mjs';
 import { parseArgs, UsageError } from './ops-args.mjs';
-import { displayCommand, parseJsonOutput, runWrangler, WranglerError } from './ops-wrangler.mjs';
+import {
+  displayCommand,
+  parseJsonOutput,
+  parseQueueTable,
+  runWrangler,
+  WranglerError,
+} from './ops-wrangler.mjs';
 import {
   addDatabase,
   customDomain,
@@ -26,11 +30,12 @@ import {
   setCustomDomain,
   setDatabaseId,
   setVar,
-  splitBlocks,
   vars,
   workerName,
 } from './setup-config.mjs';
+import { buildUi, deployWorker } from './setup-deploy.mjs';
 import { gatherInputs, SetupUsageError } from './setup-inputs.mjs';
+import { GENERATED, rotate } from './setup-rotate.mjs';
 import { readDotEnv, saveSecrets, secretsPath } from './setup-secrets.mjs';
 
 export const USAGE = `Usage: npm run setup -- --env NAME [--dry-run] [--shards N]
@@ -56,29 +61,6 @@ const FLAGS = {
   'skip-build': 'boolean',
   rotate: 'string',
   help: 'boolean',
-};
-
-/** Secrets setup generates: who gets them and how. */
-const GENERATED = [
-  { key: 'LINK_SECRET', workers: ['main', 'links'], make: () => randomBytes(32).toString('hex') },
-  { key: 'OPS_TOKEN', workers: ['main'], make: () => randomBytes(32).toString('base64url') },
-  // 32 random bytes, base64: the AES-256 key that encrypts tenants' Twilio credentials at rest.
-  { key: 'CREDENTIALS_KEY', workers: ['main'], make: () => randomBytes(32).toString('base64') },
-];
-
-/** Secrets `--rotate NAME` replaces; *_PREVIOUS keeps the old value working meanwhile. */
-const ROTATABLE = {
-  LINK_SECRET: {
-    previous: 'LINK_SECRET_PREVIOUS',
-    after:
-      'links already sent keep working; drop LINK_SECRET_PREVIOUS once the longest link lifetime has passed',
-  },
-  CREDENTIALS_KEY: {
-    previous: 'CREDENTIALS_KEY_PREVIOUS',
-    after:
-      'stored Twilio credentials are still readable with the previous key; drop CREDENTIALS_KEY_PREVIOUS once they have been re-saved under the new one',
-  },
-  OPS_TOKEN: { previous: null, after: 'the old token stops working at once' },
 };
 
 class Setup {
@@ -336,105 +318,9 @@ class Setup {
     }
   }
 
-  /** A hash of what would be deployed: the bundle, the UI's assets, the environment's config. */
-  async contentTag(which) {
-    const out = mkdtempSync(join(tmpdir(), 'setup-bundle-'));
-    try {
-      await this.wrangler(['deploy', '--dry-run', '--outdir', out, ...this.workerArgs(which)]);
-      const h = createHash('sha256');
-      hashTree(h, out);
-      if (which === 'main') {
-        const assets = join(this.project, 'web/dist');
-        if (existsSync(assets)) hashTree(h, assets);
-      }
-      const text = which === 'main' ? this.main : this.links;
-      for (const b of splitBlocks(text)) {
-        if (b.name === `env.${this.env}` || b.name?.startsWith(`env.${this.env}.`)) h.update(b.text);
-      }
-      return `setup-${h.digest('hex').slice(0, 16)}`;
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  }
-
-  async deployedTag(which) {
-    try {
-      const { stdout } = await this.wrangler(['deployments', 'status', '--json', ...this.workerArgs(which)]);
-      const status = parseJsonOutput(stdout);
-      const version = status.versions?.[0]?.version_id;
-      if (!version || status.versions.length !== 1) return null;
-      const view = await this.wrangler(['versions', 'view', version, '--json', ...this.workerArgs(which)]);
-      return parseJsonOutput(view.stdout).annotations?.['workers/tag'] ?? null;
-    } catch (err) {
-      if (err instanceof WranglerError) return null;
-      throw err;
-    }
-  }
-
-  async deploy(which) {
-    if (which === 'links' && this.links === null) return;
-    if (this.dryRun) {
-      this.out(displayCommand(['deploy', ...this.workerArgs(which), '--tag', '<content hash>']));
-      return;
-    }
-    const tag = await this.contentTag(which);
-    if ((await this.deployedTag(which)) === tag) return;
-    await this.wrangler(['deploy', ...this.workerArgs(which), '--tag', tag, '--message', 'npm run setup']);
-    this.change(`deployed the ${which === 'links' ? 'link' : 'main'} Worker (${tag})`);
-  }
-
-  build() {
-    if (this.flags['skip-build']) return;
-    if (this.dryRun) {
-      this.warn('(dry run) would build the admin UI: npm run build:web');
-      return;
-    }
-    this.warn('Building the admin UI (web/dist) ...');
-    run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: this.project });
-  }
-
-  /**
-   * Replaces a generated secret on every Worker that has it. The new value is saved (as NAME_NEXT)
-   * before it is put anywhere, so an interrupted rotation is finished by running it again.
-   */
-  async rotate(name) {
-    const spec = ROTATABLE[name];
-    if (!spec) throw new UsageError(`--rotate takes one of ${Object.keys(ROTATABLE).join(', ')}.`);
-    if (!hasEnv(this.main, this.env)) throw new UsageError(`No [env.${this.env}] yet: run setup first.`);
-    const file = secretsPath(this.env);
-    const saved = readDotEnv(file);
-    const current = saved[name] || process.env[`${name}_CURRENT`];
-    if (spec.previous && !current) {
-      throw new SetupUsageError(
-        `The current ${name} is not in ${file}: set ${name}_CURRENT to it (from your password manager), so it can become ${spec.previous}.`,
-      );
-    }
-    const next = saved[`${name}_NEXT`] || GENERATED.find((g) => g.key === name).make();
-    if (!this.dryRun) saveSecrets(file, { [`${name}_NEXT`]: next });
-    const workers = GENERATED.find((g) => g.key === name).workers.filter(
-      (w) => w === 'main' || this.links !== null,
-    );
-    if (spec.previous) for (const w of workers) await this.putSecret(w, spec.previous, current);
-    for (const w of workers) await this.putSecret(w, name, next);
-    if (!this.dryRun) {
-      saveSecrets(file, {
-        [name]: next,
-        ...(spec.previous ? { [spec.previous]: current } : {}),
-        [`${name}_NEXT`]: '',
-      });
-    }
-    this.warn(`Rotated ${name} on "${this.env}": ${spec.after}.`);
-    if (spec.previous) {
-      for (const w of workers) {
-        this.warn(`  later: ${displayCommand(['secret', 'delete', spec.previous, ...this.workerArgs(w)])}`);
-      }
-    }
-    return 0;
-  }
-
   async run() {
     this.readConfigs();
-    if (this.flags.rotate !== undefined) return this.rotate(this.flags.rotate.trim().toUpperCase());
+    if (this.flags.rotate !== undefined) return rotate(this, this.flags.rotate.trim().toUpperCase());
     this.ensureSections();
     const interactive = !this.dryRun && !this.flags.yes && Boolean(process.stdin.isTTY);
     this.warn(`${this.dryRun ? 'Dry run for' : 'Setting up'} environment "${this.env}" ...`);
@@ -463,9 +349,9 @@ class Setup {
     }
     // Migrations before code: the new Worker may need the new columns.
     await this.migrations();
-    this.build();
-    await this.deploy('main');
-    await this.deploy('links');
+    buildUi(this);
+    await deployWorker(this, 'main');
+    await deployWorker(this, 'links');
 
     if (this.dryRun) {
       this.warn('(dry run) nothing was changed; a real run skips whatever already exists.');
@@ -494,34 +380,6 @@ function hostOf(url) {
   } catch {
     return null;
   }
-}
-
-function hashTree(h, dir) {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) hashTree(h, p);
-    else {
-      h.update(name);
-      h.update(readFileSync(p));
-    }
-  }
-}
-
-/** Queue names from `wrangler queues list`'s table (it has no --json). */
-export function parseQueueTable(stdout) {
-  const rows = stdout
-    .split('\n')
-    .filter((l) => l.trim().startsWith('│'))
-    .map((l) =>
-      l
-        .split('│')
-        .slice(1, -1)
-        .map((c) => c.trim()),
-    );
-  const head = rows.shift();
-  const col = head?.indexOf('name') ?? -1;
-  if (col < 0) return [];
-  return rows.map((r) => r[col]).filter(Boolean);
 }
 
 /** Parses setup's argv; throws UsageError for an unknown option or a missing --env. */
