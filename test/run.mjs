@@ -1,8 +1,9 @@
-// `npm test`: every test. Vitest suites run inside workerd (unit + integration); the browser
-// suites drive real Chromium against `wrangler dev`; the last step runs the real `npm start` and
-// ends it every way it can end (test/start-stop.mjs). `--only vitest|browser|start` runs one part.
-// Chromium is looked for (and on Debian/Ubuntu installed) before anything runs, so a machine that
-// cannot run the browser tests says so at once, not after the vitest suites.
+// `npm test`: every test. Vitest suites run inside workerd (unit + integration); the operator
+// scripts' tests (ops, setup, DEPLOY.md) run in Node against a fake wrangler and local D1; the
+// browser suites drive real Chromium against `wrangler dev`; the last step runs the real `npm start`
+// and ends it every way it can end (test/start-stop.mjs). `--only vitest|cli|browser|start` runs one
+// part. Chromium is looked for (and on Debian/Ubuntu installed) before anything runs, so a machine
+// that cannot run the browser tests says so at once, not after the vitest suites.
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -35,6 +36,14 @@ function step(name, args) {
 }
 
 if (wants('vitest')) step('vitest (workerd)', [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run']);
+if (wants('cli')) {
+  step('cli (node:test)', [
+    '--test',
+    '--test-reporter=dot',
+    '--disable-warning=ExperimentalWarning',
+    'test/cli/*.test.mjs',
+  ]);
+}
 if (wants('browser')) step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
 if (wants('start')) step('npm start: stops cleanly', [join(ROOT, 'test/start-stop.mjs')]);
 process.exit(failed ? 1 : 0);

@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { controlDb } from './db/shards';
+import { controlDb, TenantMovingError } from './db/shards';
 import { formPublicRoutes } from './forms/public';
 import { authenticate, requireRole, writesNeed } from './http/auth-middleware';
 import type { AppEnv } from './http/context';
@@ -25,6 +25,7 @@ import { importRoutes, MAX_UPLOAD_BYTES } from './routes/imports';
 import { inboxRoutes } from './routes/inbox';
 import { keywordRoutes } from './routes/keywords';
 import { meRoutes } from './routes/me';
+import { opsRoutes } from './routes/ops';
 import { segmentRoutes } from './routes/segments';
 import { sendingNumberRoutes } from './routes/sending-numbers';
 import { suppressionRuleRoutes } from './routes/suppression-rules';
@@ -170,10 +171,22 @@ export function createApp() {
   app.route('/healthz', healthRoutes);
   app.route('/webhooks/twilio', twilioWebhookRoutes);
   app.route('/f', formPublicRoutes);
+  // Operator endpoints (npm run ops): exist only when the OPS_TOKEN secret is set.
+  app.route('/ops/v1', opsRoutes);
 
   app.notFound((c) => problemResponse(problem('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((err, c) => {
     if (err instanceof ApiError) return problemResponse(err.toProblem(c.req.path));
+    if (err instanceof TenantMovingError) {
+      return problemResponse(
+        problem(
+          'UNAVAILABLE',
+          'This account is being moved to another database and is read-only for a few minutes. Try again shortly.',
+          { instance: c.req.path },
+        ),
+        { 'retry-after': String(err.retryAfterSeconds) },
+      );
+    }
     if (err instanceof HTTPException) {
       const code =
         err.status === 413

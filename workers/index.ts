@@ -16,7 +16,7 @@ const shortLinks = createShortLinkApp();
 
 /** Paths the Worker answers; everything else is the admin UI (static assets, SPA fallback). */
 const SHORT_LINK = /^https?:\/\/[^/]+\/l(?:[/?#]|$)/;
-const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev|healthz|f)(?:[/?#]|$)/;
+const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev|healthz|f|ops)(?:[/?#]|$)/;
 /** A broken configuration is logged once per isolate, at its first request (issue 9). */
 const reportBrokenConfig = createStartupReporter();
 

@@ -1284,3 +1284,82 @@ export const directMessages = sqliteTable(
     check('direct_messages_status_enum', oneOf('status', JOB_STATUSES)),
   ],
 );
+
+// ---------------------------------------------------------------------------------------------
+// control database (issue 11): moving a tenant to another shard (`npm run ops -- tenant move`), a
+// resumable state machine. While a move is not done (or cancelled), `tenants.shard` reads
+// "SHARD_a>SHARD_b" (see workers/db/shards.ts) so nothing in the Worker writes to either copy.
+// `counts` holds, per table, the copy's keyset cursor and the rows counted on each side.
+export const MOVE_STATES = [
+  'marked',
+  'copying',
+  'copied',
+  'verified',
+  'switched',
+  'caught_up',
+  'deleting',
+  'done',
+  'cancelled',
+] as const;
+export type MoveState = (typeof MOVE_STATES)[number];
+export type MoveTableCounts = {
+  cursor: string | null;
+  copied: number;
+  source: number | null;
+  target: number | null;
+  deleted?: number;
+};
+export const tenantMoves = sqliteTable(
+  'tenant_moves',
+  {
+    id: id(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    fromShard: text('from_shard').notNull(),
+    toShard: text('to_shard').notNull(),
+    state: text('state', { enum: MOVE_STATES }).notNull().default('marked'),
+    counts: text('counts', { mode: 'json' })
+      .$type<Record<string, MoveTableCounts>>()
+      .notNull()
+      .default(sql`'{}'`),
+    // when the current state was entered: the waits count from here, so a re-run does not restart them
+    stateAt: text('state_at').notNull().default(now),
+    lastError: text('last_error'),
+    startedAt: text('started_at').notNull().default(now),
+    updatedAt: updatedAt(),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [
+    index('tenant_moves_tenant_id_idx').on(t.tenantId),
+    // one move at a time per tenant
+    uniqueIndex('tenant_moves_active_unique').on(t.tenantId).where(sql`state NOT IN ('done', 'cancelled')`),
+    check('tenant_moves_state_enum', oneOf('state', MOVE_STATES)),
+    check('tenant_moves_shards_differ', sql`${t.fromShard} <> ${t.toShard}`),
+  ],
+);
+
+// control database (issue 11): Twilio webhooks that arrived while their tenant was being moved
+// (its data was on neither shard for writing). Stored as received (already signature-checked) and
+// applied by the Worker once the move is over: `POST /ops/v1/tenants/:id/parked-webhooks/replay`,
+// which `tenant move` and `tenant resume` call. A STOP received mid-move is never lost.
+export const PARKED_WEBHOOK_KINDS = ['status', 'inbound'] as const;
+export const parkedWebhooks = sqliteTable(
+  'parked_webhooks',
+  {
+    id: id(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: PARKED_WEBHOOK_KINDS }).notNull(),
+    // the callback URL's query (names the tenant and the job for status callbacks)
+    query: text('query').notNull().default(''),
+    params: text('params', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    idempotencyToken: text('idempotency_token'),
+    receivedAt: text('received_at').notNull().default(now),
+  },
+  (t) => [
+    index('parked_webhooks_tenant_received_idx').on(t.tenantId, t.receivedAt),
+    check('parked_webhooks_kind_enum', oneOf('kind', PARKED_WEBHOOK_KINDS)),
+  ],
+);

@@ -60,6 +60,33 @@ export class MissingShardError extends Error {
   }
 }
 
+/**
+ * A tenant being moved (`npm run ops -- tenant move`, only while it is paused) has
+ * `tenants.shard` = "SHARD_a>SHARD_b" in the control database and in both shards' copies, from the
+ * moment the move is marked until its data is copied, verified and switched to SHARD_b. No binding
+ * has that name, so every path that routes by it leaves the tenant alone: shardOf() throws
+ * TenantMovingError (the API answers 503, queue consumers retry later, Twilio webhooks are parked
+ * in the control database), and the crons, which keep to tenants homed on their shard, skip it.
+ */
+export const MOVING_SHARD = /^(SHARD_\d{1,2})>(SHARD_\d{1,2})$/;
+
+export class TenantMovingError extends Error {
+  /** How long a caller should wait before trying again (a move's fence lasts minutes). */
+  readonly retryAfterSeconds = 60;
+  constructor(
+    readonly tenantId: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(`Tenant ${tenantId} is being moved from ${from} to ${to}; try again in a few minutes.`);
+  }
+}
+
+/** A queue message of a tenant being moved waits this long (growing with its attempts, at most an hour). */
+export function movingRetryDelaySeconds(attempts: number): number {
+  return Math.min(3600, 60 * 2 ** Math.max(0, Math.min(attempts - 1, 6)));
+}
+
 // tenant id → shard name. A tenant only moves while it is paused, through `npm run ops -- tenant
 // move`, which waits longer than this TTL between steps, so a stale entry never outlives a move.
 export const SHARD_CACHE_TTL_MS = 30_000;
@@ -76,7 +103,10 @@ export function forgetShards(): void {
   shardCache.clear();
 }
 
-/** The shard holding this tenant's data. Throws UnknownTenantError for a tenant that does not exist. */
+/**
+ * The shard holding this tenant's data. Throws UnknownTenantError for a tenant that does not exist
+ * and TenantMovingError while it is being moved to another shard.
+ */
 export async function shardOf(env: Pick<Env, 'CONTROL_DB'>, tenantId: string): Promise<Shard> {
   const nowMs = Date.now();
   const hit = shardCache.get(tenantId);
@@ -91,12 +121,14 @@ export async function shardOf(env: Pick<Env, 'CONTROL_DB'>, tenantId: string): P
     name = row.shard;
     rememberShard(tenantId, name, nowMs);
   }
+  const moving = MOVING_SHARD.exec(name);
+  if (moving) throw new TenantMovingError(tenantId, moving[1] as string, moving[2] as string);
   const shard = shardNamed(env, name);
   if (!shard) throw new MissingShardError(name);
   return shard;
 }
 
-/** The tenant's shard, or null for a tenant that no longer exists (queue messages, webhooks). */
+/** The tenant's shard, or null for a tenant that no longer exists (queue messages, webhooks); TenantMovingError passes through. */
 export async function shardOrNull(env: Pick<Env, 'CONTROL_DB'>, tenantId: string): Promise<Shard | null> {
   try {
     return await shardOf(env, tenantId);
@@ -121,7 +153,12 @@ export async function emptiestShard(env: Pick<Env, 'CONTROL_DB'>): Promise<Shard
   const counts = await controlDb(env).all<{ shard: string; n: number }>(
     sql`SELECT shard, count(*) AS n FROM tenants GROUP BY shard`,
   );
-  const tenantsOn = new Map(counts.map((r) => [r.shard, r.n]));
+  const tenantsOn = new Map<string, number>();
+  for (const r of counts) {
+    // A tenant being moved counts where it is going.
+    const home = MOVING_SHARD.exec(r.shard)?.[2] ?? r.shard;
+    tenantsOn.set(home, (tenantsOn.get(home) ?? 0) + r.n);
+  }
   const sized = await Promise.all(
     all.map(async (s) => {
       const res = await s.d1.prepare('SELECT 1').run();

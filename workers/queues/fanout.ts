@@ -10,7 +10,13 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { audienceWhere, type CampaignAudience } from '../db/audience';
 import { uuidv7 } from '../db/ids';
 import { campaigns, messageTemplates, sendingNumbers, suppressionRules, tenants } from '../db/schema';
-import { type Shard, shardOf, UnknownTenantError } from '../db/shards';
+import {
+  movingRetryDelaySeconds,
+  type Shard,
+  shardOf,
+  TenantMovingError,
+  UnknownTenantError,
+} from '../db/shards';
 import { pickTemplate } from '../domain/ab-split';
 import { addCounts, evaluateEligibility, suppressionCutoff } from '../domain/eligibility';
 import { createLinkToken } from '../domain/link-token';
@@ -39,6 +45,10 @@ export async function consumeFanoutBatch(
       await fanoutPage(env, parsed.data, new Date());
       m.ack();
     } catch (err) {
+      if (err instanceof TenantMovingError) {
+        m.retry({ delaySeconds: movingRetryDelaySeconds(m.attempts) });
+        continue;
+      }
       console.error('fanout page failed', parsed.data, err);
       m.retry({ delaySeconds: backoffSeconds(m.attempts) });
     }

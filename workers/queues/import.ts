@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { runImport } from '../db/imports';
-import { shardOrNull } from '../db/shards';
+import { movingRetryDelaySeconds, shardOrNull, TenantMovingError } from '../db/shards';
 import { emitImportCompleted } from '../integrations/import-events';
 
 const ImportMessageSchema = z.object({
@@ -39,6 +39,10 @@ export async function consumeImportBatch(
       else await emitImportCompleted(env, tenantId, batchId); // issue 14: one webhook event per import
       message.ack();
     } catch (err) {
+      if (err instanceof TenantMovingError) {
+        message.retry({ delaySeconds: movingRetryDelaySeconds(message.attempts) });
+        continue;
+      }
       // Nothing half-written: the failed chunk rolled back. Retry soon; the cron watchdog resumes or
       // fails the batch if retries run out.
       console.error('import chunk failed', batchId, err);

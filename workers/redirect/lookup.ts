@@ -2,7 +2,7 @@
 // Cache API (shared by isolates, survives isolate restarts), then D1. Only what never changes
 // once a link exists is cached (ids, final URL, expiry, sender); the counters live in D1 alone.
 import { z } from 'zod';
-import { shardNamed } from '../db/shards';
+import { type Shard, shardNamed, shards } from '../db/shards';
 import { isWellFormedToken, shardHint, verifyLinkToken, withUtmParams } from '../domain/link-token';
 import { LruCache } from './lru';
 
@@ -55,6 +55,7 @@ type Row = {
   expires_at: string;
   utm_params: string | null;
   sender: string;
+  home: string;
 };
 
 function parseUtm(raw: string | null): Record<string, unknown> | null {
@@ -69,23 +70,48 @@ function parseUtm(raw: string | null): Record<string, unknown> | null {
   }
 }
 
-async function fromD1(env: Env, token: string): Promise<ResolvedLink | null> {
-  const hint = shardHint(token);
-  const shard = hint === null ? null : shardNamed(env, hint);
-  // A verified token naming a shard this Worker does not bind: a link from another deployment.
-  if (!shard) return null;
-  const row = await shard.d1
-    .prepare(
-      `SELECT l.id, l.tenant_id, l.campaign_id, l.contact_id, l.target_url, l.expires_at, c.utm_params,
-            COALESCE(NULLIF(t.sender_name, ''), t.name) AS sender
+const SELECT_LINK = `SELECT l.id, l.tenant_id, l.campaign_id, l.contact_id, l.target_url, l.expires_at, c.utm_params,
+            COALESCE(NULLIF(t.sender_name, ''), t.name) AS sender, t.shard AS home
        FROM short_links l
        JOIN campaigns c ON c.id = l.campaign_id
        JOIN tenants t ON t.id = l.tenant_id
-      WHERE l.token = ?`,
-    )
-    .bind(token)
-    .first<Row>();
-  if (!row) return null;
+      WHERE l.token = ?`;
+
+function readLink(shard: Shard, token: string): Promise<Row | null> {
+  return shard.d1.prepare(SELECT_LINK).bind(token).first<Row>();
+}
+
+/**
+ * The token's hint names the shard the link was created on. A tenant moved since (`npm run ops --
+ * tenant move`) has its rows on another shard: while both hold them, the hinted shard's copy of the
+ * tenant names its new home; once the old rows are deleted, the other shards are asked (only a
+ * verified token gets this far, and a miss is remembered for a minute).
+ */
+async function locateLink(
+  env: Env,
+  hinted: Shard,
+  token: string,
+): Promise<{ shard: Shard; row: Row } | null> {
+  const row = await readLink(hinted, token);
+  if (row) {
+    const home = row.home === hinted.name ? null : shardNamed(env, row.home);
+    const moved = home ? await readLink(home, token) : null;
+    return home && moved ? { shard: home, row: moved } : { shard: hinted, row };
+  }
+  const others = shards(env).filter((s) => s.name !== hinted.name);
+  const found = await Promise.all(others.map((s) => readLink(s, token)));
+  const i = found.findIndex((r) => r !== null);
+  return i < 0 ? null : { shard: others[i] as Shard, row: found[i] as Row };
+}
+
+async function fromD1(env: Env, token: string): Promise<ResolvedLink | null> {
+  const hint = shardHint(token);
+  const hinted = hint === null ? null : shardNamed(env, hint);
+  // A verified token naming a shard this Worker does not bind: a link from another deployment.
+  if (!hinted) return null;
+  const found = await locateLink(env, hinted, token);
+  if (!found) return null;
+  const { shard, row } = found;
   return {
     shard: shard.name,
     id: row.id,

@@ -301,7 +301,7 @@ type Invitation = { delivery: DeliveryOutcome['status']; expires_at: string; det
  * before (so a failed resend never leaves the user with no working link). Never throws on a
  * provider failure: the outcome says what happened.
  */
-async function sendInvitation(c: Context<AppEnv>, user: UserRow): Promise<Invitation> {
+export async function sendInvitation(c: Context<AppEnv>, user: UserRow): Promise<Invitation> {
   const control = c.get('control');
   const [tenant] = await control
     .select({ name: tenants.name })

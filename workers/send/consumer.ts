@@ -1,7 +1,14 @@
 // Wires the send loop to the real world: D1, the two Durable Objects, Twilio over fetch, and the
 // send queue. `processSendBatch` takes a clock so tests can pin "now" (quiet hours, DST).
 import { z } from 'zod';
-import { controlDb, type Shard, shardOf, UnknownTenantError } from '../db/shards';
+import {
+  controlDb,
+  movingRetryDelaySeconds,
+  type Shard,
+  shardOf,
+  TenantMovingError,
+  UnknownTenantError,
+} from '../db/shards';
 import type { DirectSendMessage } from '../direct/queue';
 import { sendDirectBatch, settleDirectOutcomes } from '../direct/send';
 import { D1SendStore } from './d1-store';
@@ -32,13 +39,17 @@ export async function processSendBatch(
     string,
     { shard: Shard; items: { message: Message<unknown>; body: DirectSendMessage }[] }
   >();
-  const shardByTenant = new Map<string, Promise<Shard | null>>();
+  const shardByTenant = new Map<string, Promise<Shard | null | 'moving'>>();
   for (const m of batch.messages) {
     const directParsed = DirectMessage.safeParse(m.body);
     if (directParsed.success) {
       const { tenantId } = directParsed.data;
       if (!shardByTenant.has(tenantId)) shardByTenant.set(tenantId, locate(env, tenantId));
       const shard = await shardByTenant.get(tenantId);
+      if (shard === 'moving') {
+        m.retry({ delaySeconds: movingRetryDelaySeconds(m.attempts) });
+        continue;
+      }
       if (!shard) {
         m.ack();
         continue;
@@ -57,6 +68,10 @@ export async function processSendBatch(
     const { tenantId } = parsed.data;
     if (!shardByTenant.has(tenantId)) shardByTenant.set(tenantId, locate(env, tenantId));
     const shard = await shardByTenant.get(tenantId);
+    if (shard === 'moving') {
+      m.retry({ delaySeconds: movingRetryDelaySeconds(m.attempts) });
+      continue;
+    }
     if (!shard) {
       m.ack();
       continue;
@@ -95,11 +110,15 @@ async function processDirectBatch(
   await settleDirectOutcomes(env, items, outcomes);
 }
 
-/** The tenant's shard; null (message dropped) for a tenant that no longer exists. */
-async function locate(env: Env, tenantId: string): Promise<Shard | null> {
+/**
+ * The tenant's shard; null (message dropped) for a tenant that no longer exists; 'moving' (the
+ * message waits in the queue) while the tenant is being moved to another shard.
+ */
+async function locate(env: Env, tenantId: string): Promise<Shard | null | 'moving'> {
   try {
     return await shardOf(env, tenantId);
   } catch (err) {
+    if (err instanceof TenantMovingError) return 'moving';
     if (err instanceof UnknownTenantError) {
       console.warn(`send queue: tenant ${tenantId} no longer exists, message dropped`);
       return null;

@@ -6,14 +6,14 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { shardOrNull } from '../db/shards';
-import { applyDirectStatus } from '../direct/status';
+import { shardOrNull, TenantMovingError } from '../db/shards';
 import type { AppEnv } from '../http/context';
 import { ApiError, problem, problemResponse } from '../http/errors';
 import { verifyTwilioSignature } from '../providers/twilio-signature';
+import { applyCallback } from './callback';
 import { handleInbound } from './inbound';
+import { type Parked, parkWebhook } from './parked';
 import { callbackRef, numberOwner } from './routing';
-import { applyStatus } from './status';
 import { twiml } from './twiml';
 
 const BODY_LIMIT = 64 * 1024;
@@ -70,6 +70,17 @@ const Inbound = z.object({
   OptOutType: z.string().max(20).optional(),
 });
 
+/** The tenant's shard; 'parked' when the tenant is being moved (the webhook waits in the control database). */
+async function shardOrPark(c: Context<AppEnv>, tenantId: string, parked: Parked) {
+  try {
+    return await shardOrNull(c.env, tenantId);
+  } catch (err) {
+    if (!(err instanceof TenantMovingError)) throw err;
+    await parkWebhook(c.get('control'), tenantId, parked);
+    return 'parked' as const;
+  }
+}
+
 function invalid(issues: readonly { path: readonly PropertyKey[]; message: string }[]): never {
   throw new ApiError('BAD_REQUEST', 'The Twilio parameters are incomplete.', {
     errors: issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })),
@@ -100,8 +111,20 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
     // callback goes straight to the tenant's shard and job, even before the send is recorded.
     const url = new URL(c.req.url);
     const ref = callbackRef(url.searchParams);
-    const shard = ref ? await shardOrNull(c.env, ref.tenantId) : null;
-    if (!ref || !shard) {
+    const input = ref && {
+      tenantId: ref.tenantId,
+      jobId: ref.jobId,
+      messageId: ref.messageId,
+      providerEventId: v.idempotencyToken ?? `${messageSid}:${status}`,
+      messageSid,
+      status,
+      errorCode: p.ErrorCode?.trim() || null,
+      payload: v.params,
+      source: 'webhook' as const,
+    };
+    const shard = input ? await shardOrPark(c, input.tenantId, { kind: 'status', input }) : null;
+    if (shard === 'parked') return c.body(null, 200);
+    if (!input || !shard) {
       console.warn(
         JSON.stringify({
           counter: 'twilio_status_unroutable',
@@ -111,26 +134,7 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
       );
       return c.body(null, 200);
     }
-    if (ref.messageId) {
-      await applyDirectStatus(shard.db, c.env, {
-        tenantId: ref.tenantId,
-        messageId: ref.messageId,
-        messageSid,
-        status,
-        errorCode: p.ErrorCode?.trim() || null,
-      });
-      return c.body(null, 200);
-    }
-    await applyStatus(shard.db, c.env, {
-      tenantId: ref.tenantId,
-      jobId: ref.jobId,
-      providerEventId: v.idempotencyToken ?? `${messageSid}:${status}`,
-      messageSid,
-      status,
-      errorCode: p.ErrorCode?.trim() || null,
-      payload: v.params,
-      source: 'webhook',
-    });
+    await applyCallback(shard.db, c.env, input);
     // Replays, unknown sids and moves backwards all answer 200: Twilio only retries on errors.
     return c.body(null, 200);
   })
@@ -144,14 +148,7 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
     if (!messageSid) throw new ApiError('BAD_REQUEST', 'MessageSid is required.');
     // The tenant is the owner of the number the message was sent To (the control directory).
     const owner = await numberOwner(c.get('control'), p.To);
-    const shard = owner ? await shardOrNull(c.env, owner) : null;
-    if (!shard) {
-      console.warn(
-        JSON.stringify({ counter: 'twilio_inbound_unknown_number', to: p.To, message_sid: messageSid }),
-      );
-      return twiml(null);
-    }
-    const outcome = await handleInbound(shard.db, {
+    const input = {
       // The MessageSid, not the idempotency header: the sid is signed, the header is not, so a
       // captured START replayed with a fresh header cannot undo a later STOP.
       providerEventId: messageSid,
@@ -162,6 +159,15 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
       numMedia: p.NumMedia,
       optOutType: p.OptOutType ?? null,
       payload: v.params,
-    });
+    };
+    const shard = owner ? await shardOrPark(c, owner, { kind: 'inbound', input }) : null;
+    if (shard === 'parked') return twiml(null);
+    if (!shard) {
+      console.warn(
+        JSON.stringify({ counter: 'twilio_inbound_unknown_number', to: p.To, message_sid: messageSid }),
+      );
+      return twiml(null);
+    }
+    const outcome = await handleInbound(shard.db, input);
     return twiml(outcome.reply);
   });
