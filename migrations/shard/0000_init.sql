@@ -166,6 +166,7 @@ CREATE TABLE `direct_messages` (
 	`error_code` text,
 	`attempt_count` integer DEFAULT 0 NOT NULL,
 	`attempt_started_at` text,
+	`next_attempt_at` text,
 	`created_by` text,
 	`context` text DEFAULT '{}' NOT NULL,
 	`queued_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
@@ -184,6 +185,7 @@ CREATE UNIQUE INDEX `direct_messages_tenant_dedupe_unique` ON `direct_messages` 
 CREATE INDEX `direct_messages_contact_id_idx` ON `direct_messages` (`contact_id`,`queued_at`);--> statement-breakpoint
 CREATE INDEX `direct_messages_sending_number_id_idx` ON `direct_messages` (`sending_number_id`);--> statement-breakpoint
 CREATE INDEX `direct_messages_created_by_idx` ON `direct_messages` (`created_by`);--> statement-breakpoint
+CREATE INDEX `direct_messages_queued_idx` ON `direct_messages` (`next_attempt_at`) WHERE status = 'queued';--> statement-breakpoint
 CREATE TABLE `do_not_contact` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

@@ -70,7 +70,7 @@ export default async function system(ctx) {
 
   // Cron jobs: one row per job, whether or not it ran yet.
   const cron = page.getByRole('region', { name: 'Cron jobs' });
-  for (const job of ['campaigns', 'imports', 'links', 'reconcile', 'retention']) {
+  for (const job of ['campaigns', 'direct', 'imports', 'reconcile', 'retention']) {
     await cron.getByRole('row').filter({ hasText: job }).waitFor();
   }
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { addDoNotContactRow } from '../../workers/db/do-not-contact';
 import { directMessages } from '../../workers/db/schema';
 import { queueDirectMessage } from '../../workers/direct/queue';
+import { requeueLostDirect } from '../../workers/direct/requeue';
 import { addContacts, DAYTIME, mockTwilio, runDirect, setupSendTenant, testEnv } from '../helpers/send-setup';
 import { postTwilio } from '../helpers/twilio-webhooks';
 
@@ -193,5 +194,51 @@ describe('direct messages', () => {
     const r = await row(t, q.id);
     expect(r.status).toBe('sent');
     expect(r.providerMessageId).toBe(tw.accepted[0]!.sid);
+  });
+
+  it('error: a lost queue message is queued again by the cron; a message held for quiet hours is not', async () => {
+    const t = await setupSendTenant();
+    const [who] = await addContacts(t.tenantId, 1);
+    const e = testEnv();
+    const lost = await queueDirectMessage(
+      e.env,
+      t.db,
+      { tenantId: t.tenantId, kind: 'reply', dedupeKey: 'reply:lost', toPhone: who!.phoneE164, body: 'Lost' },
+      NIGHT,
+    );
+    const held = await queueDirectMessage(
+      e.env,
+      t.db,
+      {
+        tenantId: t.tenantId,
+        kind: 'flow',
+        dedupeKey: 'flow:held',
+        toPhone: who!.phoneE164,
+        body: 'Held',
+        quietHours: { start: '20:00', end: '09:00' },
+      },
+      NIGHT,
+    );
+    mockTwilio(undefined, () => NIGHT);
+    // The held one is processed (and put back for 09:00); the lost one's queue message never arrives.
+    await runDirect(e, [{ messageId: held.id, tenantId: t.tenantId }], { clock: () => NIGHT });
+    const scope = { tenantId: t.tenantId };
+    const before = e.send.sent.length;
+    expect(await requeueLostDirect(e.env, new Date(NIGHT.getTime() + 5 * 60_000), scope)).toEqual({
+      requeued: 0,
+    });
+    expect(await requeueLostDirect(e.env, new Date(NIGHT.getTime() + 11 * 60_000), scope)).toEqual({
+      requeued: 1,
+    });
+    expect(e.send.sent.slice(before).map((m) => m.body)).toEqual([
+      { messageId: lost.id, tenantId: t.tenantId },
+    ]);
+    // Not again the next minute: its new queue message is not late yet.
+    expect(await requeueLostDirect(e.env, new Date(NIGHT.getTime() + 12 * 60_000), scope)).toEqual({
+      requeued: 0,
+    });
+    // The held one is late only once 09:00 has passed by the grace.
+    const nineFifteen = new Date(NIGHT.getTime() + (10 * 60 + 15) * 60_000);
+    expect(await requeueLostDirect(e.env, nineFifteen, scope)).toEqual({ requeued: 2 });
   });
 });

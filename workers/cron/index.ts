@@ -1,4 +1,5 @@
 import { controlDb } from '../db/shards';
+import { requeueLostDirect } from '../direct/requeue';
 import { expireOptIns, sweepWebhooks } from '../integrations/sweeper';
 import { errorText } from '../lib/error-text';
 import { type CronResult, countsOf, recordFinishes, recordStarts } from '../ops/cron-runs';
@@ -12,6 +13,7 @@ type Job = { name: string; run: (env: Env, now: Date) => Promise<unknown> };
 /** Every minute, in this order on the System page. */
 export const CRON_JOBS: readonly Job[] = [
   { name: 'campaigns', run: startDueCampaigns },
+  { name: 'direct', run: requeueLostDirect },
   { name: 'imports', run: watchImports },
   { name: 'reconcile', run: reconcileMessages },
   { name: 'retention', run: enforceRetention },

@@ -1265,6 +1265,11 @@ export const directMessages = sqliteTable(
     errorCode: text('error_code'),
     attemptCount: integer('attempt_count').notNull().default(0),
     attemptStartedAt: text('attempt_started_at'),
+    /**
+     * When its latest queue message is due (queued now, or held back by a limit or quiet hours):
+     * the cron re-queues a message still queued well past it (a lost queue message).
+     */
+    nextAttemptAt: text('next_attempt_at'),
     /** Who asked (a user, for replies and tests); flows and confirmations have none. */
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
     /** What it belongs to: a campaign tested, a flow enrolment and step, a pending opt-in… */
@@ -1280,6 +1285,8 @@ export const directMessages = sqliteTable(
     index('direct_messages_contact_id_idx').on(t.contactId, t.queuedAt),
     index('direct_messages_sending_number_id_idx').on(t.sendingNumberId),
     index('direct_messages_created_by_idx').on(t.createdBy),
+    // the cron's look for lost queue messages
+    index('direct_messages_queued_idx').on(t.nextAttemptAt).where(sql`status = 'queued'`),
     check('direct_messages_kind_enum', oneOf('kind', DIRECT_KINDS)),
     check('direct_messages_status_enum', oneOf('status', JOB_STATUSES)),
   ],

@@ -48,6 +48,7 @@ export async function queueDirectMessage(
       createdBy: r.createdBy ?? null,
       context: r.context ?? {},
       queuedAt: now.toISOString(),
+      nextAttemptAt: now.toISOString(),
     })
     .onConflictDoNothing({ target: [directMessages.tenantId, directMessages.dedupeKey] })
     .returning({ id: directMessages.id });

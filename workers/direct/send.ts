@@ -5,6 +5,7 @@
 // called so a crash is resolved by a lookup, never a second SMS.
 import { sql } from 'drizzle-orm';
 import { runBatch } from '../db/batch';
+import type { Db } from '../db/client';
 import { costPerPartCents } from '../db/costs';
 import { addDoNotContactRow } from '../db/do-not-contact';
 import type { Shard } from '../db/shards';
@@ -24,7 +25,7 @@ export const DIRECT_MAX_RETRIES = 8;
 export type DirectDeps = {
   env: Env;
   shard: Shard;
-  control: import('../db/client').Db;
+  control: Db;
   permits: Permits;
   messenger: (tenantId: string) => Messenger;
   clock: () => Date;
@@ -323,12 +324,29 @@ async function sendOne(
   return { kind: 'retry', delaySeconds: backoffSeconds(attempts) };
 }
 
-/** Queue verdicts: waits go back as fresh delayed messages (they must not use up the retry budget). */
+/**
+ * Queue verdicts: waits go back as fresh delayed messages (they must not use up the retry budget).
+ * Each wait is written down (`next_attempt_at`, one statement for the batch), so the cron can tell
+ * a message that is waiting from one whose queue message was lost (workers/direct/requeue.ts).
+ */
 export async function settleDirectOutcomes(
   env: Env,
+  db: Db,
   items: { message: Message<unknown>; body: DirectSendMessage }[],
   outcomes: Map<string, DirectOutcome>,
+  now: Date,
 ): Promise<void> {
+  const due: { id: string; at: string }[] = [];
+  for (const { body } of items) {
+    const o = outcomes.get(body.messageId);
+    if (o && o.kind !== 'ack')
+      due.push({ id: body.messageId, at: new Date(now.getTime() + o.delaySeconds * 1000).toISOString() });
+  }
+  if (due.length > 0)
+    await db.run(sql`
+      UPDATE direct_messages SET next_attempt_at = w.value ->> '$.at'
+        FROM json_each(${JSON.stringify(due)}) AS w
+       WHERE direct_messages.id = w.value ->> '$.id' AND direct_messages.status = 'queued'`);
   for (const { message, body } of items) {
     const o = outcomes.get(body.messageId) ?? ack;
     if (o.kind === 'retry') message.retry({ delaySeconds: o.delaySeconds });

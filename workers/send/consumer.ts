@@ -107,7 +107,7 @@ async function processDirectBatch(
     },
     items.map((i) => ({ body: i.body, attempts: i.message.attempts })),
   );
-  await settleDirectOutcomes(env, items, outcomes);
+  await settleDirectOutcomes(env, shard.db, items, outcomes, clock());
 }
 
 /**
