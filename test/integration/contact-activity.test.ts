@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { backfillContactActivity, touchContactActivity } from '../../workers/db/contact-activity';
+import { touchContactActivity } from '../../workers/db/contact-activity';
 import { eventRow } from '../../workers/db/events';
 import { uuidv7 } from '../../workers/db/ids';
 import { contacts } from '../../workers/db/schema';
@@ -39,30 +39,5 @@ describe('contacts.last_human_click_at / last_reply_at', () => {
     const other = await createTenant();
     await touchContactActivity(t.db, other.tenantId, id, { replyAt: '2027-01-01T00:00:00.000Z' });
     expect((await activity(id))?.reply).toBe('2026-05-03T00:00:00.000Z');
-  });
-
-  it('the backfill takes the latest human click and reply from the events, and ignores bots', async () => {
-    const t = await createTenant();
-    const a = await contact(t.tenantId);
-    const b = await contact(t.tenantId);
-    const ev = (contactId: string, eventType: 'CLICKED' | 'REPLIED', createdAt: string, human?: boolean) =>
-      eventRow(t.db, {
-        tenantId: t.tenantId,
-        contactId,
-        eventType,
-        createdAt,
-        metadata: human === undefined ? {} : { human },
-      });
-    await ev(a, 'CLICKED', '2026-04-01T00:00:00.000Z', true);
-    await ev(a, 'CLICKED', '2026-04-05T00:00:00.000Z', true);
-    await ev(a, 'CLICKED', '2026-04-09T00:00:00.000Z', false); // a link preview
-    await ev(a, 'REPLIED', '2026-04-03T00:00:00.000Z');
-    await ev(b, 'CLICKED', '2026-04-09T00:00:00.000Z', false);
-    await backfillContactActivity(t.shard.d1, t.tenantId);
-    expect(await activity(a)).toEqual({
-      click: '2026-04-05T00:00:00.000Z',
-      reply: '2026-04-03T00:00:00.000Z',
-    });
-    expect(await activity(b)).toEqual({ click: null, reply: null });
   });
 });

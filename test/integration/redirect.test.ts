@@ -286,6 +286,29 @@ describe('GET /l/:token', () => {
     expect([row.clickCount, row.humanClickCount]).toEqual([2, 1]);
   });
 
+  it('human: the person’s latest human click is on the contact (segments ask for it); a link preview is not', async () => {
+    const { t, contactId, token } = await linkFixture();
+    const resolved = await resolveLink(env, token, () => {});
+    if (!resolved) throw new Error('link should resolve');
+    const at = (ms: number, ua: string, ip: string) =>
+      recordClick(
+        env,
+        resolved,
+        new Request(`${BASE}/l/${token}`, { headers: { 'user-agent': ua, 'cf-connecting-ip': ip } }),
+        new Date(Date.UTC(2026, 10, 25, 1) + ms),
+      );
+    const lastClick = async () =>
+      (await t.db.select().from(contacts).where(eq(contacts.id, contactId)))[0]?.lastHumanClickAt;
+    await at(0, IMESSAGE_PREVIEW, '198.51.100.1');
+    expect(await lastClick()).toBeNull();
+    await at(60_000, IPHONE, '198.51.100.2');
+    await at(120_000, IMESSAGE_PREVIEW, '198.51.100.3');
+    expect(await lastClick()).toBe('2026-11-25T01:01:00.000Z');
+    // A click recorded late (older) never moves it back.
+    await at(-60_000, ANDROID, '198.51.100.4');
+    expect(await lastClick()).toBe('2026-11-25T01:01:00.000Z');
+  });
+
   it('human: a link keeps its last ten human click times, newest first', async () => {
     const { link, token } = await linkFixture();
     const resolved = await resolveLink(env, token, () => {});

@@ -108,6 +108,12 @@ UPDATE short_links
            ORDER BY value DESC LIMIT ${RECENT_CLICKS_KEPT})) END
  WHERE id = ?1`;
 
+// The person's latest human click, for segments ("clicked within 30 days": an indexed column).
+const CONTACT_ACTIVITY = `
+UPDATE contacts SET last_human_click_at = ?2
+ WHERE id = (SELECT contact_id FROM short_links WHERE id = ?1)
+   AND (last_human_click_at IS NULL OR last_human_click_at < ?2)`;
+
 const SLOT_COUNTS = `
 INSERT INTO click_counts (tenant_id, campaign_id, slot, clicks, human_clicks) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (campaign_id, slot) DO UPDATE
@@ -143,6 +149,8 @@ function statements(d1: D1Database, clicks: PendingClick[]): D1PreparedStatement
     out.push(
       d1.prepare(LINK_COUNTS).bind(id, l.all, l.human.length, l.human[0] ?? null, JSON.stringify(l.human)),
     );
+    const latest = l.human.reduce<string | null>((a, b) => (a === null || b > a ? b : a), null);
+    if (latest !== null) out.push(d1.prepare(CONTACT_ACTIVITY).bind(id, latest));
   }
   for (const s of slots.values())
     out.push(d1.prepare(SLOT_COUNTS).bind(s.tenantId, s.campaignId, s.slot, s.all, s.human));
