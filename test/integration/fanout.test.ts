@@ -133,6 +133,31 @@ describe('fan-out', () => {
     expect(n?.n).toBe(FANOUT_PAGE_SIZE * 2 + 37);
   });
 
+  it('pacing: queues only what the senders can send in the next minutes, each job delayed to its turn', async () => {
+    // One number at 60 a minute: 1 message a second, so a page is 5 minutes of sending.
+    const t = await setupSendTenant({ perMinuteLimit: 60 });
+    await bulkContacts(t.tenantId, 700);
+    const c = await queuedCampaign(t);
+    const e = testEnv();
+
+    await fanoutPage(e.env, { campaignId: c.id, tenantId: t.tenantId, cursor: null }, DAYTIME);
+    expect(e.send.sent).toHaveLength(300);
+    expect(e.send.sent.map((m) => m.delaySeconds ?? 0)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    // The next page is due at once (this one is no longer than the lookahead) and queues behind it.
+    const next = e.fanout.sent.at(-1)!;
+    expect(next.delaySeconds ?? 0).toBe(0);
+    expect(next.body.startDelay).toBe(300);
+
+    await fanoutPage(e.env, next.body, DAYTIME);
+    expect(e.send.sent.slice(300).map((m) => m.delaySeconds)).toEqual(
+      Array.from({ length: 300 }, (_, i) => 300 + i),
+    );
+    // Now 10 minutes are queued: the third page waits until only the lookahead is left.
+    const third = e.fanout.sent.at(-1)!;
+    expect(third.delaySeconds).toBe(300);
+    expect(third.body.startDelay).toBe(300);
+  });
+
   it('audience filters: by import batch and by custom field', async () => {
     const t = await setupSendTenant();
     const batchId = uuidv7();

@@ -115,16 +115,10 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   );
   const target = campaign.targetUrl ? campaignTargetUrl(campaign.targetUrl, campaign.utmParams) : null;
 
-  const where = audienceWhere(tenant.id, campaign.audience as CampaignAudience);
+  const query = audiencePageQuery(tenant.id, campaign.audience as CampaignAudience, msg.cursor, size);
   const page = await d1
-    .prepare(
-      `SELECT c.id, c.phone_e164, c.consent_status, c.erased_at, c.last_sent_at,
-              EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = c.tenant_id AND d.phone_e164 = c.phone_e164) AS dnc
-         FROM contacts c
-        WHERE ${where.clause} AND c.id > ?${where.params.length + 1}
-        ORDER BY c.id LIMIT ?${where.params.length + 2}`,
-    )
-    .bind(...where.params, msg.cursor ?? '', size)
+    .prepare(query.sql)
+    .bind(...query.params)
     .all<PageRow>();
   const rows = page.results;
 
@@ -243,4 +237,25 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
       next.delaySeconds,
     );
   } else await completeCampaignIfDone(db, campaign.id, now);
+}
+
+/**
+ * One page of the audience after `cursor`: a keyset walk of contacts (tenant_id, id), so no page
+ * sorts the tenant's contacts (test/integration/fanout-plan.test.ts checks the query plan).
+ */
+export function audiencePageQuery(
+  tenantId: string,
+  audience: CampaignAudience,
+  cursor: string | null,
+  size: number,
+): { sql: string; params: unknown[] } {
+  const where = audienceWhere(tenantId, audience);
+  return {
+    sql: `SELECT c.id, c.phone_e164, c.consent_status, c.erased_at, c.last_sent_at,
+              EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = c.tenant_id AND d.phone_e164 = c.phone_e164) AS dnc
+         FROM contacts c
+        WHERE ${where.clause} AND c.id > ?${where.params.length + 1}
+        ORDER BY c.id LIMIT ?${where.params.length + 2}`,
+    params: [...where.params, cursor ?? '', size],
+  };
 }
