@@ -1,5 +1,6 @@
 import { controlDb } from '../db/shards';
 import { expireOptIns, sweepWebhooks } from '../integrations/sweeper';
+import { archiveCampaigns } from '../lifecycle/archiver';
 import { errorText } from '../lib/error-text';
 import { type CronResult, countsOf, recordFinishes, recordStarts } from '../ops/cron-runs';
 import { startDueCampaigns } from './campaigns';
@@ -17,6 +18,7 @@ export const CRON_JOBS: readonly Job[] = [
   { name: 'retention', run: enforceRetention },
   { name: 'webhooks', run: sweepWebhooks },
   { name: 'opt-ins', run: expireOptIns },
+  { name: 'archive', run: archiveCampaigns },
 ];
 
 export const CRON_JOB_NAMES = CRON_JOBS.map((j) => j.name);
