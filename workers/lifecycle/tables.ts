@@ -73,12 +73,13 @@ export type ArchivedJob = {
 
 const LINK_TOTALS = ['link_clicks', 'link_human_clicks', 'link_first_human_click_at'] as const;
 
+// `+tenant_id` keeps the planner on the campaign's index (the tenant's would walk every campaign).
 /** Only while the campaign is in 'deleting': a stray tick can never delete rows not yet archived. */
 const deleteSql = (table: string) =>
   `DELETE FROM ${table} WHERE rowid IN (
-     SELECT rowid FROM ${table} WHERE campaign_id = ?1 AND tenant_id = ?2
+     SELECT rowid FROM ${table} WHERE campaign_id = ?1 AND +tenant_id = ?2
         AND EXISTS (SELECT 1 FROM campaigns WHERE id = ?1 AND archive_state = 'deleting') LIMIT ?3)`;
-const countSql = (table: string) => `SELECT count(*) AS n FROM ${table} WHERE campaign_id = ?1 AND tenant_id = ?2`;
+const countSql = (table: string) => `SELECT count(*) AS n FROM ${table} WHERE campaign_id = ?1 AND +tenant_id = ?2`;
 
 /** A page keyed by rowid: the rowid is the cursor, not part of the copy. */
 async function byRowid(stmt: D1PreparedStatement, parse?: (r: Row) => Row): Promise<TablePage> {
@@ -120,7 +121,9 @@ export const TABLES: Record<ArchivedTable, TableSpec> = {
       return { rows: results, cursor: last ? String(last.contact_id) : after };
     },
     countSql: `SELECT count(*) AS n FROM send_jobs WHERE tenant_id = ?2 AND campaign_id = ?1`,
-    deleteSql: deleteSql('send_jobs'),
+    deleteSql: `DELETE FROM send_jobs WHERE rowid IN (
+       SELECT rowid FROM send_jobs WHERE tenant_id = ?2 AND campaign_id = ?1
+          AND EXISTS (SELECT 1 FROM campaigns WHERE id = ?1 AND archive_state = 'deleting') LIMIT ?3)`,
   },
   short_links: {
     columns: [
@@ -147,7 +150,7 @@ export const TABLES: Record<ArchivedTable, TableSpec> = {
           .prepare(
             `SELECT rowid AS _rowid, id, tenant_id, campaign_id, contact_id, token, target_url, clicked_at,
                     click_count, human_click_count, recent_clicks, created_at, expires_at
-               FROM short_links WHERE campaign_id = ?2 AND tenant_id = ?1 AND rowid > ?3
+               FROM short_links WHERE campaign_id = ?2 AND +tenant_id = ?1 AND rowid > ?3
               ORDER BY rowid LIMIT ?4`,
           )
           .bind(tenantId, campaignId, Number(after), limit),
@@ -178,7 +181,7 @@ export const TABLES: Record<ArchivedTable, TableSpec> = {
           .prepare(
             `SELECT rowid AS _rowid, id, tenant_id, contact_id, campaign_id, send_job_id, short_link_id, event_type,
                     json_remove(metadata, '$.body', '$.from', '$.to', '$.phone') AS metadata, created_at
-               FROM events WHERE campaign_id = ?2 AND tenant_id = ?1 AND rowid > ?3
+               FROM events WHERE campaign_id = ?2 AND +tenant_id = ?1 AND rowid > ?3
               ORDER BY rowid LIMIT ?4`,
           )
           .bind(tenantId, campaignId, Number(after), limit),
@@ -197,7 +200,7 @@ export const TABLES: Record<ArchivedTable, TableSpec> = {
       const { results } = await d1
         .prepare(
           `SELECT tenant_id, campaign_id, slot, clicks, human_clicks FROM click_counts
-            WHERE campaign_id = ?2 AND tenant_id = ?1 AND slot > ?3 ORDER BY slot LIMIT ?4`,
+            WHERE campaign_id = ?2 AND +tenant_id = ?1 AND slot > ?3 ORDER BY slot LIMIT ?4`,
         )
         .bind(tenantId, campaignId, after, limit)
         .all<Row>();
