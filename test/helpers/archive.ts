@@ -207,12 +207,21 @@ export async function seedCampaign(
     templateIds,
     contactIds: contacts.map((c) => c.id),
     jobIds: jobs.map((j) => j.id),
-    counts: { send_jobs: jobs.length, short_links: links.length, events: events.length, click_counts: slots.size },
+    counts: {
+      send_jobs: jobs.length,
+      short_links: links.length,
+      events: events.length,
+      click_counts: slots.size,
+    },
   };
 }
 
 /** Everything a user can see of a campaign's numbers, as text where the bytes matter. */
-export async function reports(t: TestTenant, campaignId: string, tenantWide?: { since: string; until: string }) {
+export async function reports(
+  t: TestTenant,
+  campaignId: string,
+  tenantWide?: { since: string; until: string },
+) {
   const text = async (path: string) => {
     const res = await t.api(path, { role: 'viewer' });
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -233,7 +242,12 @@ export async function reports(t: TestTenant, campaignId: string, tenantWide?: { 
   };
 }
 
-export const fast: Partial<ArchiveOptions> = { partRows: 4, deleteRows: 7, stepsPerTick: 1000, leaseMs: 5 * MIN };
+export const fast: Partial<ArchiveOptions> = {
+  partRows: 4,
+  deleteRows: 7,
+  stepsPerTick: 1000,
+  leaseMs: 5 * MIN,
+};
 
 /** The campaign's archiving state. */
 export async function stateOf(t: TestTenant, campaignId: string): Promise<string | null> {
@@ -261,7 +275,9 @@ export async function archiveUntilDone(
     if ((await stateOf(t, campaignId)) === 'archived') return { reports, at };
     at = new Date(at.getTime() + (opts.leaseMs ?? 5 * MIN) + MIN);
   }
-  throw new Error(`campaign ${campaignId} not archived after ${maxTicks} ticks: ${await stateOf(t, campaignId)}`);
+  throw new Error(
+    `campaign ${campaignId} not archived after ${maxTicks} ticks: ${await stateOf(t, campaignId)}`,
+  );
 }
 
 /** Every object under the campaign's prefix in the ARCHIVE bucket. */

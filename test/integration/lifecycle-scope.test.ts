@@ -37,7 +37,9 @@ describe('which campaigns are archived', () => {
       linkTtlDays: 1,
     });
     const running = await seedCampaign(due, { n: 4, firstSentAt: SENT_FROM, everyMinutes: 90 });
-    await due.db.run(sql`UPDATE campaigns SET status = 'running', completed_at = NULL WHERE id = ${running.campaignId}`);
+    await due.db.run(
+      sql`UPDATE campaigns SET status = 'running', completed_at = NULL WHERE id = ${running.campaignId}`,
+    );
     // The other shard: a paused tenant's due campaign, and a tenant's copy left behind by a move
     // (homed on shard 0 now, its old rows still on shard 1).
     const paused = await createTenant('Paused Co', { shard: 1 });
@@ -53,7 +55,12 @@ describe('which campaigns are archived', () => {
     const untouched = [
       { db: due.db, tenantId: due.tenantId, c: recent, rows: await rowsOf(due.db, recent.campaignId) },
       { db: due.db, tenantId: due.tenantId, c: running, rows: await rowsOf(due.db, running.campaignId) },
-      { db: paused.db, tenantId: paused.tenantId, c: pausedCampaign, rows: await rowsOf(paused.db, pausedCampaign.campaignId) },
+      {
+        db: paused.db,
+        tenantId: paused.tenantId,
+        c: pausedCampaign,
+        rows: await rowsOf(paused.db, pausedCampaign.campaignId),
+      },
       { db: other.db, tenantId: movedId, c: moved, rows: await rowsOf(other.db, moved.campaignId) },
     ];
 

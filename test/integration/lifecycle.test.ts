@@ -62,12 +62,20 @@ describe('archiving a completed campaign', () => {
       `tenants/${t.tenantId}/campaigns/${c.campaignId}/manifest.json`,
     ))!.json<{ tables: Record<string, { rows: number }>; timezone: string }>();
     expect(manifest.timezone).toBe('Australia/Sydney');
-    expect(Object.fromEntries(Object.entries(manifest.tables).map(([k, v]) => [k, v.rows]))).toEqual(c.counts);
-    const firstPart = await env.ARCHIVE.get(`tenants/${t.tenantId}/campaigns/${c.campaignId}/send_jobs-00001.ndjson.gz`);
-    const rows = fromNdjson<Record<string, unknown>>(await gunzip(new Uint8Array(await firstPart!.arrayBuffer())));
+    expect(Object.fromEntries(Object.entries(manifest.tables).map(([k, v]) => [k, v.rows]))).toEqual(
+      c.counts,
+    );
+    const firstPart = await env.ARCHIVE.get(
+      `tenants/${t.tenantId}/campaigns/${c.campaignId}/send_jobs-00001.ndjson.gz`,
+    );
+    const rows = fromNdjson<Record<string, unknown>>(
+      await gunzip(new Uint8Array(await firstPart!.arrayBuffer())),
+    );
     expect(rows).toHaveLength(4);
     expect(rows[0]).not.toHaveProperty('body'); // rendered messages are personal: not archived
-    const events = await env.ARCHIVE.get(`tenants/${t.tenantId}/campaigns/${c.campaignId}/events-00001.ndjson.gz`);
+    const events = await env.ARCHIVE.get(
+      `tenants/${t.tenantId}/campaigns/${c.campaignId}/events-00001.ndjson.gz`,
+    );
     const eventRows = fromNdjson<{ metadata: Record<string, unknown> }>(
       await gunzip(new Uint8Array(await events!.arrayBuffer())),
     );
@@ -93,7 +101,12 @@ describe('the daily roll-up', () => {
     it(`happy: days of ${timeZone} across its DST change (${dstDay}, ${hours} hours)`, async () => {
       const t = await createTenant('Days Co', { timezone: timeZone });
       const c = await seedCampaign(t, { n: 23, firstSentAt, everyMinutes: 150 });
-      const jobs = await t.db.all<{ sent_at: string | null; delivered_at: string | null; failed_at: string | null; cost: number | null }>(
+      const jobs = await t.db.all<{
+        sent_at: string | null;
+        delivered_at: string | null;
+        failed_at: string | null;
+        cost: number | null;
+      }>(
         sql`SELECT sent_at, delivered_at, failed_at,
                    CASE WHEN provider_message_id IS NOT NULL THEN cost_cents END AS cost
               FROM send_jobs WHERE campaign_id = ${c.campaignId}`,
@@ -134,17 +147,30 @@ describe('the daily roll-up', () => {
       expect(days.map((d) => d.day)).toEqual([...expected.keys()].sort());
       for (const d of days) {
         const want = expected.get(String(d.day)) ?? {};
-        for (const key of ['sent', 'delivered', 'failed', 'clicks', 'human_clicks', 'replies', 'opt_outs', 'cost_cents'])
+        for (const key of [
+          'sent',
+          'delivered',
+          'failed',
+          'clicks',
+          'human_clicks',
+          'replies',
+          'opt_outs',
+          'cost_cents',
+        ])
           expect(d[key], `${d.day} ${key}`).toBe(want[key] ?? 0);
         // starts_at is that date's local midnight
         expect(localDay(String(d.starts_at), timeZone)).toBe(d.day);
-        expect(localDay(new Date(Date.parse(String(d.starts_at)) - 1).toISOString(), timeZone)).not.toBe(d.day);
+        expect(localDay(new Date(Date.parse(String(d.starts_at)) - 1).toISOString(), timeZone)).not.toBe(
+          d.day,
+        );
       }
       const dst = days.findIndex((d) => d.day === dstDay);
       expect(dst).toBeGreaterThanOrEqual(0);
       const next = days[dst + 1];
       expect(next).toBeDefined();
-      expect((Date.parse(String(next?.starts_at)) - Date.parse(String(days[dst]?.starts_at))) / 3_600_000).toBe(hours);
+      expect(
+        (Date.parse(String(next?.starts_at)) - Date.parse(String(days[dst]?.starts_at))) / 3_600_000,
+      ).toBe(hours);
     });
   }
 });

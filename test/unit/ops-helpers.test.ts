@@ -126,7 +126,9 @@ describe('retention settings', () => {
 
   it('describes the effective values in one line', () => {
     expect(describeSettings(DEFAULT_SETTINGS)).toContain('webhook payloads 30 d');
-    expect(describeSettings(DEFAULT_SETTINGS)).toContain("completed campaigns' detail rows archived after 90 d");
+    expect(describeSettings(DEFAULT_SETTINGS)).toContain(
+      "completed campaigns' detail rows archived after 90 d",
+    );
   });
 
   it('daysBefore and the UUIDv7 lower bound agree with ids made at those times', () => {

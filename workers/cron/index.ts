@@ -1,7 +1,7 @@
 import { controlDb } from '../db/shards';
 import { expireOptIns, sweepWebhooks } from '../integrations/sweeper';
-import { archiveCampaigns } from '../lifecycle/archiver';
 import { errorText } from '../lib/error-text';
+import { archiveCampaigns } from '../lifecycle/archiver';
 import { type CronResult, countsOf, recordFinishes, recordStarts } from '../ops/cron-runs';
 import { startDueCampaigns } from './campaigns';
 import { watchImports } from './imports';

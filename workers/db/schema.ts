@@ -508,11 +508,12 @@ export const campaigns = sqliteTable(
     index('campaigns_tenant_id_idx').on(t.tenantId),
     index('campaigns_status_scheduled_idx').on(t.status, t.scheduledAt),
     // the archiving cron: campaigns in progress (by state), then those completed before the cutoff
-    index('campaigns_archive_idx')
-      .on(t.archiveState, t.completedAt)
-      .where(sql`status = 'completed'`),
+    index('campaigns_archive_idx').on(t.archiveState, t.completedAt).where(sql`status = 'completed'`),
     check('campaigns_status_enum', oneOf('status', CAMPAIGN_STATUSES)),
-    check('campaigns_archive_state_enum', sql`archive_state IS NULL OR ${oneOf('archive_state', ARCHIVE_STATES)}`),
+    check(
+      'campaigns_archive_state_enum',
+      sql`archive_state IS NULL OR ${oneOf('archive_state', ARCHIVE_STATES)}`,
+    ),
     check(
       'campaigns_archived_at_state',
       sql`(archived_at IS NOT NULL) = (archive_state IS NOT NULL AND archive_state IN ('deleting', 'archived'))`,

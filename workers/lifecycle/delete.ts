@@ -45,7 +45,9 @@ export async function deleteRows(ctx: Ctx): Promise<void> {
   // deletion spends its statements on rows, not on tables already emptied.
   const left = await ctx.d1.batch(
     DELETE_ORDER.map((t) =>
-      ctx.d1.prepare(`SELECT EXISTS (${TABLES[t].countSql.replace('count(*) AS n', '1')}) AS any`).bind(id, tenantId),
+      ctx.d1
+        .prepare(`SELECT EXISTS (${TABLES[t].countSql.replace('count(*) AS n', '1')}) AS any`)
+        .bind(id, tenantId),
     ),
   );
   for (const [i, table] of DELETE_ORDER.entries()) {
@@ -55,7 +57,9 @@ export async function deleteRows(ctx: Ctx): Promise<void> {
       const [gone] = await ctx.d1.batch([
         ctx.d1.prepare(TABLES[table].deleteSql).bind(id, tenantId, n),
         ctx.d1
-          .prepare('UPDATE campaign_archives SET rows_deleted = rows_deleted + changes() WHERE campaign_id = ?1')
+          .prepare(
+            'UPDATE campaign_archives SET rows_deleted = rows_deleted + changes() WHERE campaign_id = ?1',
+          )
           .bind(id),
       ]);
       const changes = gone?.meta.changes ?? 0;

@@ -31,9 +31,7 @@ export async function gzip(text: string): Promise<Bytes> {
 
 /** Throws on bytes that are not a whole gzip stream (a truncated or corrupt object). */
 export async function gunzip(bytes: Bytes): Promise<string> {
-  return new TextDecoder().decode(
-    await drain(streamOf(bytes).pipeThrough(new DecompressionStream('gzip'))),
-  );
+  return new TextDecoder().decode(await drain(streamOf(bytes).pipeThrough(new DecompressionStream('gzip'))));
 }
 
 export async function sha256OfBytes(bytes: Bytes): Promise<string> {

@@ -7,7 +7,12 @@ import { messageSlots } from '../db/message-log';
 import type { ArchiveCounts, ArchivedTable } from '../db/schema';
 import { type DayTotals, foldDays } from '../domain/campaign-days';
 import type { SlotCount } from '../domain/event-log';
-import { JOB_OUTCOMES_SQL, type JobOutcome, LINK_CLICKS_SQL, type LinkClicks } from '../routes/campaigns/stats';
+import {
+  JOB_OUTCOMES_SQL,
+  type JobOutcome,
+  LINK_CLICKS_SQL,
+  type LinkClicks,
+} from '../routes/campaigns/stats';
 import { TABLES } from './tables';
 
 export type OutcomeRow = {
@@ -27,7 +32,9 @@ export type Rollup = { days: DayTotals[]; outcomes: OutcomeRow[]; counts: Archiv
 /** 15-minute slots of what the chart does not show: replies, opt-outs, and charged cost by send time. */
 async function reportSlots(db: Db, tenantId: string, campaignId: string): Promise<SlotCount[]> {
   const slot = (column: string) =>
-    sql.raw(`substr(${column}, 1, 14) || printf('%02d', (CAST(substr(${column}, 15, 2) AS INTEGER) / 15) * 15)`);
+    sql.raw(
+      `substr(${column}, 1, 14) || printf('%02d', (CAST(substr(${column}, 15, 2) AS INTEGER) / 15) * 15)`,
+    );
   const at = 'coalesce(sent_at, delivered_at, failed_at, queued_at)';
   const rows = await db.all<SlotCount>(sql`
     SELECT ${slot('created_at')} AS slot, event_type AS type, count(*) AS count, 0 AS human FROM events
@@ -93,7 +100,11 @@ export async function computeRollup(
  * The statements that store the roll-ups (replacing any earlier ones), for one batch with the state
  * change; each runs only while `guard` holds (the campaign is still where the caller found it).
  */
-export function saveRollupStatements(campaign: { id: string; tenantId: string }, r: Rollup, guard: SQL): SQL[] {
+export function saveRollupStatements(
+  campaign: { id: string; tenantId: string },
+  r: Rollup,
+  guard: SQL,
+): SQL[] {
   const { id, tenantId } = campaign;
   return [
     sql`DELETE FROM campaign_daily_stats WHERE campaign_id = ${id} AND tenant_id = ${tenantId} AND ${guard}`,

@@ -23,7 +23,13 @@ export type TableSpec = {
   ordered: boolean;
   /** Where the first part starts. */
   start: string;
-  page: (d1: D1Database, tenantId: string, campaignId: string, after: string, limit: number) => Promise<TablePage>;
+  page: (
+    d1: D1Database,
+    tenantId: string,
+    campaignId: string,
+    after: string,
+    limit: number,
+  ) => Promise<TablePage>;
   /** `?1` = campaign, `?2` = tenant. */
   countSql: string;
   /** `?1` = campaign, `?2` = tenant, `?3` = at most this many rows (only while deleting). */
@@ -79,7 +85,8 @@ const deleteSql = (table: string) =>
   `DELETE FROM ${table} WHERE rowid IN (
      SELECT rowid FROM ${table} WHERE campaign_id = ?1 AND +tenant_id = ?2
         AND EXISTS (SELECT 1 FROM campaigns WHERE id = ?1 AND archive_state = 'deleting') LIMIT ?3)`;
-const countSql = (table: string) => `SELECT count(*) AS n FROM ${table} WHERE campaign_id = ?1 AND +tenant_id = ?2`;
+const countSql = (table: string) =>
+  `SELECT count(*) AS n FROM ${table} WHERE campaign_id = ?1 AND +tenant_id = ?2`;
 
 /** A page keyed by rowid: the rowid is the cursor, not part of the copy. */
 async function byRowid(stmt: D1PreparedStatement, parse?: (r: Row) => Row): Promise<TablePage> {

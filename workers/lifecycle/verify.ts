@@ -37,7 +37,8 @@ export async function checkPart(bucket: R2Bucket, p: Part): Promise<string | nul
   const spec = TABLES[p.table_name];
   const keys = rows.map(spec.keyOf);
   if (keys[0] !== p.first_key || keys[keys.length - 1] !== p.last_key) return 'first or last key differs';
-  if (spec.ordered && keys.some((k, i) => i > 0 && !(k > (keys[i - 1] as string)))) return 'keys out of order';
+  if (spec.ordered && keys.some((k, i) => i > 0 && !(k > (keys[i - 1] as string))))
+    return 'keys out of order';
   return null;
 }
 

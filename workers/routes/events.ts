@@ -3,14 +3,7 @@ import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { derivedEvents, type LoggedEvent, messageSlots, messageSpan } from '../db/message-log';
 import { campaigns, EVENT_TYPES, events, tenants } from '../db/schema';
-import {
-  BUCKETS,
-  chooseBucket,
-  csvRow,
-  seriesRange,
-  slotMinutesFor,
-  toSeries,
-} from '../domain/event-log';
+import { BUCKETS, chooseBucket, csvRow, seriesRange, slotMinutesFor, toSeries } from '../domain/event-log';
 import { ApiError, notFound } from '../http/errors';
 import { decodeCursor, paginate } from '../http/pagination';
 import { createRouter, errorResponses, jsonResponse, PageQuery, page } from '../http/router';

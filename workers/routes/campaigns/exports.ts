@@ -3,8 +3,8 @@
 // the campaign's summary as a small second file (scope, metric, value), so each CSV stays one
 // plain table a spreadsheet opens as it is.
 import { createRoute, z } from '@hono/zod-openapi';
-import { csvLine } from '../../domain/csv-import';
 import type { Db } from '../../db/client';
+import { csvLine } from '../../domain/csv-import';
 import { createRouter, errorResponses, IdParam } from '../../http/router';
 import { archivedJobs } from '../../lifecycle/reader';
 import type { ArchivedJob } from '../../lifecycle/tables';
@@ -102,7 +102,11 @@ const line = (r: RecipientRow) =>
  * Archived jobs as export rows: the person (name, phone, erased) and the template's name are
  * looked up now, as the live export joins them, so a person erased after archiving stays erased.
  */
-async function withPeople(d1: D1Database, campaign: CampaignRow, jobs: ArchivedJob[]): Promise<RecipientRow[]> {
+async function withPeople(
+  d1: D1Database,
+  campaign: CampaignRow,
+  jobs: ArchivedJob[],
+): Promise<RecipientRow[]> {
   const [people, templates] = await d1.batch([
     d1
       .prepare(
@@ -116,9 +120,17 @@ async function withPeople(d1: D1Database, campaign: CampaignRow, jobs: ArchivedJ
       )
       .bind(campaign.tenantId, JSON.stringify([...new Set(jobs.map((j) => j.template_id).filter(Boolean))])),
   ]);
-  type Person = { id: string; phone_e164: string; first_name: string | null; last_name: string | null; erased: number };
+  type Person = {
+    id: string;
+    phone_e164: string;
+    first_name: string | null;
+    last_name: string | null;
+    erased: number;
+  };
   const byId = new Map(((people?.results ?? []) as Person[]).map((p) => [p.id, p]));
-  const names = new Map(((templates?.results ?? []) as { id: string; name: string }[]).map((t) => [t.id, t.name]));
+  const names = new Map(
+    ((templates?.results ?? []) as { id: string; name: string }[]).map((t) => [t.id, t.name]),
+  );
   const out: RecipientRow[] = [];
   for (const j of jobs) {
     const p = byId.get(j.contact_id);
@@ -145,12 +157,16 @@ async function withPeople(d1: D1Database, campaign: CampaignRow, jobs: ArchivedJ
  * `archived_at`, so an export running while the campaign is archived switches to the archive at
  * the page it had reached, without losing or repeating a recipient.
  */
-export function recipientsStream(db: Db, bucket: R2Bucket | undefined, campaign: CampaignRow): ReadableStream<Uint8Array> {
+export function recipientsStream(
+  db: Db,
+  bucket: R2Bucket | undefined,
+  campaign: CampaignRow,
+): ReadableStream<Uint8Array> {
   const d1 = db.$client;
   const encoder = new TextEncoder();
   let after: string | null = null;
   let archive: AsyncGenerator<ArchivedJob[]> | null = null;
-  let pending: ArchivedJob[] = [];
+  const pending: ArchivedJob[] = [];
   let archiveDone = false;
 
   const fromArchive = async (from: string): Promise<RecipientRow[] | null> => {
@@ -175,10 +191,9 @@ export function recipientsStream(db: Db, bucket: R2Bucket | undefined, campaign:
         }
         if (!archive) {
           const [state, page] = await d1.batch([
-            d1.prepare('SELECT archived_at FROM campaigns WHERE id = ?1 AND tenant_id = ?2').bind(
-              campaign.id,
-              campaign.tenantId,
-            ),
+            d1
+              .prepare('SELECT archived_at FROM campaigns WHERE id = ?1 AND tenant_id = ?2')
+              .bind(campaign.id, campaign.tenantId),
             d1.prepare(PAGE).bind(campaign.tenantId, campaign.id, after, RECIPIENTS_PAGE_ROWS),
           ]);
           const archivedAt = (state?.results?.[0] as { archived_at: string | null } | undefined)?.archived_at;

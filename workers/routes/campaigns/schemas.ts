@@ -87,11 +87,14 @@ export const CampaignSchema = z
     started_at: z.string().nullable(),
     completed_at: z.string().nullable(),
     cancelled_at: z.string().nullable(),
-    archived_at: z.string().nullable().openapi({
-      description:
-        'When its per-message rows left the database for the archive (docs/lifecycle.md): from then on its ' +
-        'reports read daily roll-ups, its jobs list is empty and recipients.csv streams from the archive',
-    }),
+    archived_at: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'When its per-message rows left the database for the archive (docs/lifecycle.md): from then on its ' +
+          'reports read daily roll-ups, its jobs list is empty and recipients.csv streams from the archive',
+      }),
     created_at: z.string(),
     updated_at: z.string(),
   })
