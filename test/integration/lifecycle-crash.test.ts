@@ -116,6 +116,31 @@ describe('archiving when things change under it', () => {
     await expectWholeArchive(t, { ...c, counts: { ...c.counts, events: c.counts.events + 1 } });
   });
 
+  it('error: rows that keep changing are retried a day later, not every minute', async () => {
+    const t = await createTenant('Restless Co');
+    const c = await seedCampaign(t, { n: 5, firstSentAt: SENT_FROM, everyMinutes: 200 });
+    await archiveCampaigns(env, ARCHIVE_AT, { ...fast, stepsPerTick: 2 });
+    expect(await stateOf(t, c.campaignId)).toBe('rolled_up');
+    // Two restarts already; the third makes it wait.
+    await t.db.run(sql`UPDATE campaign_archives SET restarts = 2 WHERE campaign_id = ${c.campaignId}`);
+    await t.db.run(sql`INSERT INTO events (id, tenant_id, contact_id, campaign_id, event_type, metadata, created_at)
+      VALUES (${uuidv7()}, ${t.tenantId}, ${c.contactIds[1]}, ${c.campaignId}, 'REPLIED', '{}', '2026-10-05T01:00:00.000Z')`);
+    await archiveCampaigns(env, LATER, fast);
+    expect(await stateOf(t, c.campaignId)).toBeNull();
+    const [row] = await t.db.all<{ restarts: number; not_before: string; last_error: string }>(
+      sql`SELECT restarts, not_before, last_error FROM campaign_archives WHERE campaign_id = ${c.campaignId}`,
+    );
+    expect(row).toMatchObject({
+      restarts: 3,
+      not_before: new Date(LATER.getTime() + 86_400_000).toISOString(),
+    });
+    expect(row?.last_error).toContain('events');
+    expect(await objectsOf(t.tenantId, c.campaignId)).toEqual([]);
+    await archiveCampaigns(env, new Date(LATER.getTime() + 3_600_000), fast);
+    expect(await stateOf(t, c.campaignId)).toBeNull();
+    await archiveUntilDone(t, c.campaignId, new Date(LATER.getTime() + 86_400_000 + 60_000));
+  });
+
   it('error: a part that reads back wrong is written again before anything is deleted', async () => {
     const t = await createTenant('Bad Copy Co');
     const c = await seedCampaign(t, { n: 9, firstSentAt: SENT_FROM, everyMinutes: 200 });

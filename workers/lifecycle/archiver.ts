@@ -46,6 +46,7 @@ async function advance(ctx: Ctx): Promise<void> {
   while (ctx.budget.left > 0) {
     const { state } = await readState(ctx);
     const before = ctx.budget.left;
+    const restarts = ctx.report.restarts;
     if (state === null) {
       if ((await rollUp(ctx)) === 'deferred') return;
     } else if (state === 'rolled_up') await writeParts(ctx);
@@ -53,6 +54,8 @@ async function advance(ctx: Ctx): Promise<void> {
     else if (state === 'verified') await startDeleting(ctx);
     else if (state === 'deleting') await deleteRows(ctx);
     else return;
+    // Started over: the next tick begins afresh (and honours a back-off).
+    if (ctx.report.restarts > restarts) return;
     // Every pass costs at least one unit, so a step that could not move on never spins.
     if (ctx.budget.left === before) ctx.budget.left -= 1;
   }

@@ -115,6 +115,9 @@ export const partKey = (prefix: string, table: string, part: number) =>
 
 export const manifestKey = (prefix: string) => `${prefix}/manifest.json`;
 
+const RESTARTS_BEFORE_BACKOFF = 3;
+const BACKOFF_MS = 24 * 3_600_000;
+
 /** Deletes every object under the campaign's prefix (a thousand per call, as R2 lists them). */
 async function clearObjects(bucket: R2Bucket, prefix: string): Promise<void> {
   let cursor: string | undefined;
@@ -138,8 +141,11 @@ export async function restart(ctx: Ctx, prefix: string, reason: string): Promise
     sql`DELETE FROM campaign_archive_parts WHERE campaign_id = ${id} AND tenant_id = ${tenantId} AND ${before}`,
     sql`DELETE FROM campaign_daily_stats WHERE campaign_id = ${id} AND tenant_id = ${tenantId} AND ${before}`,
     sql`DELETE FROM campaign_outcomes WHERE campaign_id = ${id} AND tenant_id = ${tenantId} AND ${before}`,
+    // Rows that keep changing (or a fault that keeps recurring) are retried a day later, not every minute.
     sql`UPDATE campaign_archives SET restarts = restarts + 1, last_error = ${reason.slice(0, 500)},
-          expected_rows = NULL, rolled_up_at = NULL, written_at = NULL, verified_at = NULL
+          expected_rows = NULL, rolled_up_at = NULL, written_at = NULL, verified_at = NULL,
+          not_before = CASE WHEN restarts + 1 >= ${RESTARTS_BEFORE_BACKOFF}
+                            THEN ${new Date(ctx.now.getTime() + BACKOFF_MS).toISOString()} END
          WHERE campaign_id = ${id} AND ${before}`,
     sql`UPDATE campaigns SET archive_state = NULL
          WHERE id = ${id} AND tenant_id = ${tenantId} AND archive_state IN ('rolled_up', 'written', 'verified')`,

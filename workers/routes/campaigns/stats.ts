@@ -15,6 +15,9 @@ export const campaignStatsRoutes = createRouter()
       method: 'get',
       path: '/campaigns/{id}/stats',
       tags: ['Campaigns'],
+      description:
+        'From the campaign’s messages while they are in the database; once it is archived (`archived_at`, ' +
+        'docs/lifecycle.md) from its roll-ups, with the same numbers.',
       request: { params: IdParam },
       responses: { 200: jsonResponse(StatsSchema, 'Where the campaign stands'), ...errorResponses },
     }),
@@ -34,6 +37,9 @@ export const campaignStatsRoutes = createRouter()
       method: 'get',
       path: '/campaigns/{id}/jobs',
       tags: ['Campaigns'],
+      description:
+        'An archived campaign (`archived_at` set, see docs/lifecycle.md) has no jobs left here: its ' +
+        'recipients.csv streams every recipient’s outcome from the archive, and its stats are unchanged.',
       request: { params: IdParam, query: PageQuery.extend({ status: z.enum(JOB_STATUSES).optional() }) },
       responses: { 200: jsonResponse(page(JobSchema), 'Its send jobs, newest first'), ...errorResponses },
     }),
