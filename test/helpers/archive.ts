@@ -202,6 +202,26 @@ export async function seedCampaign(
     )
     .bind(tenantId, campaignId, JSON.stringify(events))
     .run();
+  // An order attributed to the first recipient's click (revenue is read by campaign, not by link).
+  const clicked = links[0];
+  if (clicked?.clicked_at)
+    await shard.d1
+      .prepare(
+        `INSERT INTO conversions (id, tenant_id, order_id, contact_id, value_cents, currency, occurred_at, status,
+           campaign_id, short_link_id, clicked_at, request_hash)
+         SELECT ?1, ?2, ?3, ?4, 4250, currency, ?5, 'attributed', ?6, ?7, ?8, 'h' FROM tenants WHERE id = ?2`,
+      )
+      .bind(
+        uuidv7(first),
+        tenantId,
+        `order-${campaignId}`,
+        clicked.contact_id,
+        iso(Date.parse(clicked.clicked_at) + 3_600_000),
+        campaignId,
+        clicked.id,
+        clicked.clicked_at,
+      )
+      .run();
   return {
     campaignId,
     templateIds,
@@ -232,6 +252,7 @@ export async function reports(
     summary: await text(`/api/v1/campaigns/${campaignId}/summary.csv`),
     recipients: await text(`/api/v1/campaigns/${campaignId}/recipients.csv`),
     daily: await json(await t.api(`/api/v1/events/timeseries?campaign_id=${campaignId}&bucket=day`)),
+    revenue: await json(await t.api(`/api/v1/conversions/summary?month=${encodeURIComponent('2026-10')}`)),
     tenantDaily: tenantWide
       ? await json(
           await t.api(

@@ -26,7 +26,8 @@ describe('archiving a completed campaign', () => {
     const t = await createTenant('Archive Co', { timezone: 'Australia/Sydney' });
     const c = await seedCampaign(t, { n: 23, firstSentAt: SENT_FROM, everyMinutes: 150 });
     const before = await reports(t, c.campaignId, WINDOW);
-    expect(before.stats).toMatchObject({ replies: 2, opt_outs: 1 });
+    expect(before.stats).toMatchObject({ replies: 2, opt_outs: 1, conversions: 1, revenue_cents: 4250 });
+    expect(before.revenue).toMatchObject({ attributed: { conversions: 1, revenue_cents: 4250 } });
 
     const { reports: ticks } = await archiveUntilDone(t, c.campaignId, ARCHIVE_AT);
     expect(await stateOf(t, c.campaignId)).toBe('archived');
