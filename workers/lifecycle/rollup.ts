@@ -2,17 +2,12 @@
 // (campaign_outcomes), computed from the detail rows with the very queries the reports run on them,
 // so every report reads the same numbers before and after (docs/lifecycle.md).
 import { type SQL, sql } from 'drizzle-orm';
+import { JOB_OUTCOMES_SQL, type JobOutcome, LINK_CLICKS_SQL, type LinkClicks } from '../db/campaign-totals';
 import type { Db } from '../db/client';
 import { messageSlots } from '../db/message-log';
 import type { ArchiveCounts, ArchivedTable } from '../db/schema';
 import { type DayTotals, foldDays } from '../domain/campaign-days';
 import type { SlotCount } from '../domain/event-log';
-import {
-  JOB_OUTCOMES_SQL,
-  type JobOutcome,
-  LINK_CLICKS_SQL,
-  type LinkClicks,
-} from '../routes/campaigns/stats';
 import { TABLES } from './tables';
 
 export type OutcomeRow = {

@@ -1,6 +1,16 @@
 // Stats and reports: where a campaign stands (counts by template, failures, clicks, replies) and its jobs.
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
+import {
+  INBOUND_SQL,
+  JOB_OUTCOMES_SQL,
+  type JobOutcome,
+  LINK_CLICKS_SQL,
+  type LinkClicks,
+  ROLLED_CLICKS_SQL,
+  ROLLED_INBOUND_SQL,
+  ROLLED_JOBS_SQL,
+} from '../../db/campaign-totals';
 import { campaignRevenue } from '../../db/conversions';
 import { JOB_STATUSES, sendJobs } from '../../db/schema';
 import { newestFirst } from '../../http/pagination';
@@ -70,39 +80,6 @@ const zeroCounts = (): Counts => ({
   human_clicks: 0,
   cost_cents: 0,
 });
-
-/** A campaign's jobs by template, status and failure reason: how many, and what the provider charged. */
-export type JobOutcome = {
-  template_id: string | null;
-  status: string;
-  failure_reason: string | null;
-  n: number;
-  cost: number;
-};
-/** A campaign's link clicks by the template of the recipient's job. */
-export type LinkClicks = { template_id: string | null; clicks: number; human: number };
-
-// The live totals, read from the detail rows. The roll-up (workers/lifecycle/rollup.ts) stores the
-// rows these answer, in their order, so an archived campaign's report is the same.
-export const JOB_OUTCOMES_SQL = `SELECT template_id, status, failure_reason, count(*) AS n,
-        coalesce(sum(CASE WHEN provider_message_id IS NOT NULL THEN cost_cents END), 0) AS cost
-   FROM send_jobs WHERE campaign_id = ?1 GROUP BY template_id, status, failure_reason`;
-export const LINK_CLICKS_SQL = `SELECT j.template_id AS template_id, coalesce(sum(l.click_count), 0) AS clicks,
-        coalesce(sum(l.human_click_count), 0) AS human
-   FROM short_links l
-   LEFT JOIN send_jobs j -- all three columns, so the join uses the UNIQUE index (not a scan per link)
-          ON j.tenant_id = l.tenant_id AND j.campaign_id = l.campaign_id AND j.contact_id = l.contact_id
-  WHERE l.campaign_id = ?1 GROUP BY j.template_id`;
-const INBOUND_SQL = `SELECT coalesce(sum(event_type = 'REPLIED'), 0) AS replies, coalesce(sum(event_type = 'OPT_OUT'), 0) AS opt_outs
-   FROM events WHERE campaign_id = ?1 AND event_type IN ('REPLIED', 'OPT_OUT')`;
-
-// The same from the roll-ups of an archived campaign (campaign_outcomes, campaign_daily_stats).
-const ROLLED_JOBS_SQL = `SELECT template_id, status, failure_reason, messages AS n, cost_cents AS cost
-   FROM campaign_outcomes WHERE campaign_id = ?1 AND tenant_id = ?2 AND kind = 'messages' ORDER BY seq`;
-const ROLLED_CLICKS_SQL = `SELECT template_id, clicks, human_clicks AS human
-   FROM campaign_outcomes WHERE campaign_id = ?1 AND tenant_id = ?2 AND kind = 'clicks' ORDER BY seq`;
-const ROLLED_INBOUND_SQL = `SELECT coalesce(sum(replies), 0) AS replies, coalesce(sum(opt_outs), 0) AS opt_outs
-   FROM campaign_daily_stats WHERE campaign_id = ?1 AND tenant_id = ?2`;
 
 type Inbound = { replies: number; opt_outs: number };
 type Sources = { jobs: JobOutcome[]; links: LinkClicks[]; inbound: Inbound };
