@@ -23,7 +23,7 @@ appendFileSync(join(STATE_DIR, 'calls.jsonl'), `${JSON.stringify(argv)}\n`);
 function load() {
   return existsSync(statePath)
     ? JSON.parse(readFileSync(statePath, 'utf8'))
-    : { databases: [], queues: [], secrets: {}, deployments: {}, counter: 0 };
+    : { databases: [], queues: [], buckets: [], secrets: {}, deployments: {}, counter: 0 };
 }
 const state = load();
 const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2));
@@ -278,6 +278,32 @@ database_id = "${uuid}"`);
     state.queues.push({ queue_id: nextId('hex'), queue_name: name, created_on: '2026-12-01T00:00:00Z' });
     save();
     console.log(`🌀 Creating queue '${name}'\n✅ Created queue '${name}'`);
+    break;
+  }
+  case cmd === 'r2 bucket': {
+    // `wrangler r2 bucket list|create NAME` (list prints labelled values, one block per bucket).
+    state.buckets ??= [];
+    const [sub, name] = [pos[2], pos[3]];
+    if (sub === 'list') {
+      console.log('Listing buckets...');
+      for (const b of state.buckets)
+        console.log(`name:           ${b.name}\ncreation_date:  ${b.creation_date}\n`);
+      break;
+    }
+    if (sub === 'create') {
+      if (state.buckets.some((b) => b.name === name)) {
+        fail(
+          'A request to the Cloudflare API (/accounts/fake/r2/buckets) failed.\n  The bucket you tried to create already exists, and you own it. [code: 10004]',
+        );
+      }
+      state.buckets.push({ name, creation_date: '2026-12-01T00:00:00.000Z' });
+      save();
+      console.log(
+        `Creating bucket '${name}'...\n✅ Created bucket '${name}' with default storage class of Standard.`,
+      );
+      break;
+    }
+    fail(`fake wrangler: r2 bucket ${sub} is not supported`);
     break;
   }
   case cmd === 'secret list': {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { customDomain, databases, queueNames, vars } from '../../workers/cli/setup-config.mjs';
+import { bucketNames, customDomain, databases, queueNames, vars } from '../../workers/cli/setup-config.mjs';
 import { makeProject, setupCli } from './helpers.mjs';
 
 const SETTINGS = [
@@ -19,7 +19,9 @@ const SETTINGS = [
 ];
 
 const CHANGING = (argv) =>
-  ['create', 'put', 'apply'].includes(argv[1]) || (argv[0] === 'deploy' && !argv.includes('--dry-run'));
+  ['create', 'put', 'apply'].includes(argv[1]) ||
+  (argv[0] === 'r2' && argv[2] === 'create') ||
+  (argv[0] === 'deploy' && !argv.includes('--dry-run'));
 
 const projects = [];
 function project() {
@@ -76,12 +78,24 @@ describe('setup: happy', () => {
       'sms-fanout-staging',
       'sms-import-staging',
       'sms-send-staging',
+      'sms-webhooks-staging',
     ]);
     assert.deepEqual(account.queues.map((q) => q.queue_name).sort(), queues.sort());
+    // The campaign archive's bucket, named for the environment.
+    assert.deepEqual(bucketNames(main, 'staging'), ['sms-campaigns-archive-staging']);
+    assert.deepEqual(
+      account.buckets.map((b) => b.name),
+      ['sms-campaigns-archive-staging'],
+    );
     // Generated secrets on the right Workers; the link Worker signs with the same LINK_SECRET.
     const mainSecrets = account.secrets['sms-campaigns-staging'];
     const linkSecrets = account.secrets['sms-campaigns-links-staging'];
-    assert.deepEqual(Object.keys(mainSecrets).sort(), ['CREDENTIALS_KEY', 'LINK_SECRET', 'OPS_TOKEN']);
+    assert.deepEqual(Object.keys(mainSecrets).sort(), [
+      'CREDENTIALS_KEY',
+      'LINK_SECRET',
+      'OPS_TOKEN',
+      'WEBHOOK_SIGNING_KEY',
+    ]);
     assert.deepEqual(Object.keys(linkSecrets), ['LINK_SECRET']);
     assert.equal(linkSecrets.LINK_SECRET, mainSecrets.LINK_SECRET);
     assert.equal(Buffer.from(mainSecrets.CREDENTIALS_KEY, 'base64').length, 32);
@@ -148,8 +162,9 @@ describe('setup: happy', () => {
     for (const name of ['sms-campaigns-control', 'sms-campaigns-shard-0', 'sms-campaigns-shard-1']) {
       assert.ok(lines.includes(`wrangler d1 create ${name}`), name);
     }
-    for (const q of ['sms-fanout', 'sms-send', 'sms-import', 'sms-dlq'])
+    for (const q of ['sms-fanout', 'sms-send', 'sms-import', 'sms-webhooks', 'sms-dlq'])
       assert.ok(lines.includes(`wrangler queues create ${q}`));
+    assert.ok(lines.includes('wrangler r2 bucket create sms-campaigns-archive'));
     for (const b of ['CONTROL_DB', 'SHARD_0', 'SHARD_1']) {
       assert.ok(lines.includes(`wrangler d1 migrations apply ${b} --remote --env production`));
     }
@@ -208,7 +223,7 @@ describe('setup: faults', () => {
     });
     assert.equal(second.code, 0, second.stderr);
     assert.equal(p.account().databases.length, 3, 'no database created twice');
-    assert.equal(p.account().queues.length, 4);
+    assert.equal(p.account().queues.length, 5);
     assert.equal(p.account().deployments['sms-campaigns-staging'].length, 1);
 
     const third = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], {

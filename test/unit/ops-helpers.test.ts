@@ -78,7 +78,7 @@ describe('dead letters: where a message came from', () => {
 });
 
 describe('retention settings', () => {
-  it('defaults: webhook payloads 30, magic tokens 1, sessions 0, short links 180, dead letters 30', () => {
+  it('defaults: webhook payloads 30, magic tokens 1, sessions 0, short links 180, dead letters 30, campaign detail 90', () => {
     expect(opsSettings({})).toEqual({ settings: DEFAULT_SETTINGS, problems: [] });
     expect(DEFAULT_SETTINGS).toEqual({
       webhookPayloadDays: 30,
@@ -86,6 +86,7 @@ describe('retention settings', () => {
       sessionDays: 0,
       shortLinkDays: 180,
       deadLetterDays: 30,
+      campaignDetailDays: 90,
       deadLettersMaxPending: 0,
     });
   });
@@ -96,6 +97,7 @@ describe('retention settings', () => {
       RETENTION_SHORT_LINK_DAYS: ' 365 ',
       DEAD_LETTERS_MAX_PENDING: '10',
       RETENTION_SESSION_DAYS: '',
+      RETENTION_CAMPAIGN_DETAIL_DAYS: '365',
     });
     expect(problems).toEqual([]);
     expect(settings).toMatchObject({
@@ -103,6 +105,7 @@ describe('retention settings', () => {
       shortLinkDays: 365,
       deadLettersMaxPending: 10,
       sessionDays: 0,
+      campaignDetailDays: 365,
     });
   });
 
@@ -112,9 +115,10 @@ describe('retention settings', () => {
       RETENTION_DEAD_LETTER_DAYS: 'thirty',
       RETENTION_MAGIC_TOKEN_DAYS: '-1',
       RETENTION_SHORT_LINK_DAYS: '1.5',
+      RETENTION_CAMPAIGN_DETAIL_DAYS: '0',
     });
     expect(settings).toEqual(DEFAULT_SETTINGS);
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
     expect(problems[0]).toContain(
       'RETENTION_WEBHOOK_PAYLOAD_DAYS is "0", not a whole number from 1 to 3650; using 30',
     );
@@ -122,6 +126,9 @@ describe('retention settings', () => {
 
   it('describes the effective values in one line', () => {
     expect(describeSettings(DEFAULT_SETTINGS)).toContain('webhook payloads 30 d');
+    expect(describeSettings(DEFAULT_SETTINGS)).toContain(
+      "completed campaigns' detail rows archived after 90 d",
+    );
   });
 
   it('daysBefore and the UUIDv7 lower bound agree with ids made at those times', () => {

@@ -147,6 +147,13 @@ export function addDatabase(text, env, db) {
   return joinBlocks(blocks);
 }
 
+/** The R2 buckets the Worker binds (the campaign archive). */
+export function bucketNames(text, env) {
+  return blocksOf(text, env, 'r2_buckets')
+    .map((b) => field(b.text, 'bucket_name'))
+    .filter(Boolean);
+}
+
 /** Every queue name the Worker produces to, consumes, or dead-letters into. */
 export function queueNames(text, env) {
   const names = new Set();
@@ -243,6 +250,10 @@ export function renderEnvSection(topText, env, { shards } = {}) {
       if (shard && shards !== undefined && Number(shard[1]) >= shards) continue;
       body = setField(body, 'database_name', names.database(field(b.text, 'database_name')));
       body = setField(body, 'database_id', PLACEHOLDER_DB_ID);
+    }
+    if (b.name === 'r2_buckets') {
+      // Bucket names are unique per account, like queue names.
+      body = setField(body, 'bucket_name', names.queue(field(b.text, 'bucket_name')));
     }
     if (b.name.startsWith('queues.')) {
       body = setField(body, 'queue', names.queue(field(b.text, 'queue')));

@@ -13,6 +13,8 @@ export const GENERATED = [
   { key: 'OPS_TOKEN', workers: ['main'], make: () => randomBytes(32).toString('base64url') },
   // 32 random bytes, base64: the AES-256 key that encrypts tenants' Twilio credentials at rest.
   { key: 'CREDENTIALS_KEY', workers: ['main'], make: () => randomBytes(32).toString('base64') },
+  // Encrypts outbound webhook endpoints' signing secrets at rest (workers/integrations/secret-box.ts).
+  { key: 'WEBHOOK_SIGNING_KEY', workers: ['main'], make: () => randomBytes(32).toString('hex') },
 ];
 
 /** Secrets `--rotate NAME` replaces; *_PREVIOUS keeps the old value working meanwhile. */

@@ -1,4 +1,5 @@
-// The secrets `npm run setup` generates (LINK_SECRET, OPS_TOKEN, CREDENTIALS_KEY) are also kept on
+// The secrets `npm run setup` generates (LINK_SECRET, OPS_TOKEN, CREDENTIALS_KEY,
+// WEBHOOK_SIGNING_KEY) are also kept on
 // the operator's machine, in `.secrets/<env>.env` (git-ignored, readable only by its owner):
 // Cloudflare never shows a secret again, and a second run must put the same LINK_SECRET on the
 // link Worker, a rotation needs the old value for *_PREVIOUS, and `npm run ops -- --remote` needs

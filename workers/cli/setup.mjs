@@ -2,7 +2,7 @@
 // `npm run setup -- --env NAME [--dry-run] [--shards N]`: provisions a wrangler environment and
 // deploys it. Lists what exists first, then creates only what is missing: the control database and
 // the shard databases (ids written into wrangler.toml and workers/links/wrangler.toml), the queues
-// wrangler.toml names, the secrets it can generate (LINK_SECRET, OPS_TOKEN, CREDENTIALS_KEY; kept
+// wrangler.toml names, the secrets it can generate (LINK_SECRET, OPS_TOKEN, CREDENTIALS_KEY, WEBHOOK_SIGNING_KEY; kept
 // in .secrets/NAME.env) and the ones it asks for (email, Twilio); applies pending migrations to
 // every database (--remote) before deploying the main and the link Worker. Idempotent: every step
 // checks first, so a second run changes nothing and says so, and a run that stopped halfway is
@@ -20,6 +20,7 @@ import {
 } from './ops-wrangler.mjs';
 import {
   addDatabase,
+  bucketNames,
   customDomain,
   databases,
   hasEnv,
@@ -182,6 +183,14 @@ class Setup {
     return names;
   }
 
+  async listBuckets() {
+    const { stdout } = await this.wrangler(['r2', 'bucket', 'list']);
+    if (this.dryRun) return new Set();
+    // `name:  <bucket>` lines (labelled values, possibly coloured).
+    const plain = stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    return new Set([...plain.matchAll(/^name:\s+(\S+)\s*$/gm)].map((m) => m[1]));
+  }
+
   async listSecrets(which) {
     try {
       const { stdout } = await this.wrangler(
@@ -243,6 +252,14 @@ class Setup {
       if (existing.has(name)) continue;
       await this.wrangler(['queues', 'create', name]);
       this.change(`queue ${name}`);
+    }
+  }
+
+  async buckets(existing) {
+    for (const name of bucketNames(this.main, this.env)) {
+      if (existing.has(name)) continue;
+      await this.wrangler(['r2', 'bucket', 'create', name]);
+      this.change(`R2 bucket ${name}`);
     }
   }
 
@@ -328,6 +345,7 @@ class Setup {
     // Read-only first: what exists. Nothing changes before every question is answered.
     const existingDbs = await this.listDatabases();
     const existingQueues = await this.listQueues();
+    const existingBuckets = await this.listBuckets();
     const present = { main: await this.listSecrets('main'), links: await this.listSecrets('links') };
     const inputs = await gatherInputs({
       flags: this.flags,
@@ -342,6 +360,7 @@ class Setup {
     this.writeVars(inputs.vars);
     await this.databases(existingDbs);
     await this.queues(existingQueues);
+    await this.buckets(existingBuckets);
     await this.generatedSecrets(present);
     for (const [key, value] of Object.entries(inputs.secrets)) await this.putSecret('main', key, value);
     for (const key of inputs.missing) {
@@ -357,7 +376,7 @@ class Setup {
       this.warn('(dry run) nothing was changed; a real run skips whatever already exists.');
     } else if (this.changes.length === 0) {
       this.warn(
-        `Nothing to do: "${this.env}" is up to date (databases, queues, secrets, migrations and both Workers).`,
+        `Nothing to do: "${this.env}" is up to date (databases, queues, buckets, secrets, migrations and both Workers).`,
       );
     } else {
       this.warn(

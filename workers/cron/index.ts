@@ -2,6 +2,7 @@ import { controlDb } from '../db/shards';
 import { requeueLostDirect } from '../direct/requeue';
 import { expireOptIns, sweepWebhooks } from '../integrations/sweeper';
 import { errorText } from '../lib/error-text';
+import { archiveCampaigns } from '../lifecycle/archiver';
 import { type CronResult, countsOf, recordFinishes, recordStarts } from '../ops/cron-runs';
 import { startDueCampaigns } from './campaigns';
 import { watchImports } from './imports';
@@ -19,6 +20,7 @@ export const CRON_JOBS: readonly Job[] = [
   { name: 'retention', run: enforceRetention },
   { name: 'webhooks', run: sweepWebhooks },
   { name: 'opt-ins', run: expireOptIns },
+  { name: 'archive', run: archiveCampaigns },
 ];
 
 export const CRON_JOB_NAMES = CRON_JOBS.map((j) => j.name);

@@ -163,12 +163,21 @@ type SlotFilter = {
   until?: string | undefined;
 };
 
+/**
+ * The campaigns in scope, split by where their counts live: the detail rows (send jobs, click
+ * counts) while they are in D1, the daily roll-ups once archiving has begun deleting them
+ * (`archived_at` set, workers/lifecycle/). Each query below reads both in ONE statement, so a
+ * campaign switching over between two reads is never counted twice or not at all.
+ */
 function scopeOf(f: SlotFilter) {
-  const campaigns = f.campaignId
-    ? sql`(SELECT ${f.campaignId})`
-    : sql`(SELECT id FROM campaigns WHERE tenant_id = ${f.tenantId} AND started_at IS NOT NULL
+  const campaignsWhere = (archived: boolean) => {
+    const state = archived ? sql`archived_at IS NOT NULL` : sql`archived_at IS NULL`;
+    return f.campaignId
+      ? sql`(SELECT id FROM campaigns WHERE id = ${f.campaignId} AND tenant_id = ${f.tenantId} AND ${state})`
+      : sql`(SELECT id FROM campaigns WHERE tenant_id = ${f.tenantId} AND started_at IS NOT NULL AND ${state}
             AND (${f.until ?? null} IS NULL OR started_at < ${f.until ?? null})
             AND (completed_at IS NULL OR ${f.since ?? null} IS NULL OR completed_at >= ${f.since ?? null}))`;
+  };
   const window = (column: string) =>
     sql.join(
       [
@@ -186,45 +195,76 @@ function scopeOf(f: SlotFilter) {
     ],
     sql` AND `,
   );
-  return { campaigns, window, clickWindow };
+  /** An archived campaign's days: those whose local midnight is inside the window. */
+  const days = sql`campaign_daily_stats WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaignsWhere(true)}
+    AND ${window('starts_at')}`;
+  return { campaigns: campaignsWhere(false), window, clickWindow, days };
 }
 
+export type MessageSpan = {
+  first: string | null;
+  last: string | null;
+  /** Some of it comes from daily roll-ups (an archived campaign): only day buckets can show it. */
+  daily: boolean;
+};
+
 /** The first and last instants with a send, delivery, failure or click in scope (for the chart's bucket). */
-export async function messageSpan(
-  db: Db,
-  f: SlotFilter,
-): Promise<{ first: string | null; last: string | null }> {
-  const { campaigns, window, clickWindow } = scopeOf(f);
+export async function messageSpan(db: Db, f: SlotFilter): Promise<MessageSpan> {
+  const { campaigns, window, clickWindow, days } = scopeOf(f);
   const jobs = (column: string) => sql`
-    SELECT min(${sql.raw(column)}) AS first, max(${sql.raw(column)}) AS last FROM send_jobs
+    SELECT min(${sql.raw(column)}) AS first, max(${sql.raw(column)}) AS last, 0 AS daily FROM send_jobs
      WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns} AND ${window(column)}`;
-  const [row] = await db.all<{ first: string | null; last: string | null }>(sql`
-    SELECT min(first) AS first, max(last) AS last FROM (
+  const [row] = await db.all<{ first: string | null; last: string | null; daily: number | null }>(sql`
+    SELECT min(first) AS first, max(last) AS last, max(daily) AS daily FROM (
       ${jobs('sent_at')} UNION ALL ${jobs('delivered_at')} UNION ALL ${jobs('failed_at')}
-      UNION ALL SELECT min(slot) || ':00.000Z', max(slot) || ':00.000Z' FROM click_counts
-       WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns} AND ${clickWindow})`);
-  return { first: row?.first ?? null, last: row?.last ?? null };
+      UNION ALL SELECT min(slot) || ':00.000Z', max(slot) || ':00.000Z', 0 FROM click_counts
+       WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns} AND ${clickWindow}
+      UNION ALL SELECT min(starts_at), max(starts_at), count(*) > 0 FROM ${days}
+        AND sent + delivered + failed + clicks + human_clicks > 0)`);
+  return { first: row?.first ?? null, last: row?.last ?? null, daily: Boolean(row?.daily) };
 }
+
+/** A slot count, marked when it is a whole day of an archived campaign (at its local midnight). */
+export type MessageSlot = SlotCount & { daily: boolean };
 
 /**
  * Sends, deliveries, failures and clicks per 1- or 15-minute slot, from the send jobs and the click
- * counts of one campaign, or of the tenant's campaigns that were active in the window.
+ * counts of one campaign, or of the tenant's campaigns that were active in the window; an archived
+ * campaign's come from its daily roll-ups, one slot per day at local midnight (`daily`).
  */
-export async function messageSlots(db: Db, f: SlotFilter, slotMinutes: 1 | 15): Promise<SlotCount[]> {
-  const { campaigns, window, clickWindow } = scopeOf(f);
+export async function messageSlots(db: Db, f: SlotFilter, slotMinutes: 1 | 15): Promise<MessageSlot[]> {
+  const { campaigns, window, clickWindow, days } = scopeOf(f);
   const jobs = (column: string, type: string) => sql`
-    SELECT ${slotOf(column, slotMinutes)} AS slot, ${type} AS type, count(*) AS count, 0 AS human
+    SELECT ${slotOf(column, slotMinutes)} AS slot, ${type} AS type, count(*) AS count, 0 AS human, 0 AS daily
       FROM send_jobs
      WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns} AND ${window(column)}
      GROUP BY 1`;
-  const rows = await db.all<SlotCount>(sql`
+  // One SELECT for the four chart series of the archived days (D1 allows few compound terms).
+  const rolled = sql`
+    SELECT substr(starts_at, 1, 16) AS slot, k.value AS type,
+           sum(CASE k.value WHEN 'SENT' THEN sent WHEN 'DELIVERED' THEN delivered WHEN 'FAILED' THEN failed
+                            ELSE clicks END) AS count,
+           sum(CASE k.value WHEN 'CLICKED' THEN human_clicks ELSE 0 END) AS human, 1 AS daily
+      FROM json_each('["SENT","DELIVERED","FAILED","CLICKED"]') k, ${days}
+       AND CASE k.value WHEN 'SENT' THEN sent WHEN 'DELIVERED' THEN delivered WHEN 'FAILED' THEN failed
+                        ELSE clicks + human_clicks END > 0
+     GROUP BY 1, 2`;
+  const rows = await db.all<{ slot: string; type: string; count: number; human: number; daily: number }>(sql`
     ${jobs('sent_at', 'SENT')}
     UNION ALL ${jobs('delivered_at', 'DELIVERED')}
     UNION ALL ${jobs('failed_at', 'FAILED')}
     UNION ALL
-    SELECT ${slotOf('slot', slotMinutes)} AS slot, 'CLICKED' AS type, sum(clicks) AS count, sum(human_clicks) AS human
+    SELECT ${slotOf('slot', slotMinutes)} AS slot, 'CLICKED' AS type, sum(clicks) AS count, sum(human_clicks) AS human,
+           0 AS daily
       FROM click_counts
      WHERE tenant_id = ${f.tenantId} AND campaign_id IN ${campaigns} AND ${clickWindow}
-     GROUP BY 1`);
-  return rows.map((r) => ({ slot: r.slot, type: r.type, count: Number(r.count), human: Number(r.human) }));
+     GROUP BY 1
+    UNION ALL ${rolled}`);
+  return rows.map((r) => ({
+    slot: r.slot,
+    type: r.type,
+    count: Number(r.count),
+    human: Number(r.human),
+    daily: r.daily === 1,
+  }));
 }

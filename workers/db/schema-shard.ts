@@ -3,6 +3,10 @@
 export {
   auditLog,
   budgets,
+  campaignArchiveParts,
+  campaignArchives,
+  campaignDailyStats,
+  campaignOutcomes,
   campaigns,
   clickCounts,
   contacts,

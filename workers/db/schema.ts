@@ -46,6 +46,15 @@ export const EVENT_TYPES = [
   'OPT_OUT',
   'RESUBSCRIBE',
 ] as const;
+/**
+ * The storage lifecycle of a completed campaign (issue 11, workers/lifecycle/): roll-ups saved →
+ * every row copied to R2 → the copies read back and checked → rows being deleted → done.
+ */
+export const ARCHIVE_STATES = ['rolled_up', 'written', 'verified', 'deleting', 'archived'] as const;
+export type ArchiveState = (typeof ARCHIVE_STATES)[number];
+/** The per-message tables a campaign's archive holds, in the order they are written. */
+export const ARCHIVED_TABLES = ['send_jobs', 'short_links', 'events', 'click_counts'] as const;
+export type ArchivedTable = (typeof ARCHIVED_TABLES)[number];
 export const IMPORT_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
 export const ROLES = ['admin', 'staff', 'viewer'] as const;
 export const PROVIDERS = ['twilio'] as const;
@@ -485,6 +494,11 @@ export const campaigns = sqliteTable(
     // beyond the ERD (issue 9 retention): when every link of the campaign had its target and person
     // cleared (RETENTION_SHORT_LINK_DAYS after expiry); the retention cron walks campaigns, not links
     linksRetiredAt: text('links_retired_at'),
+    // beyond the ERD (issue 11, storage lifecycle, workers/lifecycle/): how far the archiving of the
+    // campaign's per-message rows has come (null: not started), and when its reports switched to the
+    // roll-ups (set with 'deleting': from then on the detail rows may be partly or wholly gone).
+    archiveState: text('archive_state', { enum: ARCHIVE_STATES }),
+    archivedAt: text('archived_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     queuedAt: text('queued_at'),
@@ -493,7 +507,17 @@ export const campaigns = sqliteTable(
   (t) => [
     index('campaigns_tenant_id_idx').on(t.tenantId),
     index('campaigns_status_scheduled_idx').on(t.status, t.scheduledAt),
+    // the archiving cron: campaigns in progress (by state), then those completed before the cutoff
+    index('campaigns_archive_idx').on(t.archiveState, t.completedAt).where(sql`status = 'completed'`),
     check('campaigns_status_enum', oneOf('status', CAMPAIGN_STATUSES)),
+    check(
+      'campaigns_archive_state_enum',
+      sql`archive_state IS NULL OR ${oneOf('archive_state', ARCHIVE_STATES)}`,
+    ),
+    check(
+      'campaigns_archived_at_state',
+      sql`(archived_at IS NOT NULL) = (archive_state IS NOT NULL AND archive_state IN ('deleting', 'archived'))`,
+    ),
     check('campaigns_quiet_start_hhmm', sql`${t.quietHoursStart} GLOB '[0-2][0-9]:[0-5][0-9]'`),
     check('campaigns_quiet_end_hhmm', sql`${t.quietHoursEnd} GLOB '[0-2][0-9]:[0-5][0-9]'`),
   ],
@@ -1368,5 +1392,145 @@ export const parkedWebhooks = sqliteTable(
   (t) => [
     index('parked_webhooks_tenant_received_idx').on(t.tenantId, t.receivedAt),
     check('parked_webhooks_kind_enum', oneOf('kind', PARKED_WEBHOOK_KINDS)),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// shard database (issue 11: the storage lifecycle, workers/lifecycle/, docs/lifecycle.md)
+// A completed campaign's per-message rows are rolled up into the two tables below, copied to R2
+// (ARCHIVE bucket) as gzipped NDJSON and then deleted; its reports read the roll-ups from then on.
+
+// One row per campaign and day of the tenant's time zone (at archiving time), with what the chart
+// and the dashboard show: messages sent, delivered and failed that day (by their own time), clicks
+// (from click_counts), replies and opt-outs (events) and what the provider charged (by send time).
+export const campaignDailyStats = sqliteTable(
+  'campaign_daily_stats',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    /** The local date, YYYY-MM-DD, in campaign_archives.timezone. */
+    day: text('day').notNull(),
+    /** That date's local midnight as an ISO-8601 UTC instant (days are 23 or 25 hours on DST days). */
+    startsAt: text('starts_at').notNull(),
+    sent: integer('sent').notNull().default(0),
+    delivered: integer('delivered').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    clicks: integer('clicks').notNull().default(0),
+    humanClicks: integer('human_clicks').notNull().default(0),
+    replies: integer('replies').notNull().default(0),
+    optOuts: integer('opt_outs').notNull().default(0),
+    costCents: integer('cost_cents').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.day] }),
+    // the tenant-wide chart over archived campaigns (GET /events/timeseries without campaign_id)
+    index('campaign_daily_stats_tenant_starts_idx').on(t.tenantId, t.startsAt),
+  ],
+);
+
+export const OUTCOME_KINDS = ['messages', 'clicks'] as const;
+
+// A campaign's totals as GET /campaigns/:id/stats counts them, kept row for row in the order the
+// live query produced them (seq), so the report of an archived campaign is the same to the byte:
+// kind 'messages' = send jobs by template, status and failure reason (count, charged cost);
+// kind 'clicks' = its links' clicks by the template of the recipient's job.
+export const campaignOutcomes = sqliteTable(
+  'campaign_outcomes',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    kind: text('kind', { enum: OUTCOME_KINDS }).notNull(),
+    /** No foreign key: a template used by a campaign cannot be deleted, and the id is history here. */
+    templateId: text('template_id'),
+    status: text('status', { enum: JOB_STATUSES }),
+    failureReason: text('failure_reason'),
+    messages: integer('messages').notNull().default(0),
+    costCents: integer('cost_cents').notNull().default(0),
+    clicks: integer('clicks').notNull().default(0),
+    humanClicks: integer('human_clicks').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.seq] }),
+    index('campaign_outcomes_tenant_id_idx').on(t.tenantId),
+    check('campaign_outcomes_kind_enum', oneOf('kind', OUTCOME_KINDS)),
+    check('campaign_outcomes_status_enum', sql`status IS NULL OR ${oneOf('status', JOB_STATUSES)}`),
+  ],
+);
+
+/** Rows per table a campaign's archive must hold (counted when the roll-ups were made). */
+export type ArchiveCounts = Record<ArchivedTable, number>;
+
+// The archiving of one campaign: where its objects go, what it must hold, and the bookkeeping of
+// the resumable state machine (the state itself is campaigns.archive_state).
+export const campaignArchives = sqliteTable(
+  'campaign_archives',
+  {
+    campaignId: text('campaign_id')
+      .primaryKey()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    /** R2 key prefix: tenants/<tenant>/campaigns/<campaign>. */
+    prefix: text('prefix').notNull(),
+    /** The zone the daily roll-ups were cut in (the tenant's when they were made). */
+    timezone: text('timezone'),
+    expectedRows: text('expected_rows', { mode: 'json' }).$type<ArchiveCounts>(),
+    startedAt: text('started_at').notNull(),
+    rolledUpAt: text('rolled_up_at'),
+    writtenAt: text('written_at'),
+    verifiedAt: text('verified_at'),
+    deletingAt: text('deleting_at'),
+    archivedAt: text('archived_at'),
+    rowsDeleted: integer('rows_deleted').notNull().default(0),
+    /** One cron tick at a time works on a campaign; a crashed tick's lease simply runs out. */
+    leaseUntil: text('lease_until'),
+    /** Not before then: a link of the campaign could still be clicked, or attribute an order. */
+    notBefore: text('not_before'),
+    /** Times the archiving started over because the rows changed under it (or a copy was bad). */
+    restarts: integer('restarts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('campaign_archives_tenant_id_idx').on(t.tenantId)],
+);
+
+// One R2 object of a campaign's archive: `<prefix>/<table>-<part>.ndjson.gz`, written in key order
+// (send_jobs by contact, click_counts by minute, short_links and events by rowid through their
+// campaign index). `cursor` is where the next part starts; `verified_at` is set once read back.
+export const campaignArchiveParts = sqliteTable(
+  'campaign_archive_parts',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    tableName: text('table_name', { enum: ARCHIVED_TABLES }).notNull(),
+    part: integer('part').notNull(),
+    key: text('key').notNull(),
+    rows: integer('rows').notNull(),
+    /** Size and SHA-256 (hex) of the gzipped object as written. */
+    bytes: integer('bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    /** The first and last row's own key (contact_id, id or slot), checked when read back. */
+    firstKey: text('first_key').notNull(),
+    lastKey: text('last_key').notNull(),
+    cursor: text('cursor').notNull(),
+    verifiedAt: text('verified_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.tableName, t.part] }),
+    index('campaign_archive_parts_tenant_id_idx').on(t.tenantId),
+    check('campaign_archive_parts_table_enum', oneOf('table_name', ARCHIVED_TABLES)),
   ],
 );

@@ -13,6 +13,11 @@ export type RetentionSettings = {
   shortLinkDays: number;
   /** Retried or discarded dead letters are deleted this many days after resolution. */
   deadLetterDays: number;
+  /**
+   * A completed campaign's per-message rows are rolled up, archived to R2 and deleted from D1 this
+   * many days after it completed (issue 11, docs/lifecycle.md).
+   */
+  campaignDetailDays: number;
 };
 
 export type OpsSettings = RetentionSettings & {
@@ -29,6 +34,8 @@ const SPECS: Spec[] = [
   { key: 'sessionDays', variable: 'RETENTION_SESSION_DAYS', fallback: 0, min: 0, max: 3650 },
   { key: 'shortLinkDays', variable: 'RETENTION_SHORT_LINK_DAYS', fallback: 180, min: 0, max: 3650 },
   { key: 'deadLetterDays', variable: 'RETENTION_DEAD_LETTER_DAYS', fallback: 30, min: 0, max: 3650 },
+  // At least a day: late receipts and replies (attributed for 7 days) land on the detail rows.
+  { key: 'campaignDetailDays', variable: 'RETENTION_CAMPAIGN_DETAIL_DAYS', fallback: 90, min: 1, max: 36500 },
   { key: 'deadLettersMaxPending', variable: 'DEAD_LETTERS_MAX_PENDING', fallback: 0, min: 0, max: 1_000_000 },
 ];
 
@@ -64,7 +71,7 @@ export function describeSettings(s: OpsSettings): string {
   return (
     `retention: webhook payloads ${s.webhookPayloadDays} d, magic tokens ${s.magicTokenDays} d and sessions ` +
     `${s.sessionDays} d after expiry, expired short links ${s.shortLinkDays} d, resolved dead letters ` +
-    `${s.deadLetterDays} d; dead-letter alarm above ${s.deadLettersMaxPending} pending`
+    `${s.deadLetterDays} d, completed campaigns' detail rows archived after ${s.campaignDetailDays} d; dead-letter alarm above ${s.deadLettersMaxPending} pending`
   );
 }
 

@@ -3,15 +3,7 @@ import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { derivedEvents, type LoggedEvent, messageSlots, messageSpan } from '../db/message-log';
 import { campaigns, EVENT_TYPES, events, tenants } from '../db/schema';
-import {
-  BUCKETS,
-  chooseBucket,
-  csvRow,
-  type SlotCount,
-  seriesRange,
-  slotMinutesFor,
-  toSeries,
-} from '../domain/event-log';
+import { BUCKETS, chooseBucket, csvRow, seriesRange, slotMinutesFor, toSeries } from '../domain/event-log';
 import { ApiError, notFound } from '../http/errors';
 import { decodeCursor, paginate } from '../http/pagination';
 import { createRouter, errorResponses, jsonResponse, PageQuery, page } from '../http/router';
@@ -239,7 +231,10 @@ export const eventRoutes = createRouter()
         'as a UTC instant. `bucket=auto` (the default) picks the size that shows the span from the first to the ' +
         'last event in at most about 120 points: minutes for a campaign that ran a few minutes, days for weeks. ' +
         'Gaps between the first and last bucket are filled with zeros. Without `campaign_id` the series covers ' +
-        `the whole tenant, from \`since\` (default: the last ${DEFAULT_SERIES_DAYS} days).`,
+        `the whole tenant, from \`since\` (default: the last ${DEFAULT_SERIES_DAYS} days). ` +
+        'An archived campaign (its per-message rows moved to the archive, see docs/lifecycle.md) is kept per day ' +
+        "of the tenant's time zone: whenever one is in the series the bucket is `day` whatever was asked, and " +
+        '`since`/`until` take its days whose local midnight falls inside them.',
       request: {
         query: z.object({
           campaign_id: z.uuid().optional(),
@@ -279,10 +274,15 @@ export const eventRoutes = createRouter()
       let bucket = q.bucket === 'auto' ? null : q.bucket;
       if (bucket === null) {
         const span = await messageSpan(db, scope);
-        bucket =
-          span.first && span.last ? chooseBucket(Date.parse(span.last) - Date.parse(span.first)) : 'hour';
+        bucket = span.daily
+          ? 'day'
+          : span.first && span.last
+            ? chooseBucket(Date.parse(span.last) - Date.parse(span.first))
+            : 'hour';
       }
-      const slots: SlotCount[] = await messageSlots(db, scope, slotMinutesFor(bucket));
+      const slots = await messageSlots(db, scope, slotMinutesFor(bucket));
+      // An archived campaign's counts are kept per day (docs/lifecycle.md): only day buckets show them.
+      if (slots.some((s) => s.daily)) bucket = 'day';
       const data = toSeries(slots, bucket, tenant.timezone);
       return c.json(
         { bucket, timezone: tenant.timezone, range: seriesRange(data, bucket, tenant.timezone), data },

@@ -6,6 +6,7 @@ import { Button, ButtonLink } from '../components/Button';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageHeader } from '../components/Layout';
 import { Notice, ProblemAlert, toast } from '../components/Status';
+import { ArchivedNote } from '../components/sending/ArchivedNote';
 import { JobsTable } from '../components/sending/JobsTable';
 import { LiveStats } from '../components/sending/LiveStats';
 import type {
@@ -394,7 +395,14 @@ export function CampaignDetail() {
         </dl>
       </section>
 
-      {c.status !== 'draft' && <JobsTable campaignId={c.id} />}
+      {c.archived_at ? (
+        <section class="card" aria-labelledby="messages-title">
+          <h2 id="messages-title">Messages</h2>
+          <ArchivedNote c={c} place="detail" />
+        </section>
+      ) : (
+        c.status !== 'draft' && <JobsTable campaignId={c.id} />
+      )}
 
       <ConfirmDialog
         open={confirming}

@@ -7,6 +7,7 @@ import { EmptyState } from '../components/EmptyState';
 import { CampaignRevenue } from '../components/growth/CampaignRevenue';
 import { PageHeader } from '../components/Layout';
 import { Badge, ProblemAlert } from '../components/Status';
+import { ArchivedNote } from '../components/sending/ArchivedNote';
 import { Funnel } from '../components/sending/Funnel';
 import { bucketLabel, type LoadedSeries, loadSeries } from '../components/sending/series';
 import { TimeChart } from '../components/sending/TimeChart';
@@ -159,9 +160,11 @@ export function CampaignReport() {
         <ButtonLink href={`/api/v1/campaigns/${encodeURIComponent(id)}/summary.csv`} download>
           Download summary (CSV)
         </ButtonLink>
-        <ButtonLink href={`/api/v1/events.csv?campaign_id=${encodeURIComponent(id)}`} download>
-          Download events (CSV)
-        </ButtonLink>
+        {!c.archived_at && (
+          <ButtonLink href={`/api/v1/events.csv?campaign_id=${encodeURIComponent(id)}`} download>
+            Download events (CSV)
+          </ButtonLink>
+        )}
       </PageHeader>
       <div class="sending-statusline">
         <CampaignBadge status={c.status} cancelled={!!c.cancelled_at} />
@@ -171,6 +174,7 @@ export function CampaignReport() {
           {c.completed_at ? ` · finished ${formatDateTime(c.completed_at)}` : ''}
         </span>
       </div>
+      {c.archived_at && <ArchivedNote c={c} place="report" />}
       {c.status === 'draft' ? (
         <EmptyState title="This campaign has not been launched yet.">
           <p>

@@ -32,6 +32,7 @@ function CampaignCard({ c }: { c: Campaign }) {
           {c.started_at
             ? `Started ${formatDateTime(c.started_at)}`
             : `Created ${formatDateTime(c.created_at)}`}
+          {c.archived_at ? ' · archived' : ''}
         </span>
       </div>
       {c.status_reason && (

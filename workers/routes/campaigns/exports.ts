@@ -3,8 +3,11 @@
 // the campaign's summary as a small second file (scope, metric, value), so each CSV stays one
 // plain table a spreadsheet opens as it is.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Db } from '../../db/client';
 import { csvLine } from '../../domain/csv-import';
 import { createRouter, errorResponses, IdParam } from '../../http/router';
+import { archivedJobs } from '../../lifecycle/reader';
+import type { ArchivedJob } from '../../lifecycle/tables';
 import type { CampaignRow } from './schemas';
 import { findCampaign } from './shared';
 import { campaignStats } from './stats';
@@ -72,9 +75,112 @@ SELECT j.id, j.contact_id, j.status, t.name AS template, j.queued_at, j.sent_at,
  ORDER BY j.contact_id
  LIMIT ?4`;
 
-function recipientsStream(d1: D1Database, campaign: CampaignRow): ReadableStream<Uint8Array> {
+const line = (r: RecipientRow) =>
+  csvLine([
+    r.erased ? '' : r.phone_e164,
+    r.first_name,
+    r.last_name,
+    r.status === 'failed' && r.failure_reason === 'cancelled' ? 'cancelled' : r.status,
+    r.template,
+    r.queued_at,
+    r.sent_at,
+    r.delivered_at,
+    r.failed_at,
+    r.failure_reason,
+    r.error_code,
+    r.parts,
+    // Only what the provider charged (as the stats count it).
+    r.charged ? r.cost_cents : null,
+    r.clicks,
+    r.human_clicks,
+    r.first_human_click_at,
+    r.contact_id,
+    r.id,
+  ]);
+
+/**
+ * Archived jobs as export rows: the person (name, phone, erased) and the template's name are
+ * looked up now, as the live export joins them, so a person erased after archiving stays erased.
+ */
+async function withPeople(
+  d1: D1Database,
+  campaign: CampaignRow,
+  jobs: ArchivedJob[],
+): Promise<RecipientRow[]> {
+  const [people, templates] = await d1.batch([
+    d1
+      .prepare(
+        `SELECT id, phone_e164, first_name, last_name, erased_at IS NOT NULL AS erased FROM contacts
+          WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2))`,
+      )
+      .bind(campaign.tenantId, JSON.stringify(jobs.map((j) => j.contact_id))),
+    d1
+      .prepare(
+        `SELECT id, name FROM message_templates WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2))`,
+      )
+      .bind(campaign.tenantId, JSON.stringify([...new Set(jobs.map((j) => j.template_id).filter(Boolean))])),
+  ]);
+  type Person = {
+    id: string;
+    phone_e164: string;
+    first_name: string | null;
+    last_name: string | null;
+    erased: number;
+  };
+  const byId = new Map(((people?.results ?? []) as Person[]).map((p) => [p.id, p]));
+  const names = new Map(
+    ((templates?.results ?? []) as { id: string; name: string }[]).map((t) => [t.id, t.name]),
+  );
+  const out: RecipientRow[] = [];
+  for (const j of jobs) {
+    const p = byId.get(j.contact_id);
+    if (!p) continue; // as the live export's JOIN: a job without its contact row is not listed
+    out.push({
+      ...j,
+      template: j.template_id ? (names.get(j.template_id) ?? null) : null,
+      charged: j.provider_message_id !== null ? 1 : 0,
+      phone_e164: p.phone_e164,
+      first_name: p.first_name,
+      last_name: p.last_name,
+      erased: p.erased,
+      clicks: j.link_clicks,
+      human_clicks: j.link_human_clicks,
+      first_human_click_at: j.link_first_human_click_at,
+    });
+  }
+  return out;
+}
+
+/**
+ * Pages from D1 while the campaign's rows are there; from its R2 archive once archiving has begun
+ * deleting them (docs/lifecycle.md). Each D1 page is read in one batch with the campaign's
+ * `archived_at`, so an export running while the campaign is archived switches to the archive at
+ * the page it had reached, without losing or repeating a recipient.
+ */
+export function recipientsStream(
+  db: Db,
+  bucket: R2Bucket | undefined,
+  campaign: CampaignRow,
+): ReadableStream<Uint8Array> {
+  const d1 = db.$client;
   const encoder = new TextEncoder();
   let after: string | null = null;
+  let archive: AsyncGenerator<ArchivedJob[]> | null = null;
+  const pending: ArchivedJob[] = [];
+  let archiveDone = false;
+
+  const fromArchive = async (from: string): Promise<RecipientRow[] | null> => {
+    if (!bucket) throw new Error('The campaign is archived but the ARCHIVE bucket is not bound.');
+    archive ??= archivedJobs(db, bucket, campaign, from);
+    while (pending.length < RECIPIENTS_PAGE_ROWS && !archiveDone) {
+      const next = await archive.next();
+      if (next.done) archiveDone = true;
+      else pending.push(...next.value);
+    }
+    const chunk = pending.splice(0, RECIPIENTS_PAGE_ROWS);
+    return chunk.length > 0 ? withPeople(d1, campaign, chunk) : null;
+  };
+
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -83,38 +189,29 @@ function recipientsStream(d1: D1Database, campaign: CampaignRow): ReadableStream
           controller.enqueue(encoder.encode(csvLine(RECIPIENT_COLUMNS)));
           return;
         }
-        const page = await d1
-          .prepare(PAGE)
-          .bind(campaign.tenantId, campaign.id, after, RECIPIENTS_PAGE_ROWS)
-          .all<RecipientRow>();
-        const rows = page.results;
-        const lines = rows.map((r) =>
-          csvLine([
-            r.erased ? '' : r.phone_e164,
-            r.first_name,
-            r.last_name,
-            r.status === 'failed' && r.failure_reason === 'cancelled' ? 'cancelled' : r.status,
-            r.template,
-            r.queued_at,
-            r.sent_at,
-            r.delivered_at,
-            r.failed_at,
-            r.failure_reason,
-            r.error_code,
-            r.parts,
-            // Only what the provider charged (as the stats count it).
-            r.charged ? r.cost_cents : null,
-            r.clicks,
-            r.human_clicks,
-            r.first_human_click_at,
-            r.contact_id,
-            r.id,
-          ]),
-        );
-        if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('')));
-        const last = rows[rows.length - 1];
-        if (rows.length < RECIPIENTS_PAGE_ROWS || !last) controller.close();
-        else after = last.contact_id;
+        if (!archive) {
+          const [state, page] = await d1.batch([
+            d1
+              .prepare('SELECT archived_at FROM campaigns WHERE id = ?1 AND tenant_id = ?2')
+              .bind(campaign.id, campaign.tenantId),
+            d1.prepare(PAGE).bind(campaign.tenantId, campaign.id, after, RECIPIENTS_PAGE_ROWS),
+          ]);
+          const archivedAt = (state?.results?.[0] as { archived_at: string | null } | undefined)?.archived_at;
+          if (!archivedAt) {
+            const rows = (page?.results ?? []) as RecipientRow[];
+            if (rows.length > 0) controller.enqueue(encoder.encode(rows.map(line).join('')));
+            const last = rows[rows.length - 1];
+            if (rows.length < RECIPIENTS_PAGE_ROWS || !last) controller.close();
+            else after = last.contact_id;
+            return;
+          }
+        }
+        const rows = await fromArchive(after);
+        if (rows === null) {
+          controller.close();
+          return;
+        }
+        if (rows.length > 0) controller.enqueue(encoder.encode(rows.map(line).join('')));
       } catch (err) {
         console.error('recipients.csv export failed', campaign.id, err);
         controller.error(err);
@@ -194,7 +291,10 @@ export const campaignExportRoutes = createRouter()
       summary: 'Every recipient’s outcome as CSV, streamed',
       description:
         `Columns: ${RECIPIENT_COLUMNS.join(', ')}. One row per message (a contact skipped at fan-out has none). ` +
-        'cost_cents is what the provider charged (empty when nothing was). Erased people have no phone or name.',
+        'cost_cents is what the provider charged (empty when nothing was). Erased people have no phone or name. ' +
+        'Once the campaign is archived (its per-message rows moved out of the database some days after it ' +
+        'completed, see docs/lifecycle.md; the campaign shows `archived_at`), the same rows stream from the ' +
+        'archive in R2, in the same order, with names and phones looked up as they are now.',
       request: { params: IdParam },
       responses: {
         200: { description: 'The CSV', content: { 'text/csv': { schema: z.string() } } },
@@ -205,7 +305,7 @@ export const campaignExportRoutes = createRouter()
       const db = c.get('db');
       const campaign = await findCampaign(db, c.get('principal').tenantId, c.req.valid('param').id);
       return c.body(
-        recipientsStream(db.$client, campaign),
+        recipientsStream(db, c.env.ARCHIVE, campaign),
         200,
         csvHeaders(`${slug(campaign.name)}-recipients.csv`),
       );

@@ -87,6 +87,14 @@ export const CampaignSchema = z
     started_at: z.string().nullable(),
     completed_at: z.string().nullable(),
     cancelled_at: z.string().nullable(),
+    archived_at: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'When its per-message rows left the database for the archive (docs/lifecycle.md): from then on its ' +
+          'reports read daily roll-ups, its jobs list is empty and recipients.csv streams from the archive',
+      }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -188,6 +196,7 @@ export function campaignJson(r: CampaignRow): z.infer<typeof CampaignSchema> {
     started_at: r.startedAt,
     completed_at: r.completedAt,
     cancelled_at: r.cancelledAt,
+    archived_at: r.archivedAt,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
   };

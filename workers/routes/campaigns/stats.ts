@@ -1,6 +1,16 @@
 // Stats and reports: where a campaign stands (counts by template, failures, clicks, replies) and its jobs.
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
+import {
+  INBOUND_SQL,
+  JOB_OUTCOMES_SQL,
+  type JobOutcome,
+  LINK_CLICKS_SQL,
+  type LinkClicks,
+  ROLLED_CLICKS_SQL,
+  ROLLED_INBOUND_SQL,
+  ROLLED_JOBS_SQL,
+} from '../../db/campaign-totals';
 import { campaignRevenue } from '../../db/conversions';
 import { JOB_STATUSES, sendJobs } from '../../db/schema';
 import { newestFirst } from '../../http/pagination';
@@ -15,6 +25,9 @@ export const campaignStatsRoutes = createRouter()
       method: 'get',
       path: '/campaigns/{id}/stats',
       tags: ['Campaigns'],
+      description:
+        'From the campaign’s messages while they are in the database; once it is archived (`archived_at`, ' +
+        'docs/lifecycle.md) from its roll-ups, with the same numbers.',
       request: { params: IdParam },
       responses: { 200: jsonResponse(StatsSchema, 'Where the campaign stands'), ...errorResponses },
     }),
@@ -34,6 +47,9 @@ export const campaignStatsRoutes = createRouter()
       method: 'get',
       path: '/campaigns/{id}/jobs',
       tags: ['Campaigns'],
+      description:
+        'An archived campaign (`archived_at` set, see docs/lifecycle.md) has no jobs left here: its ' +
+        'recipients.csv streams every recipient’s outcome from the archive, and its stats are unchanged.',
       request: { params: IdParam, query: PageQuery.extend({ status: z.enum(JOB_STATUSES).optional() }) },
       responses: { 200: jsonResponse(page(JobSchema), 'Its send jobs, newest first'), ...errorResponses },
     }),
@@ -65,40 +81,59 @@ const zeroCounts = (): Counts => ({
   cost_cents: 0,
 });
 
+type Inbound = { replies: number; opt_outs: number };
+type Sources = { jobs: JobOutcome[]; links: LinkClicks[]; inbound: Inbound };
+
+const rowsOf = <T>(r: D1Result | undefined) => (r?.results ?? []) as T[];
+const inboundOf = (r: D1Result | undefined): Inbound => {
+  const row = rowsOf<Inbound>(r)[0];
+  return { replies: Number(row?.replies ?? 0), opt_outs: Number(row?.opt_outs ?? 0) };
+};
+
+/**
+ * Where the campaign's numbers come from: its detail rows, or its roll-ups once archiving has begun
+ * deleting those (`archived_at`, docs/lifecycle.md). Only a completed campaign is ever archived; for
+ * one that may be switching over, the state and both sources are read in one batch (a transaction).
+ */
+async function statsSources(
+  d1: D1Database,
+  row: CampaignRow,
+  names: D1PreparedStatement,
+): Promise<{ sources: Sources; names: D1Result }> {
+  const live = [JOB_OUTCOMES_SQL, LINK_CLICKS_SQL, INBOUND_SQL].map((q) => d1.prepare(q).bind(row.id));
+  const rolled = [ROLLED_JOBS_SQL, ROLLED_CLICKS_SQL, ROLLED_INBOUND_SQL].map((q) =>
+    d1.prepare(q).bind(row.id, row.tenantId),
+  );
+  const read = (r: D1Result[], at: number): Sources => ({
+    jobs: rowsOf<JobOutcome>(r[at]),
+    links: rowsOf<LinkClicks>(r[at + 1]),
+    inbound: inboundOf(r[at + 2]),
+  });
+  if (row.status !== 'completed' || row.archivedAt) {
+    const r = await d1.batch([...(row.archivedAt ? rolled : live), names]);
+    return { sources: read(r, 0), names: r[3] as D1Result };
+  }
+  const state = d1
+    .prepare('SELECT archived_at FROM campaigns WHERE id = ?1 AND tenant_id = ?2')
+    .bind(row.id, row.tenantId);
+  const r = await d1.batch([state, ...live, ...rolled, names]);
+  const archived = rowsOf<{ archived_at: string | null }>(r[0])[0]?.archived_at;
+  return { sources: read(r, archived ? 4 : 1), names: r[7] as D1Result };
+}
+
 export async function campaignStats(
   d1: D1Database,
   row: CampaignRow,
 ): Promise<Omit<z.infer<typeof StatsSchema>, keyof typeof RevenueShape>> {
-  const [jobs, links, events, names] = await d1.batch([
-    d1
-      .prepare(
-        `SELECT template_id, status, failure_reason, count(*) AS n,
-                coalesce(sum(CASE WHEN provider_message_id IS NOT NULL THEN cost_cents END), 0) AS cost
-           FROM send_jobs WHERE campaign_id = ?1 GROUP BY template_id, status, failure_reason`,
-      )
-      .bind(row.id),
-    d1
-      .prepare(
-        `SELECT j.template_id AS template_id, coalesce(sum(l.click_count), 0) AS clicks,
-                coalesce(sum(l.human_click_count), 0) AS human
-           FROM short_links l
-           LEFT JOIN send_jobs j -- all three columns, so the join uses the UNIQUE index (not a scan per link)
-                  ON j.tenant_id = l.tenant_id AND j.campaign_id = l.campaign_id AND j.contact_id = l.contact_id
-          WHERE l.campaign_id = ?1 GROUP BY j.template_id`,
-      )
-      .bind(row.id),
-    d1
-      .prepare(
-        `SELECT event_type, count(*) AS n FROM events
-          WHERE campaign_id = ?1 AND event_type IN ('REPLIED', 'OPT_OUT') GROUP BY event_type`,
-      )
-      .bind(row.id),
+  const { sources, names } = await statsSources(
+    d1,
+    row,
     d1
       .prepare(
         `SELECT id, name FROM message_templates WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2))`,
       )
       .bind(row.tenantId, JSON.stringify(row.templateIds)),
-  ]);
+  );
   const total = zeroCounts();
   const byTemplate = new Map<string | null, Counts>();
   const failureReasons: Record<string, number> = {};
@@ -111,14 +146,7 @@ export async function campaignStats(
     }
     return b;
   };
-  type JobAgg = {
-    template_id: string | null;
-    status: string;
-    failure_reason: string | null;
-    n: number;
-    cost: number;
-  };
-  for (const r of (jobs?.results ?? []) as JobAgg[]) {
+  for (const r of sources.jobs) {
     const b = bucket(r.template_id);
     if (r.status === 'failed' && r.failure_reason === 'cancelled') {
       cancelled += r.n;
@@ -134,19 +162,14 @@ export async function campaignStats(
     total.cost_cents += r.cost;
     b.cost_cents += r.cost;
   }
-  for (const r of (links?.results ?? []) as { template_id: string | null; clicks: number; human: number }[]) {
+  for (const r of sources.links) {
     total.clicks += r.clicks;
     total.human_clicks += r.human;
     const b = bucket(r.template_id);
     b.clicks += r.clicks;
     b.human_clicks += r.human;
   }
-  const ev = Object.fromEntries(
-    ((events?.results ?? []) as { event_type: string; n: number }[]).map((e) => [e.event_type, e.n]),
-  );
-  const nameById = new Map(
-    ((names?.results ?? []) as { id: string; name: string }[]).map((n) => [n.id, n.name]),
-  );
+  const nameById = new Map(rowsOf<{ id: string; name: string }>(names).map((n) => [n.id, n.name]));
   const skipped = row.skippedCounts;
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + b, 0);
   const audience = row.audienceCount ?? 0;
@@ -158,8 +181,8 @@ export async function campaignStats(
     skipped,
     ...total,
     cancelled,
-    replies: ev.REPLIED ?? 0,
-    opt_outs: ev.OPT_OUT ?? 0,
+    replies: sources.inbound.replies,
+    opt_outs: sources.inbound.opt_outs,
     failure_reasons: failureReasons,
     by_template: [...new Set([...row.templateIds, ...byTemplate.keys()])].map((t) => ({
       template_id: t,

@@ -120,6 +120,8 @@ export type Campaign = {
   started_at: string | null;
   completed_at: string | null;
   cancelled_at: string | null;
+  /** Set once its per-message records left the live database (docs/lifecycle.md). */
+  archived_at?: string | null;
   created_at: string;
   updated_at: string;
 };

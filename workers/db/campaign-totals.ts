@@ -1,0 +1,36 @@
+// A campaign's totals as its report counts them (workers/routes/campaigns/stats.ts): from its
+// per-message rows while they are in D1, and from its roll-ups once it is archived. The roll-up
+// (workers/lifecycle/rollup.ts) stores the rows the live queries answer, in their order, so the
+// report of an archived campaign is the same to the byte. `?1` = campaign, `?2` = tenant.
+
+/** A campaign's jobs by template, status and failure reason: how many, and what the provider charged. */
+export type JobOutcome = {
+  template_id: string | null;
+  status: string;
+  failure_reason: string | null;
+  n: number;
+  cost: number;
+};
+/** A campaign's link clicks by the template of the recipient's job. */
+export type LinkClicks = { template_id: string | null; clicks: number; human: number };
+
+// The live totals, read from the detail rows.
+export const JOB_OUTCOMES_SQL = `SELECT template_id, status, failure_reason, count(*) AS n,
+        coalesce(sum(CASE WHEN provider_message_id IS NOT NULL THEN cost_cents END), 0) AS cost
+   FROM send_jobs WHERE campaign_id = ?1 GROUP BY template_id, status, failure_reason`;
+export const LINK_CLICKS_SQL = `SELECT j.template_id AS template_id, coalesce(sum(l.click_count), 0) AS clicks,
+        coalesce(sum(l.human_click_count), 0) AS human
+   FROM short_links l
+   LEFT JOIN send_jobs j -- all three columns, so the join uses the UNIQUE index (not a scan per link)
+          ON j.tenant_id = l.tenant_id AND j.campaign_id = l.campaign_id AND j.contact_id = l.contact_id
+  WHERE l.campaign_id = ?1 GROUP BY j.template_id`;
+export const INBOUND_SQL = `SELECT coalesce(sum(event_type = 'REPLIED'), 0) AS replies, coalesce(sum(event_type = 'OPT_OUT'), 0) AS opt_outs
+   FROM events WHERE campaign_id = ?1 AND event_type IN ('REPLIED', 'OPT_OUT')`;
+
+// The same from the roll-ups of an archived campaign (campaign_outcomes, campaign_daily_stats).
+export const ROLLED_JOBS_SQL = `SELECT template_id, status, failure_reason, messages AS n, cost_cents AS cost
+   FROM campaign_outcomes WHERE campaign_id = ?1 AND tenant_id = ?2 AND kind = 'messages' ORDER BY seq`;
+export const ROLLED_CLICKS_SQL = `SELECT template_id, clicks, human_clicks AS human
+   FROM campaign_outcomes WHERE campaign_id = ?1 AND tenant_id = ?2 AND kind = 'clicks' ORDER BY seq`;
+export const ROLLED_INBOUND_SQL = `SELECT coalesce(sum(replies), 0) AS replies, coalesce(sum(opt_outs), 0) AS opt_outs
+   FROM campaign_daily_stats WHERE campaign_id = ?1 AND tenant_id = ?2`;
