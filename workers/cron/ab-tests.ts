@@ -51,7 +51,15 @@ export async function advanceAbTests(
     SELECT id, tenant_id FROM campaigns
      WHERE ab_phase = 'waiting' AND status = 'running' AND ab_decide_at <= ${at} AND tenant_id IN ${homed}`);
   let picked = 0;
-  for (const c of due) if (await pickAbWinner(env, shard, c.id, now)) picked += 1;
+  for (const c of due) {
+    try {
+      if (await pickAbWinner(env, shard, c.id, now)) picked += 1;
+    } catch (err) {
+      // One campaign must not hold back the others; a pick that was recorded but whose fan-out
+      // message was lost is re-kicked as a stalled fan-out (cron/campaigns.ts).
+      console.error('A/B winner pick failed', c.id, err);
+    }
+  }
   return { waiting, picked };
 }
 

@@ -52,20 +52,37 @@ export class D1SendStore implements SendStore {
     if (jobIds.length === 0) return out;
     const inJobs = sql`(SELECT value FROM json_each(${ids}))`;
     const jobTenants = sql`(SELECT tenant_id FROM send_jobs WHERE id IN ${inJobs})`;
-    const [jobRows, campaignRows, tenantRows, templateRows, ruleRows, numberRows] = await db.batch([
+    // Separate statements, no joins: a D1 batch returns rows keyed by column name, so joined
+    // tables' same-named columns (id, tenant_id…) would collide.
+    const jobContacts = sql`(SELECT contact_id FROM send_jobs WHERE id IN ${inJobs})`;
+    const [
+      jobRows,
+      contactRows,
+      dncRows,
+      linkRows,
+      campaignRows,
+      tenantRows,
+      templateRows,
+      ruleRows,
+      numberRows,
+    ] = await db.batch([
+      db.select().from(sendJobs).where(sql`${sendJobs.id} IN ${inJobs}`),
+      db.select().from(contacts).where(sql`${contacts.id} IN ${jobContacts}`),
+      db
+        .select({ tenantId: doNotContact.tenantId, phone: doNotContact.phoneE164 })
+        .from(doNotContact)
+        .where(
+          sql`${doNotContact.tenantId} IN ${jobTenants} AND ${doNotContact.phoneE164} IN (SELECT phone_e164 FROM contacts WHERE id IN ${jobContacts})`,
+        ),
+      // By the contact's index: one row per campaign the person was in.
       db
         .select({
-          job: sendJobs,
-          contact: contacts,
-          dnc: sql<number>`EXISTS (SELECT 1 FROM ${doNotContact} d WHERE d.tenant_id = ${sendJobs.tenantId} AND d.phone_e164 = ${contacts.phoneE164})`,
-          // By the contact's index: one row per campaign the person was in.
-          linkToken: sql<
-            string | null
-          >`(SELECT l.token FROM ${shortLinks} l WHERE l.contact_id = ${sendJobs.contactId} AND l.campaign_id = ${sendJobs.campaignId} AND l.tenant_id = ${sendJobs.tenantId} LIMIT 1)`,
+          contactId: shortLinks.contactId,
+          campaignId: shortLinks.campaignId,
+          token: shortLinks.token,
         })
-        .from(sendJobs)
-        .innerJoin(contacts, eq(contacts.id, sendJobs.contactId))
-        .where(sql`${sendJobs.id} IN ${inJobs}`),
+        .from(shortLinks)
+        .where(sql`${shortLinks.contactId} IN ${jobContacts}`),
       db
         .select()
         .from(campaigns)
@@ -78,14 +95,17 @@ export class D1SendStore implements SendStore {
       db.select().from(suppressionRules).where(sql`${suppressionRules.tenantId} IN ${jobTenants}`),
       db.select().from(sendingNumbers).where(sql`${sendingNumbers.tenantId} IN ${jobTenants}`),
     ]);
+    const contactById = new Map(contactRows.map((c) => [c.id, c]));
+    const dnc = new Set(dncRows.map((d) => `${d.tenantId}:${d.phone}`));
+    const tokenOf = new Map(linkRows.map((l) => [`${l.campaignId}:${l.contactId}`, l.token]));
     const campaignById = new Map(campaignRows.map((c) => [c.id, c]));
     const tenantById = new Map(tenantRows.map((t) => [t.id, t]));
     const templateById = new Map(templateRows.map((t) => [t.id, t]));
-
-    for (const { job: j, contact, dnc, linkToken } of jobRows) {
+    for (const j of jobRows) {
+      const contact = contactById.get(j.contactId);
       const campaign = campaignById.get(j.campaignId);
       const tenant = tenantById.get(j.tenantId);
-      if (!campaign || !tenant) continue;
+      if (!contact || !campaign || !tenant) continue;
       const template = j.templateId ? templateById.get(j.templateId) : undefined;
       out.set(j.id, {
         job: {
@@ -139,8 +159,8 @@ export class D1SendStore implements SendStore {
           monthlyBudgetCents: tenant.monthlyBudgetCents,
         },
         templateBody: template && template.tenantId === j.tenantId ? template.body : null,
-        linkToken,
-        onDoNotContact: dnc === 1,
+        linkToken: tokenOf.get(`${j.campaignId}:${j.contactId}`) ?? null,
+        onDoNotContact: dnc.has(`${j.tenantId}:${contact.phoneE164}`),
         suppressedSince: suppressionCutoff(
           ruleRows.filter((r) => r.tenantId === j.tenantId),
           now,
