@@ -67,7 +67,7 @@ export function abStatsJson(row: CampaignRow): z.infer<typeof AbStats> | null {
   if (!row.abTest) return null;
   const result = (row.abResult ?? {}) as StoredResult;
   const phase =
-    row.abPhase === null
+    row.abPhase === null || row.startedAt === null
       ? 'not_started'
       : row.abPhase === 'winner' && row.status === 'completed' && row.cancelledAt === null
         ? 'done'

@@ -51,8 +51,9 @@ async function launchPreview(
           on_time: plan.local.on_time,
           next_day: plan.local.next_day,
           skipped: plan.local.skipped,
-          first_send_at: plan.entries[0]?.send_at ?? null,
-          last_send_at: plan.entries[plan.entries.length - 1]?.send_at ?? null,
+          // Over both A/B phases: entries come test first, so sort by instant.
+          first_send_at: plan.entries.map((e) => e.send_at).sort()[0] ?? null,
+          last_send_at: plan.entries.map((e) => e.send_at).sort().at(-1) ?? null,
         }
       : null;
   if (campaign.sendAtLocal && localDatePassed(campaign.sendAtLocal, tenant.timezone, now)) {
