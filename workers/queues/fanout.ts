@@ -159,6 +159,7 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   const skipped: Record<string, number> = {};
   const eligible: { contactId: string; templateId: string; instant: number; tz: string }[] = [];
   let counted = 0;
+  const byZone = new Map<string, ReturnType<typeof plannedInstant>>();
   for (const r of rows) {
     // The other phase's contacts are not this fan-out's (nor counted by it).
     if (
@@ -181,7 +182,12 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
       continue;
     }
     const tz = usableZone(r.timezone, tenant.timezone);
-    const planned = plannedInstant(timing, tz, phase, startedMs, decidedMs);
+    // The same for everyone in a zone: worked out once per zone and page (Intl is not free).
+    let planned = byZone.get(tz);
+    if (!planned) {
+      planned = plannedInstant(timing, tz, phase, startedMs, decidedMs);
+      byZone.set(tz, planned);
+    }
     if (planned.kind === 'skipped') {
       skipped[LOCAL_TIME_PASSED] = (skipped[LOCAL_TIME_PASSED] ?? 0) + 1;
       continue;

@@ -45,15 +45,16 @@ async function launchPreview(
   const { eligible: eligibleNow, ...reasons } = verdicts;
   const excluded = { ...reasons, local_time_passed: skippedLate };
   const eligible = Math.max(0, eligibleNow - skippedLate);
+  const instants = (plan?.entries ?? []).map((e) => e.send_at).sort();
   const localTime =
     campaign.sendAtLocal && plan
       ? {
           on_time: plan.local.on_time,
           next_day: plan.local.next_day,
           skipped: plan.local.skipped,
-          // Over both A/B phases: entries come test first, so sort by instant.
-          first_send_at: plan.entries.map((e) => e.send_at).sort()[0] ?? null,
-          last_send_at: plan.entries.map((e) => e.send_at).sort().at(-1) ?? null,
+          // Over both A/B phases (entries come test phase first).
+          first_send_at: instants[0] ?? null,
+          last_send_at: instants[instants.length - 1] ?? null,
         }
       : null;
   if (campaign.sendAtLocal && localDatePassed(campaign.sendAtLocal, tenant.timezone, now)) {
