@@ -136,10 +136,18 @@ CREATE TABLE `campaigns` (
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`queued_at` text,
 	`completed_at` text,
+	`ab_test` text,
+	`ab_phase` text,
+	`ab_decide_at` text,
+	`ab_winner_template_id` text,
+	`ab_result` text,
+	`send_at_local` text,
+	`delivery_plan` text,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
 	CONSTRAINT "campaigns_status_enum" CHECK("status" IN ('draft', 'queued', 'running', 'paused', 'completed')),
 	CONSTRAINT "campaigns_archive_state_enum" CHECK(archive_state IS NULL OR "archive_state" IN ('rolled_up', 'written', 'verified', 'deleting', 'archived')),
 	CONSTRAINT "campaigns_archived_at_state" CHECK((archived_at IS NOT NULL) = (archive_state IS NOT NULL AND archive_state IN ('deleting', 'archived'))),
+	CONSTRAINT "campaigns_ab_phase_enum" CHECK("campaigns"."ab_phase" IS NULL OR "campaigns"."ab_phase" IN ('test', 'waiting', 'winner')),
 	CONSTRAINT "campaigns_quiet_start_hhmm" CHECK("campaigns"."quiet_hours_start" GLOB '[0-2][0-9]:[0-5][0-9]'),
 	CONSTRAINT "campaigns_quiet_end_hhmm" CHECK("campaigns"."quiet_hours_end" GLOB '[0-2][0-9]:[0-5][0-9]')
 );
@@ -147,6 +155,7 @@ CREATE TABLE `campaigns` (
 CREATE INDEX `campaigns_tenant_id_idx` ON `campaigns` (`tenant_id`);--> statement-breakpoint
 CREATE INDEX `campaigns_status_scheduled_idx` ON `campaigns` (`status`,`scheduled_at`);--> statement-breakpoint
 CREATE INDEX `campaigns_archive_idx` ON `campaigns` (`archive_state`,`completed_at`) WHERE status = 'completed';--> statement-breakpoint
+CREATE INDEX `campaigns_ab_phase_decide_idx` ON `campaigns` (`ab_phase`,`ab_decide_at`) WHERE ab_phase IN ('test', 'waiting');--> statement-breakpoint
 CREATE TABLE `click_counts` (
 	`tenant_id` text NOT NULL,
 	`campaign_id` text NOT NULL,
@@ -451,6 +460,7 @@ CREATE TABLE `send_jobs` (
 	`attempt_started_at` text,
 	`error_code` text,
 	`lease_until` text,
+	`not_before` text,
 	`queued_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
 	`sent_at` text,
 	`delivered_at` text,

@@ -1,12 +1,14 @@
 // Every minute: start scheduled campaigns whose time has come, re-kick fan-outs that stalled,
-// re-enqueue queued jobs whose queue message was lost or parked (lease run out), and complete
-// campaigns that have nothing left to send. Re-enqueueing is harmless: the send consumer only
+// re-enqueue queued jobs whose queue message was lost or parked (lease run out), move A/B tests
+// along (cron/ab-tests.ts: the wait's end, the winner, its fan-out), and complete campaigns that
+// have nothing left to send. Re-enqueueing is harmless: the send consumer only
 // ever claims a job once (see workers/send/loop.ts).
 import { sql } from 'drizzle-orm';
 import { type Shard, shards } from '../db/shards';
 import { completeCampaignIfDone } from '../send/d1-store';
 import { enqueueFanout, enqueueSendJobs } from '../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../send/loop';
+import { advanceAbTests } from './ab-tests';
 import { andTenant, type CronScope } from './scope';
 
 /** A fan-out that has not moved for this long is re-kicked from its cursor. */
@@ -66,6 +68,8 @@ async function startDueOnShard(env: Env, shard: Shard, now: Date, scope?: CronSc
     env.SEND_QUEUE,
     lost.map((r) => ({ jobId: r.id, tenantId: r.tenant_id })),
   );
+
+  await advanceAbTests(env, shard, now, scope);
 
   const finished = await db.all<{ id: string }>(sql`
     SELECT c.id FROM campaigns c

@@ -16,6 +16,9 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
+import { AB_PHASES, type AbMetric } from '../domain/ab-test';
+import type { RecordedPlan } from '../domain/delivery-plan';
+import type { IfPassed } from '../domain/local-delivery';
 import { ACMA_STATUSES, SENDER_KINDS } from '../domain/senders';
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
@@ -503,12 +506,38 @@ export const campaigns = sqliteTable(
     updatedAt: updatedAt(),
     queuedAt: text('queued_at'),
     completedAt: text('completed_at'),
+    // beyond the ERD (issue 12, A/B test with a winner; docs/campaigns.md): the settings
+    // `{test_share_percent, wait_minutes, metric}` (null = no test), where the test stands
+    // (test → waiting → winner), when the winner is due to be picked (the cron picks it), the
+    // winner, and the numbers and sentence that decided (`{reason, metric, decided_at, variants}`).
+    abTest: text('ab_test', { mode: 'json' }).$type<{
+      test_share_percent: number;
+      wait_minutes: number;
+      metric: AbMetric;
+    }>(),
+    abPhase: text('ab_phase', { enum: AB_PHASES }),
+    abDecideAt: text('ab_decide_at'),
+    abWinnerTemplateId: text('ab_winner_template_id'),
+    abResult: text('ab_result', { mode: 'json' }).$type<Record<string, unknown>>(),
+    // beyond the ERD (issue 12, local-time delivery): `{date, time, if_passed}` (null = send when
+    // started), and what the fan-out planned, recipients per phase and UTC instant
+    // (workers/domain/delivery-plan.ts), moved with the fan-out cursor.
+    sendAtLocal: text('send_at_local', { mode: 'json' }).$type<{
+      date: string;
+      time: string;
+      if_passed: IfPassed;
+    }>(),
+    deliveryPlan: text('delivery_plan', { mode: 'json' }).$type<RecordedPlan>(),
   },
   (t) => [
     index('campaigns_tenant_id_idx').on(t.tenantId),
     index('campaigns_status_scheduled_idx').on(t.status, t.scheduledAt),
     // the archiving cron: campaigns in progress (by state), then those completed before the cutoff
     index('campaigns_archive_idx').on(t.archiveState, t.completedAt).where(sql`status = 'completed'`),
+    // the cron's A/B steps: only campaigns with a test in progress are in it
+    index('campaigns_ab_phase_decide_idx')
+      .on(t.abPhase, t.abDecideAt)
+      .where(sql`ab_phase IN ('test', 'waiting')`),
     check('campaigns_status_enum', oneOf('status', CAMPAIGN_STATUSES)),
     check(
       'campaigns_archive_state_enum',
@@ -517,6 +546,10 @@ export const campaigns = sqliteTable(
     check(
       'campaigns_archived_at_state',
       sql`(archived_at IS NOT NULL) = (archive_state IS NOT NULL AND archive_state IN ('deleting', 'archived'))`,
+    ),
+    check(
+      'campaigns_ab_phase_enum',
+      sql`${t.abPhase} IS NULL OR ${t.abPhase} IN ('test', 'waiting', 'winner')`,
     ),
     check('campaigns_quiet_start_hhmm', sql`${t.quietHoursStart} GLOB '[0-2][0-9]:[0-5][0-9]'`),
     check('campaigns_quiet_end_hhmm', sql`${t.quietHoursEnd} GLOB '[0-2][0-9]:[0-5][0-9]'`),
@@ -552,6 +585,9 @@ export const sendJobs = sqliteTable(
     // beyond the ERD: until when the job's queue message is expected back; null = no message in
     // flight (paused). The reconcile cron re-enqueues queued jobs whose lease has run out.
     leaseUntil: text('lease_until'),
+    // beyond the ERD (issue 12, local-time delivery): the job is not sent before this instant (the
+    // recipient's local time, spread at the senders' rate); null = as soon as it comes up.
+    notBefore: text('not_before'),
     queuedAt: text('queued_at').notNull().default(now),
     sentAt: text('sent_at'),
     deliveredAt: text('delivered_at'),

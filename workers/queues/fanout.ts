@@ -6,6 +6,14 @@
 // QUEUED event row). Pacing: a page is about what the campaign's senders can send in the next few
 // minutes, each job is enqueued with a delay to when its sender will have room, and the next page
 // comes when this one is nearly sent (workers/domain/pacing.ts).
+//
+// Issue 12: an A/B campaign fans out twice over the same audience: phase 'test' writes jobs only
+// for its test group (variants split by pickTemplate), phase 'winner' (after the cron picked the
+// winner) only for everyone else, with the winner; a contact is in exactly one phase
+// (workers/domain/ab-test.ts) and the UNIQUE job key holds it to one message anyway. A local-time
+// campaign gives each job its recipient's instant (spread at the senders' rate) as `not_before` and
+// as the queue delay; its pages follow each other at once, so "has 10:00 passed here?" is decided
+// for the whole audience when it starts. Every page records what it planned (the delivery plan).
 import { and, eq, inArray } from 'drizzle-orm';
 import { audienceWhere, type CampaignAudience } from '../db/audience';
 import { uuidv7 } from '../db/ids';
@@ -18,9 +26,18 @@ import {
   UnknownTenantError,
 } from '../db/shards';
 import { pickTemplate } from '../domain/ab-split';
+import { abPhaseOf } from '../domain/ab-test';
+import {
+  addToPlan,
+  type PlanPhase,
+  plannedCounts,
+  plannedInstant,
+  usableZone,
+} from '../domain/delivery-plan';
 import { addCounts, evaluateEligibility, suppressionCutoff } from '../domain/eligibility';
 import { createLinkToken } from '../domain/link-token';
-import { jobDelays, nextPage, pageSize, sendRate } from '../domain/pacing';
+import { LOCAL_TIME_PASSED, spreadDue } from '../domain/local-delivery';
+import { jobDelays, MAX_QUEUE_DELAY_SECONDS, nextPage, pageSize, sendRate } from '../domain/pacing';
 import { backoffSeconds } from '../domain/twilio-errors';
 import { SHORT_LINK_TTL_DAYS } from '../redirect/links';
 import { completeCampaignIfDone } from '../send/d1-store';
@@ -58,6 +75,8 @@ export async function consumeFanoutBatch(
 type PageRow = {
   id: string;
   phone_e164: string;
+  timezone: string | null;
+  created_at: string;
   consent_status: 'explicit' | 'implied' | 'unknown';
   erased_at: string | null;
   last_sent_at: string | null;
@@ -81,6 +100,11 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   // Paused: resume re-kicks the fan-out from its cursor. Completed/cancelled: nothing to do.
   if (!campaign || (campaign.status !== 'queued' && campaign.status !== 'running')) return;
   if (campaign.fanoutDoneAt !== null) return;
+  // Which A/B phase this fan-out writes (null: no test). Waiting for the winner: nothing to write.
+  const phase: PlanPhase = campaign.abTest ? (campaign.abPhase === 'winner' ? 'winner' : 'test') : null;
+  if (campaign.abPhase === 'waiting') return;
+  const winnerId = campaign.abWinnerTemplateId;
+  if (phase === 'winner' && !winnerId) return;
   const [[tenant], rules, senders, templates] = await db.batch([
     db.select().from(tenants).where(eq(tenants.id, campaign.tenantId)),
     db.select().from(suppressionRules).where(eq(suppressionRules.tenantId, campaign.tenantId)),
@@ -122,9 +146,32 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
     .all<PageRow>();
   const rows = page.results;
 
+  // "Has the local time passed?" is judged at the start for every page and both phases alike, so
+  // a redelivered or late page decides what the first run decided.
+  const startedAt = campaign.startedAt ?? at;
+  const startedMs = Date.parse(startedAt);
+  const decidedAt = (campaign.abResult as { decided_at?: string } | null)?.decided_at;
+  const decidedMs = decidedAt ? Date.parse(decidedAt) : null;
+  const local = campaign.sendAtLocal;
+  const timing = {
+    sendAtLocal: local,
+    quietStart: campaign.quietHoursStart,
+    quietEnd: campaign.quietHoursEnd,
+  };
+  const share = campaign.abTest?.test_share_percent ?? 0;
+
   const skipped: Record<string, number> = {};
-  const eligible: { contactId: string; templateId: string }[] = [];
+  const eligible: { contactId: string; templateId: string; instant: number; tz: string }[] = [];
+  let counted = 0;
+  const byZone = new Map<string, ReturnType<typeof plannedInstant>>();
   for (const r of rows) {
+    // The other phase's contacts are not this fan-out's (nor counted by it).
+    if (
+      phase !== null &&
+      abPhaseOf(campaign.id, { id: r.id, createdAt: r.created_at }, startedAt, share) !== phase
+    )
+      continue;
+    counted += 1;
     const v = evaluateEligibility({
       phoneE164: r.phone_e164,
       consentStatus: r.consent_status,
@@ -134,23 +181,55 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
       allowUnknownConsent: tenant.allowUnknownConsent,
       suppressedSince,
     });
-    if (!v.eligible) skipped[v.reason] = (skipped[v.reason] ?? 0) + 1;
-    else
-      eligible.push({ contactId: r.id, templateId: pickTemplate(campaign.id, r.id, campaign.templateIds) });
+    if (!v.eligible) {
+      skipped[v.reason] = (skipped[v.reason] ?? 0) + 1;
+      continue;
+    }
+    const tz = usableZone(r.timezone, tenant.timezone);
+    // The same for everyone in a zone: worked out once per zone and page (Intl is not free).
+    let planned = byZone.get(tz);
+    if (!planned) {
+      planned = plannedInstant(timing, tz, phase, startedMs, decidedMs);
+      byZone.set(tz, planned);
+    }
+    if (planned.kind === 'skipped') {
+      skipped[LOCAL_TIME_PASSED] = (skipped[LOCAL_TIME_PASSED] ?? 0) + 1;
+      continue;
+    }
+    eligible.push({
+      contactId: r.id,
+      templateId:
+        phase === 'winner' ? (winnerId as string) : pickTemplate(campaign.id, r.id, campaign.templateIds),
+      instant: planned.at,
+      tz,
+    });
   }
   const startDelay = msg.startDelay ?? 0;
-  const delays = jobDelays(eligible.length, rate, startDelay);
+  // Local time: each job is due at its instant plus its place in that instant's spread (the recorded
+  // plan says how many earlier pages put there). Otherwise the usual pacing from now.
+  const due = local
+    ? spreadDue(
+        eligible.map((e) => e.instant),
+        rate,
+        plannedCounts(campaign.deliveryPlan ?? {}, phase),
+      )
+    : null;
+  const paced = local ? [] : jobDelays(eligible.length, rate, startDelay);
   const expiresAt = new Date(now.getTime() + SHORT_LINK_TTL_DAYS * 86_400_000).toISOString();
   const jobs = await Promise.all(
     eligible.map(async (e, i) => {
-      const delay = delays[i] ?? 0;
+      const dueMs = due?.[i];
+      const wait =
+        dueMs === undefined ? (paced[i] ?? 0) : Math.max(0, Math.ceil((dueMs - now.getTime()) / 1000));
       return {
         id: uuidv7(now.getTime()),
         c: e.contactId,
         t: e.templateId,
-        d: delay,
-        // A lost queue message is noticed (cron) only after its delay and a grace period.
-        l: new Date(now.getTime() + (delay + LEASE_GRACE_SECONDS) * 1000).toISOString(),
+        d: Math.min(MAX_QUEUE_DELAY_SECONDS, wait),
+        nb: dueMs === undefined ? null : new Date(dueMs).toISOString(),
+        // A lost queue message is noticed (cron) only after it was due and a grace period (a wait
+        // past the queue's longest delay hops through the send loop without a lease write).
+        l: new Date(now.getTime() + (wait + LEASE_GRACE_SECONDS) * 1000).toISOString(),
         k: linked.has(e.templateId)
           ? await createLinkToken(env.LINK_SECRET, shard.index, campaign.id, e.contactId)
           : null,
@@ -165,9 +244,9 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   const [inserted, , advanced] = await d1.batch([
     d1
       .prepare(
-        `INSERT INTO send_jobs (id, tenant_id, campaign_id, contact_id, template_id, status, queued_at, lease_until)
+        `INSERT INTO send_jobs (id, tenant_id, campaign_id, contact_id, template_id, status, queued_at, lease_until, not_before)
          SELECT json_extract(value, '$.id'), ?1, ?2, json_extract(value, '$.c'), json_extract(value, '$.t'), 'queued', ?3,
-                json_extract(value, '$.l')
+                json_extract(value, '$.l'), json_extract(value, '$.nb')
            FROM json_each(?4) WHERE true
          ON CONFLICT (tenant_id, campaign_id, contact_id) DO NOTHING
          RETURNING id`,
@@ -190,18 +269,26 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
         `UPDATE campaigns
             SET fanout_cursor = ?1, skipped_counts = ?2, audience_count = coalesce(audience_count, 0) + ?3,
                 status = CASE WHEN status = 'queued' THEN 'running' ELSE status END,
-                started_at = coalesce(started_at, ?4), fanout_done_at = ?5, updated_at = ?4
+                started_at = coalesce(started_at, ?4), fanout_done_at = ?5, updated_at = ?4,
+                delivery_plan = ?8,
+                ab_phase = CASE WHEN ab_test IS NOT NULL THEN coalesce(ab_phase, 'test') ELSE ab_phase END
           WHERE id = ?6 AND fanout_cursor IS ?7 AND status IN ('queued', 'running', 'paused')
           RETURNING id`,
       )
       .bind(
         newCursor,
         JSON.stringify(addCounts(campaign.skippedCounts, skipped)),
-        rows.length,
+        counted,
         at,
         last === null ? at : null,
         campaign.id,
         msg.cursor,
+        JSON.stringify(
+          addToPlan(
+            campaign.deliveryPlan ?? {},
+            eligible.map((e) => ({ at: e.instant, tz: e.tz, phase })),
+          ),
+        ),
       ),
   ]);
   const insertedIds = new Set(((inserted?.results ?? []) as { id: string }[]).map((r) => r.id));
@@ -215,14 +302,23 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
     if (!fresh || fresh.fanoutCursor !== newCursor) return;
     const existing = await d1
       .prepare(
-        `SELECT id FROM send_jobs
+        `SELECT id, not_before FROM send_jobs
           WHERE tenant_id = ?1 AND campaign_id = ?2 AND status = 'queued'
             AND contact_id IN (SELECT json_extract(value, '$.c') FROM json_each(?3))`,
       )
       .bind(tenant.id, campaign.id, jobsJson)
-      .all<{ id: string }>();
+      .all<{ id: string; not_before: string | null }>();
     const again = jobDelays(existing.results.length, rate, startDelay);
-    toSend = existing.results.map((r, i) => ({ jobId: r.id, delaySeconds: again[i] ?? 0 }));
+    toSend = existing.results.map((r, i) => ({
+      jobId: r.id,
+      delaySeconds:
+        r.not_before === null
+          ? (again[i] ?? 0)
+          : Math.min(
+              MAX_QUEUE_DELAY_SECONDS,
+              Math.max(0, Math.ceil((Date.parse(r.not_before) - now.getTime()) / 1000)),
+            ),
+    }));
     if (fresh.status !== 'queued' && fresh.status !== 'running') return;
   }
   await enqueueSendJobs(
@@ -230,7 +326,8 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
     toSend.map((j) => ({ ...j, tenantId: tenant.id })),
   );
   if (last !== null) {
-    const next = nextPage(eligible.length, rate, startDelay);
+    // Local time: the jobs wait in the queue for their instants, so the next page comes at once.
+    const next = local ? { delaySeconds: 0, startDelay: 0 } : nextPage(eligible.length, rate, startDelay);
     await enqueueFanout(
       env.FANOUT_QUEUE,
       { campaignId: campaign.id, tenantId: tenant.id, cursor: last, startDelay: next.startDelay },
@@ -251,7 +348,7 @@ export function audiencePageQuery(
 ): { sql: string; params: unknown[] } {
   const where = audienceWhere(tenantId, audience);
   return {
-    sql: `SELECT c.id, c.phone_e164, c.consent_status, c.erased_at, c.last_sent_at,
+    sql: `SELECT c.id, c.phone_e164, c.timezone, c.created_at, c.consent_status, c.erased_at, c.last_sent_at,
               EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = c.tenant_id AND d.phone_e164 = c.phone_e164) AS dnc
          FROM contacts c
         WHERE ${where.clause} AND c.id > ?${where.params.length + 1}

@@ -123,6 +123,7 @@ export class D1SendStore implements SendStore {
           attemptCount: j.attemptCount,
           attemptStartedAt: j.attemptStartedAt,
           leaseUntil: j.leaseUntil,
+          notBefore: j.notBefore,
         },
         contact: {
           id: contact.id,
@@ -378,12 +379,16 @@ export class D1SendStore implements SendStore {
   }
 }
 
-/** running → completed once the fan-out has finished and no job is left queued. */
+/**
+ * running → completed once the fan-out has finished and no job is left queued. An A/B test's
+ * campaign is not done after its test phase: the winner still has to go to the rest (issue 12).
+ */
 export async function completeCampaignIfDone(db: Db, campaignId: string, now: Date): Promise<boolean> {
   const at = now.toISOString();
   const rows = await db.all<{ id: string }>(sql`
     UPDATE campaigns SET status = 'completed', completed_at = ${at}, updated_at = ${at}, status_reason = NULL
      WHERE id = ${campaignId} AND status = 'running' AND fanout_done_at IS NOT NULL
+       AND (ab_phase IS NULL OR ab_phase = 'winner')
        AND NOT EXISTS (SELECT 1 FROM send_jobs WHERE campaign_id = ${campaignId} AND status = 'queued')
     RETURNING id`);
   return rows.length > 0;

@@ -240,6 +240,12 @@ async function prepareJob(
   // Paused (or not started): drop the message; resume / the cron re-enqueue parked jobs.
   if (campaign.status !== 'running') return done(park(ctx, st));
   if (tenant.isPaused) return done(park(ctx, st, BLOCKING_REASONS.paused));
+  // Local-time delivery: early (a wait longer than the queue's longest delay, or re-enqueued by a
+  // resume) → back to the queue until its instant, to the second (its place in the spread).
+  if (job.notBefore !== null && job.notBefore > now.toISOString()) {
+    const wait = Math.ceil((Date.parse(job.notBefore) - now.getTime()) / 1000);
+    return done({ kind: 'defer', delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, wait)) });
+  }
 
   const verdict = evaluateEligibility({
     phoneE164: contact.phoneE164,

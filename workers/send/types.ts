@@ -19,6 +19,8 @@ export type JobRow = {
   attemptCount: number;
   attemptStartedAt: string | null;
   leaseUntil: string | null;
+  /** Not sent before this instant (local-time delivery); null = as soon as it comes up. */
+  notBefore: string | null;
 };
 
 export type ContactRow = {

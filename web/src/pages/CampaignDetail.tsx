@@ -6,8 +6,13 @@ import { Button, ButtonLink } from '../components/Button';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageHeader } from '../components/Layout';
 import { Notice, ProblemAlert, toast } from '../components/Status';
+import { AbResult } from '../components/sending/AbResult';
 import { ArchivedNote } from '../components/sending/ArchivedNote';
+import { abText, localText } from '../components/sending/DeliveryFields';
+import { DeliveryOptions } from '../components/sending/DeliveryOptions';
+import { DeliveryPlan } from '../components/sending/DeliveryPlan';
 import { JobsTable } from '../components/sending/JobsTable';
+import { LaunchSummary } from '../components/sending/LaunchSummary';
 import { LiveStats } from '../components/sending/LiveStats';
 import type {
   Campaign,
@@ -16,7 +21,7 @@ import type {
   SendingNumber,
   Template,
 } from '../components/sending/types';
-import { CampaignBadge, skipLabel, skippedRows, useResource } from '../components/sending/ui';
+import { CampaignBadge, useResource } from '../components/sending/ui';
 import { formatCents, formatDateTime, formatNumber } from '../format';
 import { can, me } from '../session';
 import type { Segment } from '../types';
@@ -50,72 +55,6 @@ function audienceText(c: Campaign, segments: Segment[] = []): string {
   if (c.audience.custom_field)
     return `Contacts whose “${c.audience.custom_field.key}” is “${c.audience.custom_field.value}”`;
   return 'All eligible contacts';
-}
-
-/** Before launch: who receives it, who is excluded and why, the estimated cost. */
-function LaunchSummary({ preview }: { preview: LaunchPreview }) {
-  return (
-    <section class="card" aria-labelledby="prelaunch-title">
-      <h2 id="prelaunch-title">Before you launch</h2>
-      <ul class="stats">
-        <li class="stat">
-          <span class="stat__value" data-testid="prelaunch-audience">
-            {formatNumber(preview.audience)}
-          </span>
-          <span class="stat__label">Contacts in the audience</span>
-        </li>
-        <li class="stat">
-          <span class="stat__value" data-testid="prelaunch-eligible">
-            {formatNumber(preview.eligible)}
-          </span>
-          <span class="stat__label">Will receive it</span>
-        </li>
-        <li class="stat">
-          <span class="stat__value" data-testid="prelaunch-cost">
-            {formatCents(preview.estimated_cost_cents)}
-          </span>
-          <span class="stat__label">Estimated cost</span>
-        </li>
-      </ul>
-      <h3>Excluded</h3>
-      <table class="table sending-excluded">
-        <caption class="visually-hidden">Contacts excluded, by reason</caption>
-        <tbody>
-          {skippedRows(preview.excluded).map(([k, n]) => (
-            <tr key={k}>
-              <th scope="row">{skipLabel(k)}</th>
-              <td class="num">{formatNumber(n)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {preview.templates.length > 0 && (
-        <>
-          <h3 class="sending-gap">Messages</h3>
-          <ul class="sending-samples">
-            {preview.templates.map((t) => (
-              <li key={t.template_id} class="sending-phone">
-                <p class="sending-bubble">{t.sample}</p>
-                <p class="muted sending-small">
-                  {t.encoding} · {t.segments} {t.segments === 1 ? 'part' : 'parts'}
-                  {preview.templates.length > 1 && ` · ${Math.round(t.share * 100)}% of recipients`}
-                </p>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-      {preview.warnings.length > 0 && (
-        <Notice kind="warning">
-          <ul>
-            {preview.warnings.map((w) => (
-              <li key={w}>{w}</li>
-            ))}
-          </ul>
-        </Notice>
-      )}
-    </section>
-  );
 }
 
 /** Download links: every recipient's outcome, and the summary. */
@@ -202,9 +141,11 @@ export function CampaignDetail() {
     campaign.setData(updated);
     stats.reload();
     const done: Record<Action, string> = {
-      launch: updated.scheduled_at
-        ? `Launched: it starts ${formatDateTime(updated.scheduled_at)}.`
-        : 'Launched.',
+      launch: updated.send_at_local
+        ? `Launched: recipients get it at ${updated.send_at_local.time} on ${updated.send_at_local.date}, their own time.`
+        : updated.scheduled_at
+          ? `Launched: it starts ${formatDateTime(updated.scheduled_at)}.`
+          : 'Launched.',
       pause: 'Paused. Sending stops within seconds.',
       resume: 'Resumed.',
       cancel: 'Cancelled. Messages not yet sent will not be sent.',
@@ -235,7 +176,7 @@ export function CampaignDetail() {
   > = {
     launch: {
       title: 'Launch this campaign?',
-      confirm: c.scheduled_at ? 'Schedule campaign' : 'Launch now',
+      confirm: c.send_at_local ? 'Launch' : c.scheduled_at ? 'Schedule campaign' : 'Launch now',
       body: (
         <>
           <p>
@@ -249,9 +190,18 @@ export function CampaignDetail() {
             )}
           </p>
           <p>
-            {c.scheduled_at ? `It starts ${formatDateTime(c.scheduled_at)}.` : 'Sending starts right away.'}{' '}
+            {c.send_at_local
+              ? `Each recipient gets it at ${c.send_at_local.time} on ${c.send_at_local.date} in their own timezone.`
+              : c.scheduled_at
+                ? `It starts ${formatDateTime(c.scheduled_at)}.`
+                : 'Sending starts right away.'}{' '}
             Quiet hours {c.quiet_hours_start}–{c.quiet_hours_end} apply in each recipient’s timezone.
           </p>
+          {c.ab_test && (
+            <p>
+              A/B test: {abText(c.ab_test)}. The winner is picked and sent automatically; nobody gets both.
+            </p>
+          )}
         </>
       ),
     },
@@ -332,7 +282,23 @@ export function CampaignDetail() {
         </>
       )}
 
+      {c.status === 'draft' && editable && (
+        <DeliveryOptions
+          campaign={c}
+          tz={tz ?? 'the tenant’s timezone'}
+          onSaved={(updated) => {
+            campaign.setData(updated);
+            preview.reload();
+          }}
+        />
+      )}
+
       {stats.data && <LiveStats stats={stats.data} live={isLive} />}
+      {stats.data?.ab && <AbResult ab={stats.data.ab} templateName={templateName} cancelled={cancelled} />}
+      <DeliveryPlan
+        campaignId={c.id}
+        refreshKey={`${c.status}|${c.updated_at}|${stats.data?.ab?.phase ?? ''}`}
+      />
       {stats.error && !stats.data && <ProblemAlert error={stats.error} />}
 
       <section class="card" aria-labelledby="settings-title">
@@ -365,8 +331,18 @@ export function CampaignDetail() {
           </dd>
           <dt>Target URL</dt>
           <dd>{c.target_url ? <a href={c.target_url}>{c.target_url}</a> : 'None'}</dd>
+          <dt>A/B test</dt>
+          <dd data-testid="settings-ab">{c.ab_test ? abText(c.ab_test) : 'None'}</dd>
+          <dt>Delivery</dt>
+          <dd data-testid="settings-local">
+            {c.send_at_local ? localText(c.send_at_local) : 'As soon as it starts (quiet hours permitting)'}
+          </dd>
           <dt>Scheduled</dt>
-          <dd>{c.scheduled_at ? formatDateTime(c.scheduled_at) : 'When launched'}</dd>
+          <dd>
+            {c.scheduled_at
+              ? `${formatDateTime(c.scheduled_at)}${c.send_at_local ? ' (starts itself in time for the local times)' : ''}`
+              : 'When launched'}
+          </dd>
           <dt>Sending numbers</dt>
           <dd>
             {c.sending_number_ids.length === 0

@@ -6,6 +6,13 @@ import { Field, SelectField, TextField } from '../components/Field';
 import { PageHeader } from '../components/Layout';
 import { Notice, ProblemAlert, toast } from '../components/Status';
 import { SegmentPicker } from '../components/segments/SegmentPicker';
+import {
+  AbTestFields,
+  DELIVERY_INITIAL,
+  type DeliveryForm,
+  deliveryBody,
+  LocalTimeFields,
+} from '../components/sending/DeliveryFields';
 import type { Audience, Campaign, SendingNumber, Template } from '../components/sending/types';
 import { formatDate, fromLocalInput } from '../format';
 import { can, me } from '../session';
@@ -26,7 +33,7 @@ type Form = {
   quietStart: string;
   quietEnd: string;
   targetUrl: string;
-  schedule: 'launch' | 'at';
+  schedule: 'launch' | 'at' | 'local';
   scheduledAt: string;
   numberIds: string[];
 };
@@ -87,7 +94,12 @@ export function CampaignNew() {
   const [local, setLocal] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [delivery, setDelivery] = useState<DeliveryForm>(DELIVERY_INITIAL);
   const ids = useId();
+  const setDelivered =
+    <K extends keyof DeliveryForm>(k: K) =>
+    (v: DeliveryForm[K]) =>
+      setDelivery((f) => ({ ...f, [k]: v }));
   const set =
     <K extends keyof Form>(k: K) =>
     (v: Form[K]) =>
@@ -127,8 +139,13 @@ export function CampaignNew() {
       errs.targetUrl = 'Enter a full web address starting with https://';
     const scheduledAt = form.schedule === 'at' ? fromLocalInput(form.scheduledAt) : null;
     if (form.schedule === 'at' && !scheduledAt) errs.scheduledAt = 'Choose a date and time.';
+    const options = deliveryBody(
+      { ...delivery, localOn: form.schedule === 'local' },
+      new Set(form.templateIds).size,
+    );
+    if (!options.ok) Object.assign(errs, options.errors);
     setLocal(errs);
-    if (Object.keys(errs).length) return;
+    if (Object.keys(errs).length || !options.ok) return;
 
     const audience: Audience =
       form.audience === 'import'
@@ -149,6 +166,8 @@ export function CampaignNew() {
       quiet_hours_end: form.quietEnd,
       target_url: form.targetUrl.trim() || null,
       scheduled_at: scheduledAt,
+      ab_test: options.ab_test,
+      send_at_local: options.send_at_local,
     };
     if (form.numberIds.length) json.sending_number_ids = form.numberIds;
     setBusy(true);
@@ -191,6 +210,10 @@ export function CampaignNew() {
   }
 
   const tz = me.value?.tenant.timezone ?? 'the tenant’s timezone';
+  // Exact paths: `ab_test` is the test as a whole, its fields have their own.
+  const deliveryError = (path: string) =>
+    local[path] ??
+    (error instanceof ApiProblem ? error.errors.find((e) => e.path === path)?.message : undefined);
   const templatesError = local.templates ?? server('template_ids');
   return (
     <>
@@ -245,6 +268,12 @@ export function CampaignNew() {
             )}
             {templatesError && <p class="field-error">{templatesError}</p>}
           </fieldset>
+          <AbTestFields
+            form={delivery}
+            set={setDelivered}
+            error={deliveryError}
+            templateCount={new Set(form.templateIds).size}
+          />
         </section>
 
         <section class="card">
@@ -394,7 +423,19 @@ export function CampaignNew() {
                 />
                 At a scheduled time (after launch)
               </label>
+              <label>
+                <input
+                  type="radio"
+                  name="schedule"
+                  checked={form.schedule === 'local'}
+                  onChange={() => set('schedule')('local')}
+                />
+                At a local time in each recipient’s timezone
+              </label>
             </div>
+            {form.schedule === 'local' && (
+              <LocalTimeFields form={delivery} set={setDelivered} error={deliveryError} tz={tz} />
+            )}
             {form.schedule === 'at' && (
               <TextField
                 label="Start at (your local time)"

@@ -7,6 +7,7 @@ import { EmptyState } from '../components/EmptyState';
 import { CampaignRevenue } from '../components/growth/CampaignRevenue';
 import { PageHeader } from '../components/Layout';
 import { Badge, ProblemAlert } from '../components/Status';
+import { AbResult } from '../components/sending/AbResult';
 import { ArchivedNote } from '../components/sending/ArchivedNote';
 import { Funnel } from '../components/sending/Funnel';
 import { bucketLabel, type LoadedSeries, loadSeries } from '../components/sending/series';
@@ -23,7 +24,7 @@ function costPerClick(cost: number, clicks: number): string {
   return clicks > 0 ? formatCents(Math.round(cost / clicks)) : '—';
 }
 
-function abColumns(leader: string | null): Column<TemplateStats>[] {
+function abColumns(leader: string | null, winner: string | null): Column<TemplateStats>[] {
   return [
     {
       header: 'Template',
@@ -34,7 +35,13 @@ function abColumns(leader: string | null): Column<TemplateStats>[] {
           ) : (
             'Unknown template'
           )}
-          {leader !== null && t.template_id === leader && (
+          {winner !== null && t.template_id === winner && (
+            <>
+              {' '}
+              <Badge tone="success">A/B winner</Badge>
+            </>
+          )}
+          {winner === null && leader !== null && t.template_id === leader && (
             <>
               {' '}
               <Badge tone="success">Best CTR</Badge>
@@ -259,11 +266,19 @@ export function CampaignReport() {
             )}
           </section>
 
+          {s.ab && (
+            <AbResult
+              ab={s.ab}
+              cancelled={!!c.cancelled_at}
+              templateName={(tid) => s.by_template.find((t) => t.template_id === tid)?.name ?? 'Template'}
+            />
+          )}
+
           <section class="card" aria-labelledby="ab-title">
             <h2 id="ab-title">{s.by_template.length > 1 ? 'A/B comparison' : 'Template'}</h2>
             <DataTable
               caption="Results by template"
-              columns={abColumns(leader)}
+              columns={abColumns(leader, s.ab?.winner_template_id ?? null)}
               rows={s.by_template}
               rowKey={(t) => t.template_id ?? 'unknown'}
             />

@@ -59,6 +59,9 @@ export const campaignCrudRoutes = createRouter()
         quiet_hours_start: b.quiet_hours_start,
         quiet_hours_end: b.quiet_hours_end,
         audience: b.audience,
+        ab_test: b.ab_test ?? null,
+        send_at_local: b.send_at_local ?? null,
+        scheduled_at: b.scheduled_at ?? null,
       });
       const id = uuidv7();
       const [[created]] = await db.batch([
@@ -76,6 +79,8 @@ export const campaignCrudRoutes = createRouter()
             scheduledAt: b.scheduled_at ?? null,
             sendingNumberIds: b.sending_number_ids,
             utmParams: b.utm_params ?? null,
+            abTest: b.ab_test ?? null,
+            sendAtLocal: b.send_at_local ?? null,
           })
           .returning(),
         auditRow(c, {
@@ -129,6 +134,9 @@ export const campaignCrudRoutes = createRouter()
         quiet_hours_start: b.quiet_hours_start ?? before.quietHoursStart,
         quiet_hours_end: b.quiet_hours_end ?? before.quietHoursEnd,
         audience: b.audience ?? {},
+        ab_test: b.ab_test === undefined ? before.abTest : b.ab_test,
+        send_at_local: b.send_at_local === undefined ? before.sendAtLocal : b.send_at_local,
+        scheduled_at: b.scheduled_at === undefined ? before.scheduledAt : b.scheduled_at,
       });
       const [[after]] = await db.batch([
         db
@@ -143,6 +151,8 @@ export const campaignCrudRoutes = createRouter()
             scheduledAt: b.scheduled_at,
             sendingNumberIds: b.sending_number_ids,
             utmParams: b.utm_params,
+            abTest: b.ab_test,
+            sendAtLocal: b.send_at_local,
             updatedAt: nowIso(),
           })
           .where(and(eq(campaigns.id, id), eq(campaigns.tenantId, tenantId), eq(campaigns.status, 'draft')))
@@ -167,7 +177,8 @@ export const campaignCrudRoutes = createRouter()
       summary: 'Copy a campaign (any status) into a new draft',
       description:
         'The copy is a draft named "<name> (copy)" with the same templates, audience, sending numbers, quiet ' +
-        'hours, target URL and UTM parameters. It starts when launched (no schedule), and its audience names ' +
+        'hours, target URL, UTM parameters, A/B test settings and local-time delivery (the same date: change ' +
+        'it before launching if it has passed). It starts when launched (no schedule), and its audience names ' +
         'the segments as they are now (not as the original froze them at launch); segments deleted since are left out.',
       request: { params: IdParam },
       responses: { 201: jsonResponse(CampaignSchema, 'The new draft'), ...errorResponses },
@@ -206,6 +217,8 @@ export const campaignCrudRoutes = createRouter()
             scheduledAt: null,
             sendingNumberIds: source.sendingNumberIds,
             utmParams: source.utmParams,
+            abTest: source.abTest,
+            sendAtLocal: source.sendAtLocal,
           })
           .returning(),
         auditRow(c, {

@@ -2,6 +2,8 @@
 // route shares.
 import { z } from '@hono/zod-openapi';
 import { CAMPAIGN_STATUSES, type campaigns, JOB_STATUSES, type sendJobs } from '../../db/schema';
+import { AB_METRICS, AB_SHARE_MAX, AB_SHARE_MIN, AB_WAIT_MAX, AB_WAIT_MIN } from '../../domain/ab-test';
+import { IF_PASSED, isCalendarDate } from '../../domain/local-delivery';
 import { HhMm } from '../../http/router';
 import { RevenueShape } from '../conversions';
 
@@ -40,6 +42,52 @@ const HttpUrl = z
   .refine((u) => /^https?:\/\//i.test(u), 'Must be an http(s) URL');
 const IsoInstant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
 
+export const AbTest = z
+  .object({
+    test_share_percent: z
+      .number()
+      .int()
+      .min(AB_SHARE_MIN)
+      .max(AB_SHARE_MAX)
+      .openapi({ description: 'Share of the audience in the test group, 5–50 (%)' }),
+    wait_minutes: z.number().int().min(AB_WAIT_MIN).max(AB_WAIT_MAX).openapi({
+      description: 'How long after the last test message the winner is picked, 60–4320 (1–72 h)',
+    }),
+    metric: z
+      .enum(AB_METRICS)
+      .default('human_click_rate')
+      .openapi({
+        description:
+          'human_click_rate: recipients who clicked their link / messages sent; delivery_rate: delivered / sent. ' +
+          'Without a link in any template the delivery rate decides.',
+      }),
+  })
+  .strict()
+  .openapi('AbTest', {
+    description:
+      'Send the variants (template_ids, at least two) to a test group, wait, then send only the winner to the rest. ' +
+      'Ties go to the cheaper variant, then the lower template id.',
+  });
+
+export const SendAtLocal = z
+  .object({
+    date: z.string().refine(isCalendarDate, 'Expected a real date, YYYY-MM-DD'),
+    time: HhMm,
+    if_passed: z
+      .enum(IF_PASSED)
+      .default('next_day')
+      .openapi({
+        description:
+          'When that local time has already passed for a recipient as sending starts: next_day (the same time the ' +
+          'next day) or skip (counted as skipped, reason local_time_passed)',
+      }),
+  })
+  .strict()
+  .openapi('SendAtLocal', {
+    description:
+      "Deliver at `time` on `date` in each recipient's timezone (the contact's, else the tenant's). Quiet hours still win.",
+  });
+
 const CampaignFields = z.object({
   name: z.string().trim().min(1).max(200),
   template_ids: z.array(z.uuid()).min(1).max(10),
@@ -50,6 +98,8 @@ const CampaignFields = z.object({
   scheduled_at: IsoInstant.nullable().optional(),
   sending_number_ids: z.array(z.uuid()).max(50).default([]),
   utm_params: UtmParams.nullable().optional(),
+  ab_test: AbTest.nullable().optional(),
+  send_at_local: SendAtLocal.nullable().optional(),
 });
 export const CampaignCreate = CampaignFields.strict();
 export const CampaignPatch = z
@@ -63,6 +113,8 @@ export const CampaignPatch = z
     scheduled_at: IsoInstant.nullable(),
     sending_number_ids: z.array(z.uuid()).max(50),
     utm_params: UtmParams.nullable(),
+    ab_test: AbTest.nullable(),
+    send_at_local: SendAtLocal.nullable(),
   })
   .partial()
   .strict();
@@ -83,6 +135,13 @@ export const CampaignSchema = z
     utm_params: z.record(z.string(), z.string()).nullable(),
     audience_count: z.number().int().nullable(),
     skipped_counts: z.record(z.string(), z.number()),
+    ab_test: z
+      .object({ test_share_percent: z.number(), wait_minutes: z.number(), metric: z.enum(AB_METRICS) })
+      .nullable(),
+    ab_phase: z.enum(['test', 'waiting', 'winner']).nullable(),
+    ab_decide_at: z.string().nullable(),
+    ab_winner_template_id: z.string().nullable(),
+    send_at_local: z.object({ date: z.string(), time: z.string(), if_passed: z.enum(IF_PASSED) }).nullable(),
     queued_at: z.string().nullable(),
     started_at: z.string().nullable(),
     completed_at: z.string().nullable(),
@@ -109,7 +168,25 @@ export const PreviewSchema = z
       do_not_contact: z.number().int(),
       suppressed: z.number().int(),
       invalid: z.number().int(),
+      local_time_passed: z.number().int().openapi({ description: 'send_at_local with if_passed skip' }),
     }),
+    local_time: z
+      .object({
+        on_time: z.number().int(),
+        next_day: z.number().int().openapi({ description: 'Their local time has passed: the next day' }),
+        skipped: z.number().int(),
+        first_send_at: z.string().nullable(),
+        last_send_at: z.string().nullable(),
+      })
+      .nullable(),
+    ab_test: z
+      .object({
+        test_group: z.number().int().openapi({ description: 'About this many get a variant (estimate)' }),
+        rest: z.number().int().openapi({ description: 'About this many get the winner (estimate)' }),
+        metric: z.enum(AB_METRICS).openapi({ description: 'The metric that will decide' }),
+        winner_expected_at: z.string().nullable(),
+      })
+      .nullable(),
     estimated_cost_cents: z.number().int().nullable(),
     per_part_cents: z.number().int().nullable(),
     templates: z.array(
@@ -125,6 +202,52 @@ export const PreviewSchema = z
     warnings: z.array(z.string()),
   })
   .openapi('LaunchPreview');
+
+export const AbStats = z
+  .object({
+    phase: z.enum(['not_started', 'test', 'waiting', 'winner', 'done']).openapi({
+      description:
+        'not_started; test (sending the variants to the test group); waiting (for decide_at); winner (sending ' +
+        'the winner to the rest); done',
+    }),
+    winner_template_id: z.string().nullable(),
+    reason: z.string().nullable().openapi({ description: 'Why it won, with the numbers' }),
+    test_share_percent: z.number(),
+    wait_minutes: z.number(),
+    metric: z.enum(AB_METRICS).openapi({ description: 'The metric asked for' }),
+    decided_by: z.enum(AB_METRICS).nullable().openapi({ description: 'The metric that decided' }),
+    decide_at: z.string().nullable().openapi({ description: 'When the winner is (or was) due to be picked' }),
+    decided_at: z.string().nullable(),
+    variants: z
+      .array(
+        z.object({
+          template_id: z.string(),
+          name: z.string().nullable(),
+          sent: z.number().int(),
+          delivered: z.number().int(),
+          clickers: z.number().int(),
+          cost_cents: z.number().int(),
+          parts: z.number().int(),
+          rate: z.number(),
+        }),
+      )
+      .openapi({ description: 'What the test measured per variant when the winner was picked' }),
+  })
+  .openapi('AbResult');
+
+export const PlanEntrySchema = z
+  .object({
+    send_at: z.string().openapi({ description: 'UTC instant' }),
+    recipients: z.number().int(),
+    phase: z.enum(['test', 'winner']).nullable().openapi({ description: 'A/B phase (null without a test)' }),
+    timezones: z
+      .array(z.string())
+      .openapi({ description: 'Recipient time zones at this instant (up to 12)' }),
+    estimated: z
+      .boolean()
+      .openapi({ description: 'Counted from the audience now: the fan-out has not written these yet' }),
+  })
+  .openapi('DeliveryPlanEntry');
 
 export const CountsShape = {
   queued: z.number().int(),
@@ -150,6 +273,7 @@ export const StatsSchema = z
     by_template: z.array(
       z.object({ template_id: z.string().nullable(), name: z.string().nullable(), ...CountsShape }),
     ),
+    ab: AbStats.nullable(),
     ...RevenueShape,
   })
   .openapi('CampaignStats');
@@ -192,6 +316,11 @@ export function campaignJson(r: CampaignRow): z.infer<typeof CampaignSchema> {
     utm_params: r.utmParams,
     audience_count: r.audienceCount,
     skipped_counts: r.skippedCounts,
+    ab_test: r.abTest ?? null,
+    ab_phase: r.abPhase ?? null,
+    ab_decide_at: r.abDecideAt ?? null,
+    ab_winner_template_id: r.abWinnerTemplateId ?? null,
+    send_at_local: r.sendAtLocal ?? null,
     queued_at: r.queuedAt,
     started_at: r.startedAt,
     completed_at: r.completedAt,

@@ -5,6 +5,7 @@ import type { Db } from '../../db/client';
 import { campaigns, messageTemplates, segments, sendingNumbers } from '../../db/schema';
 import { ApiError, notFound } from '../../http/errors';
 import { usesLink } from '../../send/render';
+import { type DeliverySettings, deliverySettingsErrors } from './ab';
 import type { CampaignRow } from './schemas';
 
 export async function findCampaign(db: Db, tenantId: string, id: string): Promise<CampaignRow> {
@@ -22,9 +23,12 @@ type Settings = {
   quiet_hours_start?: string;
   quiet_hours_end?: string;
   audience?: CampaignAudience;
-};
+} & Partial<Omit<DeliverySettings, 'template_ids'>>;
 
-/** Cross-field and cross-table checks: templates and numbers must be this tenant's. */
+/**
+ * Cross-field and cross-table checks: templates and numbers must be this tenant's; an A/B test
+ * and local-time delivery must make sense together with the rest.
+ */
 export async function validateSettings(db: Db, tenantId: string, s: Required<Settings>) {
   const errors: { path: string; message: string }[] = [];
   if (s.quiet_hours_start === s.quiet_hours_end) {
@@ -60,6 +64,7 @@ export async function validateSettings(db: Db, tenantId: string, s: Required<Set
     });
   }
   errors.push(...(await audienceErrors(db, tenantId, s.audience)));
+  errors.push(...(await deliverySettingsErrors(db, tenantId, s)));
   if (errors.length) throw new ApiError('VALIDATION', 'The campaign has invalid fields.', { errors });
 }
 

@@ -16,6 +16,7 @@ import { JOB_STATUSES, sendJobs } from '../../db/schema';
 import { newestFirst } from '../../http/pagination';
 import { createRouter, errorResponses, IdParam, jsonResponse, PageQuery, page } from '../../http/router';
 import type { RevenueShape } from '../conversions';
+import { abStatsJson } from './ab';
 import { type CampaignRow, type CountsShape, JobSchema, jobJson, StatsSchema } from './schemas';
 import { findCampaign } from './shared';
 
@@ -189,5 +190,6 @@ export async function campaignStats(
       name: t ? (nameById.get(t) ?? null) : null,
       ...(byTemplate.get(t) ?? zeroCounts()),
     })),
+    ab: abStatsJson(row),
   };
 }

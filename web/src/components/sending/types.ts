@@ -102,6 +102,44 @@ export type Audience = {
   exclude_segment_ids?: string[];
 };
 
+export type AbMetric = 'human_click_rate' | 'delivery_rate';
+/** campaign `ab_test` (issue 12): test a share of the audience, wait, send the winner to the rest. */
+export type AbTest = { test_share_percent: number; wait_minutes: number; metric: AbMetric };
+/** campaign `send_at_local` (issue 12): this local time in each recipient's timezone. */
+export type SendAtLocal = { date: string; time: string; if_passed: 'next_day' | 'skip' };
+
+/** GET /campaigns/:id/delivery-plan: recipients per UTC instant. */
+export type PlanEntry = {
+  send_at: string;
+  recipients: number;
+  phase: 'test' | 'winner' | null;
+  timezones: string[];
+  estimated: boolean;
+};
+
+/** stats `ab`: where the A/B test stands and why the winner won. */
+export type AbStats = {
+  phase: 'not_started' | 'test' | 'waiting' | 'winner' | 'done';
+  winner_template_id: string | null;
+  reason: string | null;
+  test_share_percent: number;
+  wait_minutes: number;
+  metric: AbMetric;
+  decided_by: AbMetric | null;
+  decide_at: string | null;
+  decided_at: string | null;
+  variants: {
+    template_id: string;
+    name: string | null;
+    sent: number;
+    delivered: number;
+    clickers: number;
+    cost_cents: number;
+    parts: number;
+    rate: number;
+  }[];
+};
+
 export type Campaign = {
   id: string;
   name: string;
@@ -116,6 +154,11 @@ export type Campaign = {
   sending_number_ids: string[];
   audience_count: number | null;
   skipped_counts: Record<string, number>;
+  ab_test?: AbTest | null;
+  ab_phase?: 'test' | 'waiting' | 'winner' | null;
+  ab_decide_at?: string | null;
+  ab_winner_template_id?: string | null;
+  send_at_local?: SendAtLocal | null;
   queued_at: string | null;
   started_at: string | null;
   completed_at: string | null;
@@ -149,6 +192,8 @@ export type CampaignStats = Counts & {
   opt_outs: number;
   failure_reasons: Record<string, number>;
   by_template: TemplateStats[];
+  /** The A/B test (issue 12); null without one. */
+  ab?: AbStats | null;
   /** Revenue attribution (issue 14). */
   conversions?: number;
   revenue_cents?: number;
@@ -164,6 +209,16 @@ export type LaunchPreview = {
     string,
     number
   >;
+  /** Local-time delivery: who gets it on time, the next day, or is skipped (their time has passed). */
+  local_time?: {
+    on_time: number;
+    next_day: number;
+    skipped: number;
+    first_send_at: string | null;
+    last_send_at: string | null;
+  } | null;
+  /** The A/B test's expected split and the metric that will decide. */
+  ab_test?: { test_group: number; rest: number; metric: AbMetric; winner_expected_at: string | null } | null;
   estimated_cost_cents: number | null;
   per_part_cents: number | null;
   templates: { template_id: string; sample: string; encoding: string; segments: number; share: number }[];

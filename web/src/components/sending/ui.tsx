@@ -32,6 +32,7 @@ const SKIP_LABEL: Record<string, string> = {
   suppressed: 'Suppressed (recently messaged)',
   invalid: 'Invalid number',
   erased: 'Erased contact',
+  local_time_passed: 'Local time already passed',
 };
 
 export function skipLabel(reason: string): string {

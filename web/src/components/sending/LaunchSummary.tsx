@@ -1,0 +1,108 @@
+// Before launch: who receives a campaign, who is excluded and why, how local time and an A/B test
+// split it, and the estimated cost (GET /campaigns/:id/launch-preview).
+import { formatCents, formatDateTime, formatNumber } from '../../format';
+import { Notice } from '../Status';
+import { metricLabel } from './DeliveryFields';
+import type { LaunchPreview } from './types';
+import { skipLabel, skippedRows } from './ui';
+
+/** Before launch: who receives it, who is excluded and why, the estimated cost. */
+export function LaunchSummary({ preview }: { preview: LaunchPreview }) {
+  return (
+    <section class="card" aria-labelledby="prelaunch-title">
+      <h2 id="prelaunch-title">Before you launch</h2>
+      <ul class="stats">
+        <li class="stat">
+          <span class="stat__value" data-testid="prelaunch-audience">
+            {formatNumber(preview.audience)}
+          </span>
+          <span class="stat__label">Contacts in the audience</span>
+        </li>
+        <li class="stat">
+          <span class="stat__value" data-testid="prelaunch-eligible">
+            {formatNumber(preview.eligible)}
+          </span>
+          <span class="stat__label">Will receive it</span>
+        </li>
+        <li class="stat">
+          <span class="stat__value" data-testid="prelaunch-cost">
+            {formatCents(preview.estimated_cost_cents)}
+          </span>
+          <span class="stat__label">Estimated cost</span>
+        </li>
+      </ul>
+      {preview.local_time && (
+        <p data-testid="prelaunch-local">
+          Local time: <strong>{formatNumber(preview.local_time.on_time)}</strong> on time
+          {preview.local_time.next_day > 0 && (
+            <>
+              , <strong>{formatNumber(preview.local_time.next_day)}</strong> the next day (their time has
+              passed)
+            </>
+          )}
+          {preview.local_time.skipped > 0 && (
+            <>
+              , <strong data-testid="prelaunch-skipped">{formatNumber(preview.local_time.skipped)}</strong>{' '}
+              skipped
+            </>
+          )}
+          {preview.local_time.first_send_at && (
+            <span class="muted sending-small">
+              {' '}
+              · from {formatDateTime(preview.local_time.first_send_at)} to{' '}
+              {formatDateTime(preview.local_time.last_send_at)}
+            </span>
+          )}
+        </p>
+      )}
+      {preview.ab_test && (
+        <p data-testid="prelaunch-ab">
+          A/B test: about <strong>{formatNumber(preview.ab_test.test_group)}</strong> get a variant first; the
+          winner (by {metricLabel(preview.ab_test.metric)}) goes to the other{' '}
+          <strong>{formatNumber(preview.ab_test.rest)}</strong>
+          {preview.ab_test.winner_expected_at
+            ? `, from about ${formatDateTime(preview.ab_test.winner_expected_at)}`
+            : ''}
+          .
+        </p>
+      )}
+      <h3>Excluded</h3>
+      <table class="table sending-excluded">
+        <caption class="visually-hidden">Contacts excluded, by reason</caption>
+        <tbody>
+          {skippedRows(preview.excluded).map(([k, n]) => (
+            <tr key={k}>
+              <th scope="row">{skipLabel(k)}</th>
+              <td class="num">{formatNumber(n)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {preview.templates.length > 0 && (
+        <>
+          <h3 class="sending-gap">Messages</h3>
+          <ul class="sending-samples">
+            {preview.templates.map((t) => (
+              <li key={t.template_id} class="sending-phone">
+                <p class="sending-bubble">{t.sample}</p>
+                <p class="muted sending-small">
+                  {t.encoding} · {t.segments} {t.segments === 1 ? 'part' : 'parts'}
+                  {preview.templates.length > 1 && ` · ${Math.round(t.share * 100)}% of recipients`}
+                </p>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {preview.warnings.length > 0 && (
+        <Notice kind="warning">
+          <ul>
+            {preview.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </Notice>
+      )}
+    </section>
+  );
+}
