@@ -1,114 +1,18 @@
 // Launch and lifecycle: the launch preview (who gets it, what it costs), launch, pause, resume and
 // cancel. These only move the campaign's state and kick the queues; the sending happens there.
-import { createRoute, type z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Context } from 'hono';
-import { audienceVerdicts, audienceWhere } from '../../db/audience';
 import type { Db } from '../../db/client';
 import { nowIso } from '../../db/client';
-import { costPerPartCents } from '../../db/costs';
-import {
-  campaigns,
-  contacts,
-  messageTemplates,
-  sendingNumbers,
-  sendJobs,
-  suppressionRules,
-  tenants,
-} from '../../db/schema';
-import { applyComplianceFooter } from '../../domain/compliance';
-import { suppressionCutoff } from '../../domain/eligibility';
-import { analyzeSms } from '../../domain/sms-encoding';
-import { contactVariables, renderTemplate } from '../../domain/template';
+import { campaigns, sendJobs, tenants } from '../../db/schema';
 import { auditRow } from '../../http/audit';
-import type { AppEnv } from '../../http/context';
 import { ApiError, notFound } from '../../http/errors';
 import { createRouter, errorResponses, IdParam, jsonResponse } from '../../http/router';
-import { previewShortLinkUrl } from '../../redirect/links';
 import { enqueueFanout, enqueueSendJobs } from '../../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../../send/loop';
+import { assertOptOutPossible, launchPreview } from './preview';
 import { type CampaignRow, CampaignSchema, campaignJson, PreviewSchema } from './schemas';
 import { campaignAudience, findCampaign } from './shared';
-
-/** Who would get it now, who is excluded and why, and what it would cost (nothing is written). */
-async function launchPreview(
-  c: Context<AppEnv>,
-  campaign: CampaignRow,
-): Promise<z.infer<typeof PreviewSchema>> {
-  const db = c.get('db');
-  const now = new Date();
-  const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, campaign.tenantId) });
-  if (!tenant) throw notFound('Tenant');
-  const rules = await db.select().from(suppressionRules).where(eq(suppressionRules.tenantId, tenant.id));
-  const cutoff = suppressionCutoff(rules, now);
-  const resolved = await campaignAudience(db, campaign, now, tenant.timezone);
-  const { eligible, ...excluded } = await audienceVerdicts(
-    db.$client,
-    (first) => audienceWhere(tenant.id, resolved, first),
-    { allowUnknownConsent: tenant.allowUnknownConsent, suppressedSince: cutoff },
-  );
-  const audience = eligible + Object.values(excluded).reduce((a, b) => a + b, 0);
-
-  const templates = await db
-    .select()
-    .from(messageTemplates)
-    .where(and(eq(messageTemplates.tenantId, tenant.id), inArray(messageTemplates.id, campaign.templateIds)));
-  const sample = await db.query.contacts.findFirst({
-    where: and(eq(contacts.tenantId, tenant.id), sql`${contacts.erasedAt} IS NULL`),
-  });
-  const representativeLink = previewShortLinkUrl(c.env);
-  const perPart = await costPerPartCents(c.get('control'), {
-    tenantId: tenant.id,
-    country: tenant.country,
-    at: now,
-  });
-  const warnings: string[] = [];
-  const share = 1 / Math.max(1, campaign.templateIds.length);
-  const rendered = campaign.templateIds.map((id) => {
-    const t = templates.find((x) => x.id === id);
-    const vars: Record<string, string | undefined> = sample ? { ...contactVariables(sample) } : {};
-    if (campaign.targetUrl) vars.link = representativeLink;
-    const text = applyComplianceFooter(renderTemplate(t?.body ?? '', vars).text, {
-      appendOptOutFooter: tenant.appendOptOutFooter,
-    });
-    const a = analyzeSms(text);
-    if (!t) warnings.push(`Template ${id} no longer exists.`);
-    return { template_id: id, sample: text, encoding: a.encoding, segments: a.segments, share };
-  });
-  if (perPart === null)
-    warnings.push(`No SMS cost is configured for ${tenant.country}; the cost is unknown.`);
-  if (tenant.isPaused) warnings.push('Sending is paused for this tenant (kill switch).');
-  const numbers = await activeNumberCount(db, tenant.id, campaign.sendingNumberIds);
-  if (numbers === 0) warnings.push('No active sending number: nothing can be sent.');
-  const estimated =
-    perPart === null
-      ? null
-      : Math.round(rendered.reduce((sum, r) => sum + r.segments * r.share, 0) * perPart * eligible);
-  return {
-    audience,
-    eligible,
-    excluded,
-    estimated_cost_cents: estimated,
-    per_part_cents: perPart,
-    templates: rendered,
-    sending_numbers: numbers,
-    warnings,
-  };
-}
-
-async function activeNumberCount(db: Db, tenantId: string, ids: string[]) {
-  const rows = await db
-    .select({ id: sendingNumbers.id })
-    .from(sendingNumbers)
-    .where(
-      and(
-        eq(sendingNumbers.tenantId, tenantId),
-        eq(sendingNumbers.isActive, true),
-        ids.length ? inArray(sendingNumbers.id, ids) : undefined,
-      ),
-    );
-  return rows.length;
-}
 
 /** Re-enqueues the campaign's parked (or lost) queued jobs and, if unfinished, its fan-out. */
 async function rekick(env: Env, db: Db, campaign: CampaignRow, now: Date) {
@@ -183,6 +87,8 @@ export const campaignLifecycleRoutes = createRouter()
       // Segments are frozen now, with "within N days" counted from when sending starts.
       const tenant = await c.get('control').query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
       if (!tenant) throw notFound('Tenant');
+      // Spam Act: a sender recipients cannot reply to must carry the personal opt-out link.
+      await assertOptOutPossible(db, before, tenant);
       const audience = await campaignAudience(
         db,
         before,

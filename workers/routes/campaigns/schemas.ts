@@ -2,6 +2,7 @@
 // route shares.
 import { z } from '@hono/zod-openapi';
 import { CAMPAIGN_STATUSES, type campaigns, JOB_STATUSES, type sendJobs } from '../../db/schema';
+import { SENDER_KINDS } from '../../domain/senders';
 import { HhMm } from '../../http/router';
 import { RevenueShape } from '../conversions';
 
@@ -111,6 +112,24 @@ export const PreviewSchema = z
         encoding: z.string(),
         segments: z.number().int(),
         share: z.number(),
+        variants: z
+          .array(
+            z.object({
+              sender_kind: z.enum(SENDER_KINDS),
+              can_receive_replies: z.boolean(),
+              share: z.number().openapi({ description: "Of this template's recipients" }),
+              sample: z.string(),
+              encoding: z.string(),
+              segments: z.number().int(),
+              characters: z.number().int(),
+            }),
+          )
+          .openapi({
+            description:
+              'The message as sent from each kind of sender of the campaign: from an alphanumeric ID it ' +
+              'carries the personal opt-out link instead of "Reply STOP". `sample`/`segments` above are ' +
+              'the longest variant.',
+          }),
       }),
     ),
     sending_numbers: z.number().int(),

@@ -1,0 +1,182 @@
+// The launch preview (who would get the campaign now, who is excluded and why, what each message
+// looks like from each kind of sender and what it all costs; nothing is written) and the launch
+// check that a sender recipients cannot reply to always comes with a working opt-out (issue 10).
+import type { z } from '@hono/zod-openapi';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { audienceVerdicts, audienceWhere } from '../../db/audience';
+import type { Db } from '../../db/client';
+import { costPerPartCents } from '../../db/costs';
+import { contacts, messageTemplates, sendingNumbers, suppressionRules, tenants } from '../../db/schema';
+import { suppressionCutoff } from '../../domain/eligibility';
+import {
+  finishBody,
+  type LaunchSender,
+  optOutLaunchProblems,
+  optOutWarnings,
+  usesOptOutLink,
+} from '../../domain/opt-out';
+import { canReceiveReplies, SENDER_KINDS, type SenderKind } from '../../domain/senders';
+import { analyzeSms } from '../../domain/sms-encoding';
+import { contactVariables, renderTemplate } from '../../domain/template';
+import type { AppEnv } from '../../http/context';
+import { ApiError, notFound } from '../../http/errors';
+import { previewOptOutUrl, previewShortLinkUrl } from '../../redirect/links';
+import type { CampaignRow, PreviewSchema } from './schemas';
+import { campaignAudience } from './shared';
+
+type Preview = z.infer<typeof PreviewSchema>;
+type Sender = LaunchSender & { kind: SenderKind; isActive: boolean };
+
+/**
+ * The senders a campaign can go out from: its own list (whatever their state: an inactive one may
+ * be switched back on while it runs), else every active sender of the tenant.
+ */
+export async function campaignSenders(db: Db, tenantId: string, ids: string[]): Promise<Sender[]> {
+  const rows = await db
+    .select()
+    .from(sendingNumbers)
+    .where(
+      and(
+        eq(sendingNumbers.tenantId, tenantId),
+        ids.length ? inArray(sendingNumbers.id, ids) : eq(sendingNumbers.isActive, true),
+      ),
+    );
+  return rows.map((n) => ({
+    id: n.id,
+    kind: n.kind,
+    isActive: n.isActive,
+    canReceiveReplies: canReceiveReplies(n.kind),
+    label: n.senderId ?? n.phoneE164 ?? n.friendlyName ?? n.messagingServiceSid ?? n.id,
+  }));
+}
+
+/** 422 when a template could go out from a sender recipients cannot reply to, with no opt-out. */
+export async function assertOptOutPossible(
+  db: Db,
+  campaign: CampaignRow,
+  tenant: { appendOptOutFooter: boolean },
+): Promise<void> {
+  const senders = await campaignSenders(db, campaign.tenantId, campaign.sendingNumberIds);
+  if (senders.every((s) => s.canReceiveReplies)) return;
+  const templates = await db
+    .select({ id: messageTemplates.id, name: messageTemplates.name, body: messageTemplates.body })
+    .from(messageTemplates)
+    .where(
+      and(eq(messageTemplates.tenantId, campaign.tenantId), inArray(messageTemplates.id, campaign.templateIds)),
+    );
+  const ordered = campaign.templateIds.flatMap((id) => templates.filter((t) => t.id === id));
+  const errors = optOutLaunchProblems(ordered, senders, tenant);
+  if (errors.length) {
+    throw new ApiError(
+      'VALIDATION',
+      'Recipients cannot reply STOP to an alphanumeric sender: every message from it needs an opt-out link.',
+      { errors },
+    );
+  }
+}
+
+/** Who would get it now, who is excluded and why, and what it would cost (nothing is written). */
+export async function launchPreview(c: Context<AppEnv>, campaign: CampaignRow): Promise<Preview> {
+  const db = c.get('db');
+  const now = new Date();
+  const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, campaign.tenantId) });
+  if (!tenant) throw notFound('Tenant');
+  const rules = await db.select().from(suppressionRules).where(eq(suppressionRules.tenantId, tenant.id));
+  const cutoff = suppressionCutoff(rules, now);
+  const resolved = await campaignAudience(db, campaign, now, tenant.timezone);
+  const { eligible, ...excluded } = await audienceVerdicts(
+    db.$client,
+    (first) => audienceWhere(tenant.id, resolved, first),
+    { allowUnknownConsent: tenant.allowUnknownConsent, suppressedSince: cutoff },
+  );
+  const audience = eligible + Object.values(excluded).reduce((a, b) => a + b, 0);
+
+  const templates = await db
+    .select()
+    .from(messageTemplates)
+    .where(and(eq(messageTemplates.tenantId, tenant.id), inArray(messageTemplates.id, campaign.templateIds)));
+  const sample = await db.query.contacts.findFirst({
+    where: and(eq(contacts.tenantId, tenant.id), sql`${contacts.erasedAt} IS NULL`),
+  });
+  const perPart = await costPerPartCents(c.get('control'), {
+    tenantId: tenant.id,
+    country: tenant.country,
+    at: now,
+  });
+  const senders = await campaignSenders(db, tenant.id, campaign.sendingNumberIds);
+  const active = senders.filter((s) => s.isActive);
+  // Sticky senders spread recipients evenly over the active senders, so each kind gets its share.
+  const kinds = SENDER_KINDS.map((kind) => ({
+    kind,
+    share: active.length ? active.filter((s) => s.kind === kind).length / active.length : kind === 'phone' ? 1 : 0,
+  })).filter((k) => k.share > 0);
+
+  const warnings: string[] = [];
+  const share = 1 / Math.max(1, campaign.templateIds.length);
+  const rendered = campaign.templateIds.map((id) => {
+    const t = templates.find((x) => x.id === id);
+    const body = t?.body ?? '';
+    const vars: Record<string, string | undefined> = sample ? { ...contactVariables(sample) } : {};
+    if (campaign.targetUrl) vars.link = previewShortLinkUrl(c.env);
+    vars.optout = previewOptOutUrl(c.env);
+    const text = renderTemplate(body, vars).text;
+    const variants = kinds.map((k) => {
+      const reach = { canReceiveReplies: canReceiveReplies(k.kind) };
+      const finished = finishBody(text, tenant, reach, {
+        templateHasLink: usesOptOutLink(body),
+        url: vars.optout ?? null,
+      });
+      for (const w of optOutWarnings(body, tenant, reach)) {
+        const named = `${t?.name ?? id}: ${w}`;
+        if (!warnings.includes(named)) warnings.push(named);
+      }
+      const a = analyzeSms(finished);
+      return {
+        sender_kind: k.kind,
+        can_receive_replies: reach.canReceiveReplies,
+        share: k.share,
+        sample: finished,
+        encoding: a.encoding,
+        segments: a.segments,
+        characters: a.characters,
+      };
+    });
+    if (!t) warnings.push(`Template ${id} no longer exists.`);
+    // The headline sample is the longest variant: the cost never surprises upwards.
+    const longest = variants.reduce((a, b) => (b.segments > a.segments ? b : a));
+    return {
+      template_id: id,
+      sample: longest.sample,
+      encoding: longest.encoding,
+      segments: longest.segments,
+      share,
+      variants,
+    };
+  });
+  for (const p of optOutLaunchProblems(
+    templates.map((t) => ({ id: t.id, name: t.name, body: t.body })),
+    senders,
+    tenant,
+  )) {
+    warnings.push(`Cannot launch: ${p.message}`);
+  }
+  if (perPart === null)
+    warnings.push(`No SMS cost is configured for ${tenant.country}; the cost is unknown.`);
+  if (tenant.isPaused) warnings.push('Sending is paused for this tenant (kill switch).');
+  if (active.length === 0) warnings.push('No active sending number: nothing can be sent.');
+  const partsPerMessage = rendered.reduce(
+    (sum, r) => sum + r.share * r.variants.reduce((s, v) => s + v.share * v.segments, 0),
+    0,
+  );
+  return {
+    audience,
+    eligible,
+    excluded,
+    estimated_cost_cents: perPart === null ? null : Math.round(partsPerMessage * perPart * eligible),
+    per_part_cents: perPart,
+    templates: rendered,
+    sending_numbers: active.length,
+    warnings,
+  };
+}
