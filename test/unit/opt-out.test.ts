@@ -45,7 +45,9 @@ describe('finishBody (happy)', () => {
   it('from an alphanumeric ID: the personal link, never "Reply STOP"', () => {
     expect(send('Hi {{first_name}}, sale!  ', on, alpha)).toBe(`Hi Ada, sale!\nOpt out: ${URL_}`);
     // A "reply STOP" instruction in the text does not work from this sender, so the link is added.
-    expect(send('Sale! Reply STOP to opt out', on, alpha)).toBe(`Sale! Reply STOP to opt out\nOpt out: ${URL_}`);
+    expect(send('Sale! Reply STOP to opt out', on, alpha)).toBe(
+      `Sale! Reply STOP to opt out\nOpt out: ${URL_}`,
+    );
   });
 
   it('{{optout}} in the template is the opt-out from every sender: nothing is added', () => {
@@ -67,7 +69,9 @@ describe('finishBody (error / security)', () => {
   });
 
   it('refuses to finish an alphanumeric message without the URL (never sent without an opt-out)', () => {
-    expect(() => finishBody('Sale!', on, alpha, { templateHasLink: false, url: null })).toThrow(/opt-out URL/);
+    expect(() => finishBody('Sale!', on, alpha, { templateHasLink: false, url: null })).toThrow(
+      /opt-out URL/,
+    );
   });
 
   it('an empty body stays empty (it is not a message)', () => {

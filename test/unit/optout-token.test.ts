@@ -65,7 +65,13 @@ describe('opt-out tokens (error)', () => {
 
   it('truncated, padded or with foreign characters: malformed', async () => {
     const token = await createOptOutToken(SECRET, 0, jobAt(CREATED));
-    for (const bad of [token.slice(0, -1), `${token}A`, '', `${token.slice(0, -1)}.`, `${token.slice(0, -1)}%`]) {
+    for (const bad of [
+      token.slice(0, -1),
+      `${token}A`,
+      '',
+      `${token.slice(0, -1)}.`,
+      `${token.slice(0, -1)}%`,
+    ]) {
       expect(await verifyOptOutToken(bad, SECRETS, CREATED)).toEqual({ ok: false, reason: 'malformed' });
     }
   });

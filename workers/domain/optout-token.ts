@@ -84,7 +84,8 @@ export async function verifyOptOutToken(
   const jobId = unpackJob(body.slice(1));
   if (!jobId) return { ok: false, reason: 'forged' };
   const createdAt = new Date(Number.parseInt(jobId.replace(/-/g, '').slice(0, 12), 16));
-  if (now.getTime() - createdAt.getTime() > OPT_OUT_TOKEN_DAYS * DAY_MS) return { ok: false, reason: 'expired' };
+  if (now.getTime() - createdAt.getTime() > OPT_OUT_TOKEN_DAYS * DAY_MS)
+    return { ok: false, reason: 'expired' };
   return { ok: true, shard: HINTS.indexOf(body.charAt(0)), jobId, createdAt };
 }
 

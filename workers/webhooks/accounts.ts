@@ -20,9 +20,12 @@ type Entry = { account: Known | null; until: number; readAt: number };
 
 const cache = new Map<string, Entry>();
 
-/** Forgets every cached account (tests; an operator never needs it: entries expire within a minute). */
-export function forgetWebhookAccounts(): void {
-  cache.clear();
+/**
+ * Forgets what this isolate cached about these accounts (their credentials were just saved or
+ * removed here); other isolates notice within a minute, or at once for a newly promoted token.
+ */
+export function forgetWebhookAccount(...accountSids: (string | null | undefined)[]): void {
+  for (const sid of accountSids) if (sid) cache.delete(sid);
 }
 
 export type SignedBy =

@@ -63,7 +63,10 @@ export async function assertOptOutPossible(
     .select({ id: messageTemplates.id, name: messageTemplates.name, body: messageTemplates.body })
     .from(messageTemplates)
     .where(
-      and(eq(messageTemplates.tenantId, campaign.tenantId), inArray(messageTemplates.id, campaign.templateIds)),
+      and(
+        eq(messageTemplates.tenantId, campaign.tenantId),
+        inArray(messageTemplates.id, campaign.templateIds),
+      ),
     );
   const ordered = campaign.templateIds.flatMap((id) => templates.filter((t) => t.id === id));
   const errors = optOutLaunchProblems(ordered, senders, tenant);
@@ -109,7 +112,11 @@ export async function launchPreview(c: Context<AppEnv>, campaign: CampaignRow): 
   // Sticky senders spread recipients evenly over the active senders, so each kind gets its share.
   const kinds = SENDER_KINDS.map((kind) => ({
     kind,
-    share: active.length ? active.filter((s) => s.kind === kind).length / active.length : kind === 'phone' ? 1 : 0,
+    share: active.length
+      ? active.filter((s) => s.kind === kind).length / active.length
+      : kind === 'phone'
+        ? 1
+        : 0,
   })).filter((k) => k.share > 0);
 
   const warnings: string[] = [];
