@@ -25,6 +25,7 @@ type Preview = {
   estimated_cost_cents: number | null;
   templates: { sample: string; segments: number; variants: Variant[] }[];
   warnings: string[];
+  launch_problems: { path: string; message: string }[];
 };
 
 let n = 0;
@@ -74,6 +75,7 @@ describe('launch preview per sender kind (happy)', () => {
     expect(p.estimated_cost_cents).toBe(30);
     expect(p.warnings.join('\n')).toMatch(/cannot reply to this sender.*added at the end/);
     expect(p.warnings.join('\n')).toMatch(/reply STOP, which cannot work/);
+    expect(p.launch_problems).toEqual([]);
   });
 
   it('senders that can all receive replies: one variant, as before', async () => {
@@ -114,7 +116,9 @@ describe('launch (error): an alphanumeric sender without an opt-out', () => {
     await updateTenant(t.tenantId, { appendOptOutFooter: false });
     const id = await draft(t);
     const preview = await json<Preview>(await t.api(`/api/v1/campaigns/${id}/launch-preview`));
-    expect(preview.warnings.join('\n')).toMatch(/Cannot launch: Template "Offer" has no opt-out link/);
+    expect(preview.launch_problems).toEqual([
+      { path: 'template_ids.0', message: expect.stringMatching(/Template "Offer" has no opt-out link/) },
+    ]);
     const res = await t.api(`/api/v1/campaigns/${id}/launch`, { method: 'POST' });
     expect(res.status).toBe(422);
     const body = await json<{ errors: { path: string; message: string }[] }>(res);

@@ -279,7 +279,11 @@ describe('status callbacks: signature (security)', () => {
   it('the query string is part of what is signed', async () => {
     const t = await createTenant('Query');
     const { job: j } = await seedSentMessage(t.tenantId);
-    const params = { AccountSid: env.TWILIO_ACCOUNT_SID, MessageSid: j.sid ?? '', MessageStatus: 'delivered' };
+    const params = {
+      AccountSid: env.TWILIO_ACCOUNT_SID,
+      MessageSid: j.sid ?? '',
+      MessageStatus: 'delivered',
+    };
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     // The tenant and job in our callback URL are only trusted because Twilio signs them.
     const tampered = await postTwilio('/webhooks/twilio/status', params, {

@@ -73,7 +73,9 @@ export async function assertOptOutPossible(
   if (errors.length) {
     throw new ApiError(
       'VALIDATION',
-      'Recipients cannot reply STOP to an alphanumeric sender: every message from it needs an opt-out link.',
+      errors.length === 1
+        ? (errors[0] as { message: string }).message
+        : 'Recipients cannot reply STOP to an alphanumeric sender: every message from it needs an opt-out link.',
       { errors },
     );
   }
@@ -161,13 +163,8 @@ export async function launchPreview(c: Context<AppEnv>, campaign: CampaignRow): 
       variants,
     };
   });
-  for (const p of optOutLaunchProblems(
-    templates.map((t) => ({ id: t.id, name: t.name, body: t.body })),
-    senders,
-    tenant,
-  )) {
-    warnings.push(`Cannot launch: ${p.message}`);
-  }
+  const ordered = campaign.templateIds.flatMap((id) => templates.filter((t) => t.id === id));
+  const launchProblems = optOutLaunchProblems(ordered, senders, tenant);
   if (perPart === null)
     warnings.push(`No SMS cost is configured for ${tenant.country}; the cost is unknown.`);
   if (tenant.isPaused) warnings.push('Sending is paused for this tenant (kill switch).');
@@ -185,5 +182,6 @@ export async function launchPreview(c: Context<AppEnv>, campaign: CampaignRow): 
     templates: rendered,
     sending_numbers: active.length,
     warnings,
+    launch_problems: launchProblems,
   };
 }

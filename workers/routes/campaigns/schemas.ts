@@ -134,6 +134,9 @@ export const PreviewSchema = z
     ),
     sending_numbers: z.number().int(),
     warnings: z.array(z.string()),
+    launch_problems: z.array(z.object({ path: z.string(), message: z.string() })).openapi({
+      description: 'Why launching would be refused now (422 with these errors); empty when it can launch.',
+    }),
   })
   .openapi('LaunchPreview');
 
