@@ -10,12 +10,12 @@ export { SendingNumber } from '../durable-objects/sending-number';
 export { TenantGovernor } from '../durable-objects/tenant-governor';
 
 const app = createApp();
-// Short links are the hot path: a recipient's tap goes straight to the redirect's own small
-// router, skipping the app's middleware (database client, API routing).
+// Short links (and opt-out links) are the hot path: a recipient's tap goes straight to the
+// redirect's own small router, skipping the app's middleware (database client, API routing).
 const shortLinks = createShortLinkApp();
 
-/** Paths the Worker answers; everything else is the admin UI (static assets, SPA fallback). */
-const SHORT_LINK = /^https?:\/\/[^/]+\/l(?:[/?#]|$)/;
+/** Paths the Worker answers (`/l/`, `/u/`: short and opt-out links); everything else is the admin UI. */
+const SHORT_LINK = /^https?:\/\/[^/]+\/[lu](?:[/?#]|$)/;
 const WORKER_PATH = /^https?:\/\/[^/]+\/(?:api|auth|webhooks|dev|healthz|f|ops)(?:[/?#]|$)/;
 /** A broken configuration is logged once per isolate, at its first request (issue 9). */
 const reportBrokenConfig = createStartupReporter();

@@ -287,8 +287,10 @@ CREATE TABLE `do_not_contact` (
 	`phone_e164` text NOT NULL,
 	`reason` text NOT NULL,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`source` text,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
-	CONSTRAINT "do_not_contact_reason_enum" CHECK("reason" IN ('STOP', 'COMPLAINED', 'MANUAL'))
+	CONSTRAINT "do_not_contact_reason_enum" CHECK("reason" IN ('STOP', 'COMPLAINED', 'MANUAL')),
+	CONSTRAINT "do_not_contact_source_enum" CHECK("source" IS NULL OR "source" IN ('sms', 'link', 'staff'))
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `do_not_contact_tenant_phone_unique` ON `do_not_contact` (`tenant_id`,`phone_e164`);--> statement-breakpoint

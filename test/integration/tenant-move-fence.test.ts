@@ -262,11 +262,8 @@ describe('short links sent before a move', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toContain('https://shop.example.com/');
     const [moved] = await to.db.select().from(shortLinks).where(eq(shortLinks.id, id));
+    // Counted on the shard that has the link now (a click is counters on its row, no event).
     expect(moved?.clickCount).toBe(1);
-    const clicks = await to.db
-      .select()
-      .from(events)
-      .where(and(eq(events.shortLinkId, id), eq(events.eventType, 'CLICKED')));
-    expect(clicks).toHaveLength(1);
+    expect(moved?.humanClickCount).toBe(1);
   });
 });

@@ -269,7 +269,7 @@ describe('status callbacks: signature (security)', () => {
     const { job: j } = await seedSentMessage(t.tenantId);
     const res = await postTwilio(
       '/webhooks/twilio/status',
-      { MessageSid: j.sid ?? '', MessageStatus: 'delivered' },
+      { AccountSid: env.TWILIO_ACCOUNT_SID, MessageSid: j.sid ?? '', MessageStatus: 'delivered' },
       { query: refQuery(j), signedUrl: `https://sms.example.test:443/webhooks/twilio/status${refQuery(j)}` },
     );
     expect(res.status).toBe(200);
@@ -279,7 +279,11 @@ describe('status callbacks: signature (security)', () => {
   it('the query string is part of what is signed', async () => {
     const t = await createTenant('Query');
     const { job: j } = await seedSentMessage(t.tenantId);
-    const params = { MessageSid: j.sid ?? '', MessageStatus: 'delivered' };
+    const params = {
+      AccountSid: env.TWILIO_ACCOUNT_SID,
+      MessageSid: j.sid ?? '',
+      MessageStatus: 'delivered',
+    };
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     // The tenant and job in our callback URL are only trusted because Twilio signs them.
     const tampered = await postTwilio('/webhooks/twilio/status', params, {
@@ -300,6 +304,7 @@ describe('status callbacks: signature (security)', () => {
     const res = await postTwilio(
       '/webhooks/twilio/status',
       [
+        ['AccountSid', env.TWILIO_ACCOUNT_SID],
         ['MessageSid', j.sid ?? ''],
         ['MessageStatus', 'delivered'],
         ['MessageStatus', 'failed'],
@@ -312,7 +317,10 @@ describe('status callbacks: signature (security)', () => {
   });
 
   it('a correctly signed request missing MessageStatus is a 400 problem, not a 500', async () => {
-    const res = await postTwilio('/webhooks/twilio/status', { MessageSid: sid() });
+    const res = await postTwilio('/webhooks/twilio/status', {
+      AccountSid: env.TWILIO_ACCOUNT_SID,
+      MessageSid: sid(),
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });

@@ -142,6 +142,8 @@ export type DncEntry = {
   id: string;
   phone: string;
   reason: DncReason;
+  /** How it got there (issue 10): a STOP reply, the opt-out link, the team; null for older entries. */
+  source: 'sms' | 'link' | 'staff' | null;
   contact_id: string | null;
   created_at: string;
 };

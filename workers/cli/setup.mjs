@@ -187,7 +187,7 @@ class Setup {
     const { stdout } = await this.wrangler(['r2', 'bucket', 'list']);
     if (this.dryRun) return new Set();
     // `name:  <bucket>` lines (labelled values, possibly coloured).
-    const plain = stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = stdout.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
     return new Set([...plain.matchAll(/^name:\s+(\S+)\s*$/gm)].map((m) => m[1]));
   }
 

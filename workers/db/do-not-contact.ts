@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from './client';
 import { uuidv7 } from './ids';
-import { type DncReason, doNotContact } from './schema';
+import { type DncReason, type DncSource, doNotContact } from './schema';
 
 /** The send path's check: true when this tenant must never text this E.164 number. */
 export async function isDoNotContact(db: Db, tenantId: string, phoneE164: string): Promise<boolean> {
@@ -13,11 +13,17 @@ export async function isDoNotContact(db: Db, tenantId: string, phoneE164: string
   return row !== undefined;
 }
 
-/** Adds the number (idempotent: an existing entry keeps its original reason and date). */
-export function addDoNotContactRow(db: Db, tenantId: string, phoneE164: string, reason: DncReason) {
+/** Adds the number (idempotent: an existing entry keeps its original reason, source and date). */
+export function addDoNotContactRow(
+  db: Db,
+  tenantId: string,
+  phoneE164: string,
+  reason: DncReason,
+  source: DncSource | null = null,
+) {
   return db
     .insert(doNotContact)
-    .values({ id: uuidv7(), tenantId, phoneE164, reason })
+    .values({ id: uuidv7(), tenantId, phoneE164, reason, source })
     .onConflictDoNothing({ target: [doNotContact.tenantId, doNotContact.phoneE164] });
 }
 

@@ -37,6 +37,11 @@ function isBool(column: string) {
 
 export const CONSENT_STATUSES = ['explicit', 'implied', 'unknown'] as const;
 export const DNC_REASONS = ['STOP', 'COMPLAINED', 'MANUAL'] as const;
+/**
+ * How a number came onto do-not-contact (issue 10): a STOP reply (`sms`), the personal opt-out link
+ * (`link`), or a person on the team (`staff`). Null for entries older than the column.
+ */
+export const DNC_SOURCES = ['sms', 'link', 'staff'] as const;
 export const CAMPAIGN_STATUSES = ['draft', 'queued', 'running', 'paused', 'completed'] as const;
 export const JOB_STATUSES = ['queued', 'sent', 'delivered', 'failed'] as const;
 export const EVENT_TYPES = [
@@ -66,6 +71,7 @@ export type Channel = (typeof CHANNELS)[number];
 
 export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
 export type DncReason = (typeof DNC_REASONS)[number];
+export type DncSource = (typeof DNC_SOURCES)[number];
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -334,11 +340,14 @@ export const doNotContact = sqliteTable(
     phoneE164: text('phone_e164').notNull(),
     reason: text('reason', { enum: DNC_REASONS }).notNull(),
     createdAt: createdAt(),
+    // beyond the ERD (issue 10): where the opt-out came from; the OPT_OUT event names the campaign
+    source: text('source', { enum: DNC_SOURCES }),
   },
   (t) => [
     uniqueIndex('do_not_contact_tenant_phone_unique').on(t.tenantId, t.phoneE164),
     index('do_not_contact_tenant_id_idx').on(t.tenantId),
     check('do_not_contact_reason_enum', oneOf('reason', DNC_REASONS)),
+    check('do_not_contact_source_enum', sql`"source" IS NULL OR ${oneOf('source', DNC_SOURCES)}`),
   ],
 );
 

@@ -156,7 +156,7 @@ async function fail(deps: DirectDeps, row: Row, reason: string, code: string | n
   await runBatch(db, [
     sql`UPDATE direct_messages SET status = 'failed', failure_reason = ${reason}, error_code = ${code}, failed_at = ${at}
          WHERE id = ${row.id} AND status = 'queued'`,
-    ...(optOut ? [addDoNotContactRow(db, row.tenant_id, row.to_phone, 'STOP')] : []),
+    ...(optOut ? [addDoNotContactRow(db, row.tenant_id, row.to_phone, 'STOP', 'sms')] : []),
   ]);
 }
 

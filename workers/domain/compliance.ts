@@ -26,9 +26,11 @@ export function applyComplianceFooter(body: string, tenant: { appendOptOutFooter
 export function complianceWarnings(
   body: string,
   tenant: { name: string; senderName: string | null; appendOptOutFooter: boolean },
+  /** The opt-out is taken care of elsewhere: an `{{optout}}` link, or the opt-out link footer (issue 10). */
+  opts: { optOutHandled?: boolean } = {},
 ): string[] {
   const warnings: string[] = [];
-  if (!hasOptOutInstruction(body)) {
+  if (!opts.optOutHandled && !hasOptOutInstruction(body)) {
     warnings.push(
       tenant.appendOptOutFooter
         ? `No opt-out instruction: "${OPT_OUT_FOOTER}" will be added at the end (included in the count).`

@@ -1,10 +1,11 @@
 // Message templates: `{{name}}` placeholders with an optional fallback, `{{ first_name | there }}`.
 // Names are matched exactly first, then case-insensitively (CSV headers vary in case).
-// `{{link}}` is an ordinary variable: the caller supplies the recipient's short link.
+// `{{link}}` and `{{optout}}` are ordinary variables: the caller supplies the recipient's short link
+// and personal opt-out link.
 
 const PLACEHOLDER = /\{\{\s*([^{}|]*?)\s*(?:\|\s*([^{}]*?)\s*)?\}\}/g;
 
-export const STANDARD_VARIABLES = ['first_name', 'last_name', 'email', 'phone', 'link'] as const;
+export const STANDARD_VARIABLES = ['first_name', 'last_name', 'email', 'phone', 'link', 'optout'] as const;
 
 /** The variable names a body uses, unique, in order of first use. */
 export function extractVariables(body: string): string[] {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { uuidv7 } from '../db/ids';
 import type { Shard } from '../db/shards';
 import { LINK_TOKEN_LENGTH, linkNonce, nonceRange, signLinkToken } from '../domain/link-token';
+import { PREVIEW_OPT_OUT_TOKEN } from '../domain/optout-token';
 
 export const SHORT_LINK_TOKEN_LENGTH = LINK_TOKEN_LENGTH;
 export const SHORT_LINK_TTL_DAYS = 60;
@@ -18,6 +19,16 @@ function baseUrl(env: Env): string {
 
 export function shortLinkUrl(env: Env, token: string): string {
   return `${baseUrl(env)}/l/${token}`;
+}
+
+/** A recipient's personal opt-out page (issue 10), on the same domain as the short links. */
+export function optOutUrl(env: Env, token: string): string {
+  return `${baseUrl(env)}/u/${token}`;
+}
+
+/** A URL exactly as long as a real opt-out link, for counting a template's characters. */
+export function previewOptOutUrl(env: Env): string {
+  return optOutUrl(env, PREVIEW_OPT_OUT_TOKEN);
 }
 
 /** A URL exactly as long as a real short link, for counting a template's characters. */

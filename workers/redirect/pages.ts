@@ -1,8 +1,9 @@
 // The pages a recipient sees when a link cannot take them anywhere: small, self-contained,
-// readable on a phone, and never cached (an expired page must not outlive a fixed link).
+// readable on a phone, and never cached (an expired page must not outlive a fixed link). The
+// opt-out pages (workers/optout/) are built the same way.
 import { pageCsp } from '../http/csp';
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch,
@@ -12,6 +13,8 @@ const STYLE = `
 body{font-family:system-ui,-apple-system,sans-serif;margin:0;min-height:100vh;display:grid;place-items:center;background:#f6f7f9;color:#1f2933}
 main{max-width:28rem;margin:1.5rem;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
 h1{font-size:1.35rem;margin:0 0 .75rem}p{line-height:1.5;margin:.5rem 0}
+button{font:inherit;font-size:1.05rem;margin-top:1rem;padding:.8rem 1.4rem;border:0;border-radius:8px;background:#b42318;color:#fff;width:100%;cursor:pointer}
+button:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}
 `;
 
 function page(title: string, body: string): string {
@@ -30,15 +33,27 @@ function page(title: string, body: string): string {
 
 // Precomputed: nothing loads or runs but the inline style; no framing; no referrer leaves (the
 // URL holds the recipient's token). HSTS for a short domain is best set on its zone (no Worker work).
-const headers = {
+const headersFor = (formAction: "'self'" | "'none'") => ({
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   'x-robots-tag': 'noindex',
-  'content-security-policy': pageCsp([STYLE], "'none'"),
+  'content-security-policy': pageCsp([STYLE], formAction),
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-};
+});
+const headers = headersFor("'none'");
+const formHeaders = headersFor("'self'");
+
+/** A recipient-facing page; `bodyHtml` is trusted markup (escape every value put into it). */
+export function recipientPage(
+  title: string,
+  bodyHtml: string,
+  status: number,
+  opts: { hasForm?: boolean } = {},
+): Response {
+  return new Response(page(title, bodyHtml), { status, headers: opts.hasForm ? formHeaders : headers });
+}
 
 export function linkNotFoundPage(): Response {
   return new Response(

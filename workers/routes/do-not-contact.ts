@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, like, lt, or } from 'drizzle-orm';
 import { tenantCountry } from '../db/contacts';
 import { addDoNotContactRow, removeDoNotContactRow } from '../db/do-not-contact';
-import { contacts, DNC_REASONS, doNotContact } from '../db/schema';
+import { contacts, DNC_REASONS, DNC_SOURCES, doNotContact } from '../db/schema';
 import { normalizePhone, phoneSearch } from '../domain/phone';
 import { auditRow } from '../http/audit';
 import { requireRole } from '../http/auth-middleware';
@@ -15,6 +15,8 @@ const DncSchema = z
     id: z.string(),
     phone: z.string(),
     reason: z.enum(DNC_REASONS),
+    /** How it got here: a STOP reply (`sms`), the opt-out link (`link`), the team (`staff`); null: older. */
+    source: z.enum(DNC_SOURCES).nullable(),
     contact_id: z.string().nullable(),
     created_at: z.string(),
   })
@@ -40,6 +42,7 @@ const dncJson = (d: DncRow, contactId: string | null): z.infer<typeof DncSchema>
   id: d.id,
   phone: d.phoneE164,
   reason: d.reason,
+  source: d.source,
   contact_id: contactId,
   created_at: d.createdAt,
 });
@@ -142,7 +145,7 @@ export const doNotContactRoutes = createRouter()
       const existing = await findEntry(db, tenantId, phone);
       if (existing) return c.json(dncJson(existing.entry, existing.contactId), 200);
       await db.batch([
-        addDoNotContactRow(db, tenantId, phone, body.reason),
+        addDoNotContactRow(db, tenantId, phone, body.reason, 'staff'),
         auditRow(c, {
           action: 'do_not_contact.added',
           resourceType: 'do_not_contact',

@@ -4,8 +4,10 @@ import { nowIso } from '../db/client';
 import { costPerPartCents, messageCostCents, mmsPriceCents } from '../db/costs';
 import { uuidv7 } from '../db/ids';
 import { CHANNELS, contacts, messageTemplates, tenants } from '../db/schema';
-import { applyComplianceFooter, complianceWarnings } from '../domain/compliance';
+import { complianceWarnings } from '../domain/compliance';
 import { mmsCostCents, templateChannel } from '../domain/mms';
+import { finishBody, optOutWarnings, usesOptOutLink } from '../domain/opt-out';
+import { canReceiveReplies, SENDER_KINDS } from '../domain/senders';
 import { analyzeSms, smartEncode } from '../domain/sms-encoding';
 import { contactVariables, extractVariables, renderTemplate, STANDARD_VARIABLES } from '../domain/template';
 import { auditRow, diff } from '../http/audit';
@@ -21,7 +23,7 @@ import {
   page,
 } from '../http/router';
 import { checkMmsImage } from '../integrations/media';
-import { previewShortLinkUrl } from '../redirect/links';
+import { previewOptOutUrl, previewShortLinkUrl } from '../redirect/links';
 
 /** Twilio concatenates at most 1600 characters into one message. */
 const MAX_BODY = 1600;
@@ -77,6 +79,11 @@ const PreviewRequest = z
     contact_id: z.uuid().optional(),
     /** The template's image, if any: the preview is then an MMS (shown, not fetched). */
     media_url: z.string().max(2000).nullable().optional(),
+    /**
+     * The kind of sender to preview from (issue 10): from an `alphanumeric` ID, which recipients
+     * cannot reply to, the personal opt-out link replaces "Reply STOP". Default `phone`.
+     */
+    sender_kind: z.enum(SENDER_KINDS).default('phone'),
   })
   .strict();
 
@@ -207,7 +214,7 @@ export const templateRoutes = createRouter()
     async (c) => {
       const db = c.get('db');
       const { tenantId } = c.get('principal');
-      const { body, contact_id, media_url } = c.req.valid('json');
+      const { body, contact_id, media_url, sender_kind } = c.req.valid('json');
       const tenant = await c.get('control').query.tenants.findFirst({ where: eq(tenants.id, tenantId) });
       if (!tenant) throw notFound('Tenant');
 
@@ -225,9 +232,17 @@ export const templateRoutes = createRouter()
         vars = { ...known, ...SAMPLE_CONTACT };
       }
       vars.link = previewShortLinkUrl(c.env);
+      vars.optout = previewOptOutUrl(c.env);
+      const reach = { canReceiveReplies: canReceiveReplies(sender_kind) };
+      // Exactly what the send path adds for this kind of sender (workers/domain/opt-out.ts).
+      const finish = (template: string, renderedText: string) =>
+        finishBody(renderedText, tenant, reach, {
+          templateHasLink: usesOptOutLink(template),
+          url: vars.optout ?? null,
+        });
 
       const rendered = renderTemplate(body, vars);
-      const text = applyComplianceFooter(rendered.text, tenant);
+      const text = finish(body, rendered.text);
       const analysis = analyzeSms(text);
       const channel = templateChannel({ media_url: media_url ?? null });
       const priced = { tenantId, country: tenant.country, at: new Date() };
@@ -236,7 +251,13 @@ export const templateRoutes = createRouter()
         channel === 'mms' ? mmsPriceCents(c.get('control'), priced) : Promise.resolve(null),
       ]);
 
-      const warnings = complianceWarnings(rendered.text, tenant);
+      // The link placed by {{optout}} (or added for a sender that cannot receive replies) is the opt-out.
+      const warnings = [
+        ...complianceWarnings(rendered.text, tenant, {
+          optOutHandled: usesOptOutLink(body) || !reach.canReceiveReplies,
+        }),
+        ...optOutWarnings(body, tenant, reach),
+      ];
       if (rendered.unknownVariables.length > 0) {
         warnings.push(
           `Unknown variables: ${rendered.unknownVariables.map((v) => `{{${v}}}`).join(', ')}. ` +
@@ -259,7 +280,7 @@ export const templateRoutes = createRouter()
       if (analysis.encoding === 'UCS-2') {
         const fixedBody = smartEncode(body);
         if (fixedBody.replaced.length > 0) {
-          const fixedText = applyComplianceFooter(renderTemplate(fixedBody.text, vars).text, tenant);
+          const fixedText = finish(fixedBody.text, renderTemplate(fixedBody.text, vars).text);
           const a = analyzeSms(fixedText);
           smart = {
             body: fixedBody.text,

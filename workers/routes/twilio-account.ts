@@ -20,6 +20,7 @@ import { createRouter, errorResponses, jsonBody, jsonResponse } from '../http/ro
 import { credentialsUnavailable, twilioFailure } from '../http/twilio-context';
 import { keyRingFromEnv } from '../lib/secret-box';
 import { type RestResult, TwilioRest, twilioBasesFromEnv } from '../providers/twilio-rest';
+import { forgetWebhookAccount } from '../webhooks/accounts';
 
 const Secret = z
   .string()
@@ -250,6 +251,7 @@ export const twilioAccountRoutes = createRouter()
         apiKey,
         now,
       });
+      forgetWebhookAccount(accountSid, before?.accountSid);
       await audit(c, {
         action: 'twilio_account.saved',
         resourceType: 'twilio_account',
@@ -279,6 +281,7 @@ export const twilioAccountRoutes = createRouter()
       const { tenantId } = c.get('principal');
       const removed = await deleteTwilioAccount(c.get('control'), tenantId);
       if (!removed) throw notFound('Twilio account of your own');
+      forgetWebhookAccount(removed.accountSid);
       const orphaned = (await viewOf(c, removed)).senders_on_account;
       await audit(c, {
         action: 'twilio_account.removed',

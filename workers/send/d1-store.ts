@@ -325,7 +325,11 @@ export class D1SendStore implements SendStore {
     });
     if (f.optOut) {
       // 21610: the carrier knows this person replied STOP; never text them again.
-      await db.batch([update, event, addDoNotContactRow(db, job.tenantId, ctx.contact.phoneE164, 'STOP')]);
+      await db.batch([
+        update,
+        event,
+        addDoNotContactRow(db, job.tenantId, ctx.contact.phoneE164, 'STOP', 'sms'),
+      ]);
     } else {
       await db.batch([update, event]);
     }

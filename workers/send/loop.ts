@@ -279,7 +279,7 @@ async function prepareJob(
   }
   const release = () => deps.permits.releaseNumber(picked.number, picked.grantedAt, deps.clock());
 
-  const { body, parts } = await deps.renderer.render(ctx);
+  const { body, parts } = await deps.renderer.render(ctx, picked.number);
   let perPart = st.costs.get(tenant.id);
   if (!perPart) {
     perPart = store.costPerPartCents(tenant, now);

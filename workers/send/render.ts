@@ -1,10 +1,13 @@
-// Renders one recipient's message: template + contact variables + personal short link + footer.
+// Renders one recipient's message: template + contact variables + personal short link + personal
+// opt-out link + the opt-out footer that suits the sender (workers/domain/opt-out.ts).
 import type { Shard } from '../db/shards';
-import { applyComplianceFooter } from '../domain/compliance';
+import { finishBody, needsOptOutUrl, usesOptOutLink } from '../domain/opt-out';
+import { createOptOutToken } from '../domain/optout-token';
+import { canReceiveReplies } from '../domain/senders';
 import { analyzeSms } from '../domain/sms-encoding';
 import { contactVariables, renderTemplate } from '../domain/template';
-import { shortLinkFor, shortLinkUrl } from '../redirect/links';
-import type { JobContext, Renderer } from './types';
+import { optOutUrl, shortLinkFor, shortLinkUrl } from '../redirect/links';
+import type { JobContext, NumberRow, Renderer } from './types';
 
 const LINK_VARIABLE = /\{\{\s*link\s*(\|[^}]*)?\}\}/;
 
@@ -30,7 +33,7 @@ export class CampaignRenderer implements Renderer {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async render(ctx: JobContext): Promise<{ body: string; parts: number }> {
+  async render(ctx: JobContext, sender: NumberRow): Promise<{ body: string; parts: number }> {
     const template = ctx.templateBody ?? '';
     const vars: Record<string, string | undefined> = { ...contactVariables(ctx.contact) };
     if (ctx.campaign.targetUrl && usesLink(template)) {
@@ -48,8 +51,17 @@ export class CampaignRenderer implements Renderer {
             })
           ).url;
     }
+    const reach = { canReceiveReplies: canReceiveReplies(sender.kind) };
+    // Derived from the job: no row, no round trip (workers/domain/optout-token.ts).
+    const url = needsOptOutUrl(template, reach)
+      ? optOutUrl(this.env, await createOptOutToken(this.env.LINK_SECRET, this.shard.index, ctx.job.id))
+      : null;
+    if (url) vars.optout = url;
     const { text } = renderTemplate(template, vars);
-    const body = applyComplianceFooter(text, { appendOptOutFooter: ctx.tenant.appendOptOutFooter });
+    const body = finishBody(text, { appendOptOutFooter: ctx.tenant.appendOptOutFooter }, reach, {
+      templateHasLink: usesOptOutLink(template),
+      url,
+    });
     return { body, parts: analyzeSms(body).segments };
   }
 }

@@ -166,8 +166,11 @@ export interface Permits {
 }
 
 export interface Renderer {
-  /** The final text (template + contact variables + personal link + compliance footer) and its parts. */
-  render(ctx: JobContext): Promise<{ body: string; parts: number }>;
+  /**
+   * The final text (template + contact variables + personal links + the opt-out footer that suits
+   * the sender it goes out from) and its parts.
+   */
+  render(ctx: JobContext, sender: NumberRow): Promise<{ body: string; parts: number }>;
 }
 
 export type Clock = () => Date;

@@ -1,17 +1,20 @@
-// An inbound SMS to one of our sending numbers: opt-out / opt-in / help keywords, or a reply for
-// a human. The tenant is the owner of the number it was sent To. Like status callbacks, every
+// An inbound SMS to one of our senders: opt-out / opt-in / help keywords, or a reply for a human.
+// The tenant is the owner of the number it was sent To, or of the Messaging Service it came
+// through (resolved by the route from signed parameters). Like status callbacks, every
 // write is in one batch guarded by the webhook_events insert, so a replay changes nothing.
 import { and, desc, eq, gte, isNotNull, type SQL, sql } from 'drizzle-orm';
 import { type Renderable, runBatch } from '../db/batch';
 import { type Db, nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
-import { contacts, doNotContact, sendingNumbers, sendJobs, tenants, webhookEvents } from '../db/schema';
+import { contacts, doNotContact, sendJobs, tenants, webhookEvents } from '../db/schema';
 import { classifyInbound, type KeywordIntent } from '../domain/keywords';
 
 /** How far back a reply is attributed to the campaign that last messaged the person. */
 export const REPLY_ATTRIBUTION_DAYS = 7;
 
 export type InboundInput = {
+  /** The tenant owning the sender the message reached (workers/webhooks/routing.ts). */
+  tenantId: string;
   providerEventId: string;
   messageSid: string;
   from: string;
@@ -56,18 +59,17 @@ export function replyTexts(t: TenantTexts, ourNumber: string) {
 export async function handleInbound(db: Db, input: InboundInput): Promise<InboundOutcome> {
   const [owner] = await db
     .select({
-      tenantId: sendingNumbers.tenantId,
       name: tenants.name,
       senderName: tenants.senderName,
       helpReply: tenants.helpReply,
       optOutReply: tenants.optOutReply,
       optInReply: tenants.optInReply,
     })
-    .from(sendingNumbers)
-    .innerJoin(tenants, eq(tenants.id, sendingNumbers.tenantId))
-    .where(eq(sendingNumbers.phoneE164, input.to))
+    .from(tenants)
+    .where(eq(tenants.id, input.tenantId))
     .limit(1);
   if (!owner) {
+    // The directory names a tenant this shard does not hold (it moved a moment ago): keep the proof.
     await db
       .insert(webhookEvents)
       .values({
@@ -82,7 +84,7 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
     return { kind: 'unknown_number', intent: null, event: null, reply: null };
   }
 
-  const tenantId = owner.tenantId;
+  const tenantId = input.tenantId;
   const now = nowIso();
   const since = new Date(Date.now() - REPLY_ATTRIBUTION_DAYS * 86_400_000).toISOString();
   const [contactRows, campaignRows, dncRows] = await db.batch([
@@ -169,8 +171,8 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
     const dncId = uuidv7();
     statements = [
       recorded,
-      sql`INSERT INTO do_not_contact (id, tenant_id, phone_e164, reason, created_at)
-          SELECT ${dncId}, ${tenantId}, ${input.from}, 'STOP', ${now} FROM webhook_events WHERE id = ${weId}
+      sql`INSERT INTO do_not_contact (id, tenant_id, phone_e164, reason, source, created_at)
+          SELECT ${dncId}, ${tenantId}, ${input.from}, 'STOP', 'sms', ${now} FROM webhook_events WHERE id = ${weId}
           ON CONFLICT (tenant_id, phone_e164) DO NOTHING`,
       event(),
       // Audited only when this request put the number on the list (not when it already was).

@@ -82,7 +82,7 @@ export function Notice({
   kind = 'info',
   children,
 }: {
-  kind?: 'info' | 'warning' | 'success';
+  kind?: 'info' | 'warning' | 'success' | 'error';
   children: ComponentChildren;
 }) {
   return <div class={`alert alert--${kind}`}>{children}</div>;

@@ -18,6 +18,7 @@ import type {
   Campaign,
   CampaignStats,
   LaunchPreview,
+  PreviewVariant,
   SendingNumber,
   Template,
 } from '../components/sending/types';
@@ -228,7 +229,11 @@ export function CampaignDetail() {
     <>
       <PageHeader title={c.name} back={back}>
         {editable && c.status === 'draft' && (
-          <Button variant="primary" onClick={() => ask('launch')} disabled={!p || p.eligible === 0}>
+          <Button
+            variant="primary"
+            onClick={() => ask('launch')}
+            disabled={!p || p.eligible === 0 || p.launch_problems.length > 0}
+          >
             {c.scheduled_at ? 'Schedule…' : 'Launch…'}
           </Button>
         )}

@@ -18,6 +18,12 @@ const REASON_TEXT: Record<DncReason, string> = {
   MANUAL: 'Added by hand',
 };
 
+/** What the person (or the team) did, more precisely than the reason (issue 10). */
+function reasonText(d: DncEntry): string {
+  if (d.reason === 'STOP' && d.source === 'link') return 'Opted out with the link in a message';
+  return REASON_TEXT[d.reason];
+}
+
 export function DoNotContact() {
   const [search, setSearch] = useState('');
   const [applied, setApplied] = useState('');
@@ -130,7 +136,7 @@ export function DoNotContact() {
               header: 'Reason',
               render: (d) => (
                 <>
-                  <Badge tone="danger">{d.reason}</Badge> <span class="muted">{REASON_TEXT[d.reason]}</span>
+                  <Badge tone="danger">{d.reason}</Badge> <span class="muted">{reasonText(d)}</span>
                 </>
               ),
             },
@@ -166,8 +172,8 @@ export function DoNotContact() {
         onClose={() => setToRemove(null)}
       >
         <p>
-          <strong>{toRemove?.phone}</strong> ({toRemove ? REASON_TEXT[toRemove.reason] : ''}) will receive
-          campaign messages again.
+          <strong>{toRemove?.phone}</strong> ({toRemove ? reasonText(toRemove) : ''}) will receive campaign
+          messages again.
         </p>
         <p>
           Only do this when the person has asked for it themselves, for example by replying START. Under the

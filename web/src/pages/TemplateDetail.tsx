@@ -16,9 +16,11 @@ import '../growth.css';
 
 const PREVIEW_DELAY_MS = 300;
 const BASE_VARIABLES = ['first_name', 'last_name', 'email', 'phone'];
+/** What the message is previewed as sent from: the footer differs (issue 10). */
+type SenderKind = 'phone' | 'alphanumeric';
 
 /** Debounced POST /templates/preview: the latest body wins, older answers are dropped. */
-function usePreview(body: string, contactId: string, mediaUrl: string) {
+function usePreview(body: string, contactId: string, mediaUrl: string, senderKind: SenderKind) {
   const [preview, setPreview] = useState<TemplatePreview | null>(null);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -43,6 +45,7 @@ function usePreview(body: string, contactId: string, mediaUrl: string) {
             body,
             ...(contactId ? { contact_id: contactId } : {}),
             ...(mediaUrl ? { media_url: mediaUrl } : {}),
+            sender_kind: senderKind,
           },
           signal: c.signal,
         });
@@ -56,7 +59,7 @@ function usePreview(body: string, contactId: string, mediaUrl: string) {
       }
     }, PREVIEW_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [body, contactId, mediaUrl]);
+  }, [body, contactId, mediaUrl, senderKind]);
 
   useEffect(() => () => ctrl.current?.abort(), []);
   return { preview, pending, error };
@@ -75,6 +78,7 @@ export function TemplateDetail() {
   const [active, setActive] = useState(true);
   const [mediaUrl, setMediaUrl] = useState('');
   const [contactId, setContactId] = useState('');
+  const [senderKind, setSenderKind] = useState<SenderKind>('phone');
   const [contacts, setContacts] = useState<Contact[]>([]);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [saveError, setSaveError] = useState<unknown>(null);
@@ -86,7 +90,7 @@ export function TemplateDetail() {
     preview,
     pending,
     error: previewError,
-  } = usePreview(editable ? body : '', contactId, mediaUrl.trim());
+  } = usePreview(editable ? body : '', contactId, mediaUrl.trim(), senderKind);
 
   useEffect(() => {
     if (isNew) {
@@ -191,6 +195,7 @@ export function TemplateDetail() {
     { label: '{{first_name}}', snippet: '{{first_name}}' },
     { label: '{{first_name|there}}', snippet: '{{first_name|there}}' },
     { label: '{{link}}', snippet: '{{link}}' },
+    { label: '{{optout}}', snippet: '{{optout}}' },
     ...BASE_VARIABLES.slice(1).map((v) => ({ label: `{{${v}}}`, snippet: `{{${v}}}` })),
     ...customFields.map((v) => ({ label: `{{${v}}}`, snippet: `{{${v}}}` })),
   ];
@@ -290,6 +295,16 @@ export function TemplateDetail() {
             options={[
               { value: '', label: 'A sample contact' },
               ...contacts.map((c) => ({ value: c.id, label: fullName(c) || c.phone_e164 })),
+            ]}
+          />
+          <SelectField
+            label="Sent from"
+            hint="Recipients cannot reply to a sender ID: its messages carry a personal opt-out link ({{optout}}) instead of “Reply STOP”."
+            value={senderKind}
+            onValue={(v) => setSenderKind(v === 'alphanumeric' ? 'alphanumeric' : 'phone')}
+            options={[
+              { value: 'phone', label: 'A phone number or Messaging Service' },
+              { value: 'alphanumeric', label: 'An alphanumeric sender ID' },
             ]}
           />
           {editable && (

@@ -12,6 +12,7 @@ import { createRouter, errorResponses, IdParam, jsonResponse } from '../../http/
 import { enqueueFanout, enqueueSendJobs } from '../../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../../send/loop';
 import { localDatePassed } from './ab';
+import { assertOptOutPossible } from './preview';
 import { type CampaignRow, CampaignSchema, campaignJson } from './schemas';
 import { campaignAudience, findCampaign } from './shared';
 
@@ -81,6 +82,8 @@ export const campaignLifecycleRoutes = createRouter()
         ? localFanoutStart(before.sendAtLocal.date).toISOString()
         : before.scheduledAt;
       const startNow = startAt === null || startAt <= at;
+      // Spam Act: a sender recipients cannot reply to must carry the personal opt-out link.
+      await assertOptOutPossible(db, before, tenant);
       // Segments are frozen now, with "within N days" counted from when sending starts.
       const audience = await campaignAudience(
         db,

@@ -1,5 +1,7 @@
-// The launch preview: who would get the campaign now, who is excluded and why (including local-time
-// skips), what it would cost, and how an A/B test would split. Nothing is written.
+// The launch preview (who would get the campaign now, who is excluded and why, including local-time
+// skips; what each message looks like from each kind of sender and what it all costs; how an A/B
+// test would split; nothing is written) and the launch check that a sender recipients cannot reply
+// to always comes with a working opt-out (issue 10).
 import { createRoute, type z } from '@hono/zod-openapi';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
@@ -7,25 +9,85 @@ import { audienceVerdicts, audienceWhere } from '../../db/audience';
 import type { Db } from '../../db/client';
 import { costPerPartCents } from '../../db/costs';
 import { contacts, messageTemplates, sendingNumbers, suppressionRules, tenants } from '../../db/schema';
-import { applyComplianceFooter } from '../../domain/compliance';
 import { suppressionCutoff } from '../../domain/eligibility';
+import {
+  finishBody,
+  type LaunchSender,
+  optOutLaunchProblems,
+  optOutWarnings,
+  usesOptOutLink,
+} from '../../domain/opt-out';
+import { canReceiveReplies, SENDER_KINDS, type SenderKind } from '../../domain/senders';
 import { analyzeSms } from '../../domain/sms-encoding';
 import { contactVariables, renderTemplate } from '../../domain/template';
 import type { AppEnv } from '../../http/context';
-import { notFound } from '../../http/errors';
+import { ApiError, notFound } from '../../http/errors';
 import { createRouter, errorResponses, IdParam, jsonResponse } from '../../http/router';
-import { previewShortLinkUrl } from '../../redirect/links';
+import { previewOptOutUrl, previewShortLinkUrl } from '../../redirect/links';
 import { usesLink } from '../../send/render';
 import { localDatePassed } from './ab';
 import { computeDeliveryPlan } from './delivery-plan';
 import { type CampaignRow, PreviewSchema } from './schemas';
 import { campaignAudience, findCampaign } from './shared';
 
-/** Who would get it now, who is excluded and why, and what it would cost (nothing is written). */
-async function launchPreview(
-  c: Context<AppEnv>,
+type Preview = z.infer<typeof PreviewSchema>;
+type Sender = LaunchSender & { kind: SenderKind; isActive: boolean };
+
+/**
+ * The senders a campaign can go out from: its own list (whatever their state: an inactive one may
+ * be switched back on while it runs), else every active sender of the tenant.
+ */
+export async function campaignSenders(db: Db, tenantId: string, ids: string[]): Promise<Sender[]> {
+  const rows = await db
+    .select()
+    .from(sendingNumbers)
+    .where(
+      and(
+        eq(sendingNumbers.tenantId, tenantId),
+        ids.length ? inArray(sendingNumbers.id, ids) : eq(sendingNumbers.isActive, true),
+      ),
+    );
+  return rows.map((n) => ({
+    id: n.id,
+    kind: n.kind,
+    isActive: n.isActive,
+    canReceiveReplies: canReceiveReplies(n.kind),
+    label: n.senderId ?? n.phoneE164 ?? n.friendlyName ?? n.messagingServiceSid ?? n.id,
+  }));
+}
+
+/** 422 when a template could go out from a sender recipients cannot reply to, with no opt-out. */
+export async function assertOptOutPossible(
+  db: Db,
   campaign: CampaignRow,
-): Promise<z.infer<typeof PreviewSchema>> {
+  tenant: { appendOptOutFooter: boolean },
+): Promise<void> {
+  const senders = await campaignSenders(db, campaign.tenantId, campaign.sendingNumberIds);
+  if (senders.every((s) => s.canReceiveReplies)) return;
+  const templates = await db
+    .select({ id: messageTemplates.id, name: messageTemplates.name, body: messageTemplates.body })
+    .from(messageTemplates)
+    .where(
+      and(
+        eq(messageTemplates.tenantId, campaign.tenantId),
+        inArray(messageTemplates.id, campaign.templateIds),
+      ),
+    );
+  const ordered = campaign.templateIds.flatMap((id) => templates.filter((t) => t.id === id));
+  const errors = optOutLaunchProblems(ordered, senders, tenant);
+  if (errors.length) {
+    throw new ApiError(
+      'VALIDATION',
+      errors.length === 1
+        ? (errors[0] as { message: string }).message
+        : 'Recipients cannot reply STOP to an alphanumeric sender: every message from it needs an opt-out link.',
+      { errors },
+    );
+  }
+}
+
+/** Who would get it now, who is excluded and why, and what it would cost (nothing is written). */
+export async function launchPreview(c: Context<AppEnv>, campaign: CampaignRow): Promise<Preview> {
   const db = c.get('db');
   const now = new Date();
   const tenant = await db.query.tenants.findFirst({ where: eq(tenants.id, campaign.tenantId) });
@@ -75,47 +137,89 @@ async function launchPreview(
   const sample = await db.query.contacts.findFirst({
     where: and(eq(contacts.tenantId, tenant.id), sql`${contacts.erasedAt} IS NULL`),
   });
-  const representativeLink = previewShortLinkUrl(c.env);
   const perPart = await costPerPartCents(c.get('control'), {
     tenantId: tenant.id,
     country: tenant.country,
     at: now,
   });
+  const senders = await campaignSenders(db, tenant.id, campaign.sendingNumberIds);
+  const active = senders.filter((s) => s.isActive);
+  // Sticky senders spread recipients evenly over the active senders, so each kind gets its share.
+  const kinds = SENDER_KINDS.map((kind) => ({
+    kind,
+    share: active.length
+      ? active.filter((s) => s.kind === kind).length / active.length
+      : kind === 'phone'
+        ? 1
+        : 0,
+  })).filter((k) => k.share > 0);
+
   const share = 1 / Math.max(1, campaign.templateIds.length);
   const rendered = campaign.templateIds.map((id) => {
     const t = templates.find((x) => x.id === id);
+    const body = t?.body ?? '';
     const vars: Record<string, string | undefined> = sample ? { ...contactVariables(sample) } : {};
-    if (campaign.targetUrl) vars.link = representativeLink;
-    const text = applyComplianceFooter(renderTemplate(t?.body ?? '', vars).text, {
-      appendOptOutFooter: tenant.appendOptOutFooter,
+    if (campaign.targetUrl) vars.link = previewShortLinkUrl(c.env);
+    vars.optout = previewOptOutUrl(c.env);
+    const text = renderTemplate(body, vars).text;
+    const variants = kinds.map((k) => {
+      const reach = { canReceiveReplies: canReceiveReplies(k.kind) };
+      const finished = finishBody(text, tenant, reach, {
+        templateHasLink: usesOptOutLink(body),
+        url: vars.optout ?? null,
+      });
+      for (const w of optOutWarnings(body, tenant, reach)) {
+        const named = `${t?.name ?? id}: ${w}`;
+        if (!warnings.includes(named)) warnings.push(named);
+      }
+      const a = analyzeSms(finished);
+      return {
+        sender_kind: k.kind,
+        can_receive_replies: reach.canReceiveReplies,
+        share: k.share,
+        sample: finished,
+        encoding: a.encoding,
+        segments: a.segments,
+        characters: a.characters,
+      };
     });
-    const a = analyzeSms(text);
     if (!t) warnings.push(`Template ${id} no longer exists.`);
-    return { template_id: id, sample: text, encoding: a.encoding, segments: a.segments, share };
+    // The headline sample is the longest variant: the cost never surprises upwards.
+    const longest = variants.reduce((a, b) => (b.segments > a.segments ? b : a));
+    return {
+      template_id: id,
+      sample: longest.sample,
+      encoding: longest.encoding,
+      segments: longest.segments,
+      share,
+      variants,
+    };
   });
   const abTest = campaign.abTest
     ? abPreview(campaign, templates, eligible, plan?.winnerExpectedAt ?? null, warnings)
     : null;
+  const ordered = campaign.templateIds.flatMap((id) => templates.filter((t) => t.id === id));
+  const launchProblems = optOutLaunchProblems(ordered, senders, tenant);
   if (perPart === null)
     warnings.push(`No SMS cost is configured for ${tenant.country}; the cost is unknown.`);
   if (tenant.isPaused) warnings.push('Sending is paused for this tenant (kill switch).');
-  const numbers = await activeNumberCount(db, tenant.id, campaign.sendingNumberIds);
-  if (numbers === 0) warnings.push('No active sending number: nothing can be sent.');
-  const estimated =
-    perPart === null
-      ? null
-      : Math.round(rendered.reduce((sum, r) => sum + r.segments * r.share, 0) * perPart * eligible);
+  if (active.length === 0) warnings.push('No active sending number: nothing can be sent.');
+  const partsPerMessage = rendered.reduce(
+    (sum, r) => sum + r.share * r.variants.reduce((s, v) => s + v.share * v.segments, 0),
+    0,
+  );
   return {
     audience,
     eligible,
     excluded,
     local_time: localTime,
     ab_test: abTest,
-    estimated_cost_cents: estimated,
+    estimated_cost_cents: perPart === null ? null : Math.round(partsPerMessage * perPart * eligible),
     per_part_cents: perPart,
     templates: rendered,
-    sending_numbers: numbers,
+    sending_numbers: active.length,
     warnings,
+    launch_problems: launchProblems,
   };
 }
 
@@ -138,20 +242,6 @@ function abPreview(
   }
   const testGroup = Math.round((eligible * ab.test_share_percent) / 100);
   return { test_group: testGroup, rest: eligible - testGroup, metric, winner_expected_at: winnerExpectedAt };
-}
-
-async function activeNumberCount(db: Db, tenantId: string, ids: string[]) {
-  const rows = await db
-    .select({ id: sendingNumbers.id })
-    .from(sendingNumbers)
-    .where(
-      and(
-        eq(sendingNumbers.tenantId, tenantId),
-        eq(sendingNumbers.isActive, true),
-        ids.length ? inArray(sendingNumbers.id, ids) : undefined,
-      ),
-    );
-  return rows.length;
 }
 
 export const campaignPreviewRoutes = createRouter().openapi(

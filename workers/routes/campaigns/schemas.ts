@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import { CAMPAIGN_STATUSES, type campaigns, JOB_STATUSES, type sendJobs } from '../../db/schema';
 import { AB_METRICS, AB_SHARE_MAX, AB_SHARE_MIN, AB_WAIT_MAX, AB_WAIT_MIN } from '../../domain/ab-test';
 import { IF_PASSED, isCalendarDate } from '../../domain/local-delivery';
+import { SENDER_KINDS } from '../../domain/senders';
 import { HhMm } from '../../http/router';
 import { RevenueShape } from '../conversions';
 
@@ -196,10 +197,31 @@ export const PreviewSchema = z
         encoding: z.string(),
         segments: z.number().int(),
         share: z.number(),
+        variants: z
+          .array(
+            z.object({
+              sender_kind: z.enum(SENDER_KINDS),
+              can_receive_replies: z.boolean(),
+              share: z.number().openapi({ description: "Of this template's recipients" }),
+              sample: z.string(),
+              encoding: z.string(),
+              segments: z.number().int(),
+              characters: z.number().int(),
+            }),
+          )
+          .openapi({
+            description:
+              'The message as sent from each kind of sender of the campaign: from an alphanumeric ID it ' +
+              'carries the personal opt-out link instead of "Reply STOP". `sample`/`segments` above are ' +
+              'the longest variant.',
+          }),
       }),
     ),
     sending_numbers: z.number().int(),
     warnings: z.array(z.string()),
+    launch_problems: z.array(z.object({ path: z.string(), message: z.string() })).openapi({
+      description: 'Why launching would be refused now (422 with these errors); empty when it can launch.',
+    }),
   })
   .openapi('LaunchPreview');
 

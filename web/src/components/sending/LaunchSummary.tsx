@@ -3,8 +3,20 @@
 import { formatCents, formatDateTime, formatNumber } from '../../format';
 import { Notice } from '../Status';
 import { metricLabel } from './DeliveryFields';
-import type { LaunchPreview } from './types';
+import type { LaunchPreview, PreviewVariant } from './types';
 import { skipLabel, skippedRows } from './ui';
+
+const FROM_LABEL: Record<PreviewVariant['sender_kind'], string> = {
+  phone: 'From a phone number',
+  messaging_service: 'From a Messaging Service',
+  alphanumeric: 'From an alphanumeric sender ID (recipients cannot reply: the opt-out link is added)',
+};
+
+/** " · 25% of recipients" for one template × sender kind; nothing when it is everyone. */
+function shareText(templateShare: number, kindShare: number): string {
+  const share = templateShare * kindShare;
+  return share >= 0.999 ? '' : ` · ${Math.round(share * 100)}% of recipients`;
+}
 
 /** Before launch: who receives it, who is excluded and why, the estimated cost. */
 export function LaunchSummary({ preview }: { preview: LaunchPreview }) {
@@ -82,17 +94,39 @@ export function LaunchSummary({ preview }: { preview: LaunchPreview }) {
         <>
           <h3 class="sending-gap">Messages</h3>
           <ul class="sending-samples">
-            {preview.templates.map((t) => (
-              <li key={t.template_id} class="sending-phone">
-                <p class="sending-bubble">{t.sample}</p>
-                <p class="muted sending-small">
-                  {t.encoding} · {t.segments} {t.segments === 1 ? 'part' : 'parts'}
-                  {preview.templates.length > 1 && ` · ${Math.round(t.share * 100)}% of recipients`}
-                </p>
-              </li>
-            ))}
+            {preview.templates.flatMap((t) =>
+              t.variants.map((v) => (
+                <li
+                  key={`${t.template_id}-${v.sender_kind}`}
+                  class="sending-phone"
+                  data-testid={`preview-${v.sender_kind}`}
+                >
+                  {(t.variants.length > 1 || !v.can_receive_replies) && (
+                    <p class="sending-small sending-from">{FROM_LABEL[v.sender_kind]}</p>
+                  )}
+                  <p class="sending-bubble">{v.sample}</p>
+                  <p class="muted sending-small">
+                    {v.encoding} · {v.segments} {v.segments === 1 ? 'part' : 'parts'}
+                    {shareText(
+                      preview.templates.length > 1 ? t.share : 1,
+                      t.variants.length > 1 ? v.share : 1,
+                    )}
+                  </p>
+                </li>
+              )),
+            )}
           </ul>
         </>
+      )}
+      {preview.launch_problems.length > 0 && (
+        <Notice kind="error">
+          <p class="alert__title">It cannot be launched yet</p>
+          <ul>
+            {preview.launch_problems.map((p) => (
+              <li key={p.path}>{p.message}</li>
+            ))}
+          </ul>
+        </Notice>
       )}
       {preview.warnings.length > 0 && (
         <Notice kind="warning">

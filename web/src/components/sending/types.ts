@@ -221,9 +221,30 @@ export type LaunchPreview = {
   ab_test?: { test_group: number; rest: number; metric: AbMetric; winner_expected_at: string | null } | null;
   estimated_cost_cents: number | null;
   per_part_cents: number | null;
-  templates: { template_id: string; sample: string; encoding: string; segments: number; share: number }[];
+  templates: {
+    template_id: string;
+    sample: string;
+    encoding: string;
+    segments: number;
+    share: number;
+    /** The message as sent from each kind of sender of the campaign (issue 10). */
+    variants: PreviewVariant[];
+  }[];
   sending_numbers: number;
   warnings: string[];
+  /** Why launching would be refused now; empty when it can launch. */
+  launch_problems: { path: string; message: string }[];
+};
+
+export type PreviewVariant = {
+  sender_kind: 'phone' | 'messaging_service' | 'alphanumeric';
+  can_receive_replies: boolean;
+  /** Of this template's recipients. */
+  share: number;
+  sample: string;
+  encoding: string;
+  segments: number;
+  characters: number;
 };
 
 export type JobStatus = 'queued' | 'sent' | 'delivered' | 'failed';
