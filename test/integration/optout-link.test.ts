@@ -5,7 +5,8 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { auditLog, contacts, doNotContact, events } from '../../workers/db/schema';
+import { uuidv7 } from '../../workers/db/ids';
+import { auditLog, contacts, doNotContact, events, tenants } from '../../workers/db/schema';
 import { createOptOutToken, OPT_OUT_TOKEN_DAYS } from '../../workers/domain/optout-token';
 import linksWorker from '../../workers/links/index';
 import { createShortLinkApp } from '../../workers/redirect/app';
@@ -207,6 +208,25 @@ describe('opt-out link (error)', () => {
     expect(html).not.toContain('<form');
   });
 
+  it('while its tenant is being moved to another shard: "try again in a minute", nothing written', async () => {
+    const { t, campaign } = await sentFromAlpha(1);
+    const url = optOutLinkIn((await jobsOf(campaign.id))[0]?.body ?? '')?.url ?? '';
+    const to = t.shard.name === 'SHARD_0' ? 'SHARD_1' : 'SHARD_0';
+    // The move's fence, as `npm run ops -- tenant move` puts it on the tenant's rows.
+    await t.db
+      .update(tenants)
+      .set({ shard: `${t.shard.name}>${to}` })
+      .where(eq(tenants.id, t.tenantId));
+    const busy = await tap(url, 'POST');
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('60');
+    expect(await dncOf(t)).toHaveLength(0);
+    // The move called off: the same link works.
+    await t.db.update(tenants).set({ shard: t.shard.name }).where(eq(tenants.id, t.tenantId));
+    expect((await tap(url, 'POST')).status).toBe(200);
+    expect(await dncOf(t)).toHaveLength(1);
+  });
+
   it('after a STOP reply the link says so and writes nothing', async () => {
     const { t, campaign, people } = await sentFromAlpha(1);
     const url = optOutLinkIn((await jobsOf(campaign.id))[0]?.body ?? '')?.url ?? '';
@@ -282,11 +302,15 @@ describe('opt-out link (security)', () => {
     expect(await dncOf(other)).toHaveLength(0);
   });
 
-  it("a job id of another shard under this shard's hint finds nothing", async () => {
+  it('a hint naming a shard that no longer holds the message (its tenant moved) finds it where it is', async () => {
     const { t, campaign } = await sentFromAlpha(1);
     const [job] = await jobsOf(campaign.id);
-    const wrongShard = await createOptOutToken(env.LINK_SECRET, t.shard.index === 0 ? 1 : 0, job?.id ?? '');
-    expect((await tap(`https://sms.example.test/u/${wrongShard}`, 'POST')).status).toBe(404);
-    expect(await dncOf(t)).toHaveLength(0);
+    // Signed by us, as the message was before its tenant moved away from the other shard.
+    const stale = await createOptOutToken(env.LINK_SECRET, t.shard.index === 0 ? 1 : 0, job?.id ?? '');
+    expect((await tap(`https://sms.example.test/u/${stale}`, 'POST')).status).toBe(200);
+    expect(await dncOf(t)).toHaveLength(1);
+    // A message no shard holds (deleted with its tenant): the link says so.
+    const gone = await createOptOutToken(env.LINK_SECRET, t.shard.index, uuidv7(DAYTIME.getTime()));
+    expect((await tap(`https://sms.example.test/u/${gone}`, 'POST')).status).toBe(404);
   });
 });

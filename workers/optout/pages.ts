@@ -56,3 +56,14 @@ export function expiredPage(): Response {
     410,
   );
 }
+
+/** The sender's data is being moved between databases for a minute or two: nothing was changed. */
+export function busyPage(): Response {
+  const res = recipientPage(
+    'Please try again in a minute',
+    '<p>We could not record your request just now, and nothing has been changed. Please open this link again in a minute or two.</p>',
+    503,
+  );
+  res.headers.set('retry-after', '60');
+  return res;
+}

@@ -2,7 +2,7 @@
 // went to and from whom, and putting that number on the tenant's do-not-contact list. Only the
 // shard is needed (tenants and senders are copied there), so the link-only Worker serves it too.
 import { uuidv7 } from '../db/ids';
-import type { Shard } from '../db/shards';
+import { MOVING_SHARD, type Shard, shardNamed, shards } from '../db/shards';
 
 export type OptOutTarget = {
   jobId: string;
@@ -16,6 +16,8 @@ export type OptOutTarget = {
   /** The alphanumeric ID the message came from, when it did (shown next to the business). */
   senderId: string | null;
   alreadyOptedOut: boolean;
+  /** The tenant's home shard as this shard's copy of the tenant names it. */
+  home: string;
 };
 
 type Row = {
@@ -28,6 +30,7 @@ type Row = {
   sender: string;
   sender_id: string | null;
   opted_out: number;
+  home: string;
 };
 
 /** The message a verified token names, or null when it no longer exists. One read. */
@@ -35,7 +38,7 @@ export async function findOptOutTarget(shard: Shard, jobId: string): Promise<Opt
   const row = await shard.d1
     .prepare(
       `SELECT j.id, j.tenant_id, j.campaign_id, j.contact_id, c.phone_e164, c.erased_at,
-              COALESCE(NULLIF(t.sender_name, ''), t.name) AS sender,
+              COALESCE(NULLIF(t.sender_name, ''), t.name) AS sender, t.shard AS home,
               CASE WHEN n.kind = 'alphanumeric' THEN n.sender_id END AS sender_id,
               EXISTS (SELECT 1 FROM do_not_contact d
                        WHERE d.tenant_id = j.tenant_id AND d.phone_e164 = c.phone_e164) AS opted_out
@@ -58,7 +61,34 @@ export async function findOptOutTarget(shard: Shard, jobId: string): Promise<Opt
     sender: row.sender,
     senderId: row.sender_id,
     alreadyOptedOut: row.opted_out === 1,
+    home: row.home,
   };
+}
+
+/**
+ * Where the message's tenant lives now. The token names the shard the message was sent from; a
+ * tenant moved since (`npm run ops -- tenant move`) has its rows on another shard: the hinted
+ * shard's copy names the new home while both hold them, and once the old rows are deleted the
+ * other shards are asked. 'moving' while a move is under way (nothing may be written then).
+ */
+export async function locateOptOutTarget(
+  env: Env,
+  hinted: Shard,
+  jobId: string,
+): Promise<{ shard: Shard; target: OptOutTarget } | 'moving' | null> {
+  const here = await findOptOutTarget(hinted, jobId);
+  if (here) {
+    if (MOVING_SHARD.test(here.home)) return 'moving';
+    const home = here.home === hinted.name ? null : shardNamed(env, here.home);
+    const moved = home ? await findOptOutTarget(home, jobId) : null;
+    return home && moved ? { shard: home, target: moved } : { shard: hinted, target: here };
+  }
+  const others = shards(env).filter((s) => s.name !== hinted.name);
+  const found = await Promise.all(others.map((s) => findOptOutTarget(s, jobId)));
+  const i = found.findIndex((f) => f !== null);
+  if (i < 0) return null;
+  const target = found[i] as OptOutTarget;
+  return MOVING_SHARD.test(target.home) ? 'moving' : { shard: others[i] as Shard, target };
 }
 
 /**

@@ -6,8 +6,8 @@ import { Hono } from 'hono';
 import { shardNamed } from '../db/shards';
 import { verifyOptOutToken } from '../domain/optout-token';
 import type { AppEnv } from '../http/context';
-import { alreadyPage, confirmPage, donePage, expiredPage, invalidPage } from './pages';
-import { findOptOutTarget, optOutByLink } from './record';
+import { alreadyPage, busyPage, confirmPage, donePage, expiredPage, invalidPage } from './pages';
+import { locateOptOutTarget, optOutByLink } from './record';
 
 async function resolve(env: Env, token: string, now: Date) {
   const v = await verifyOptOutToken(
@@ -19,10 +19,11 @@ async function resolve(env: Env, token: string, now: Date) {
   // A verified token naming a shard this Worker does not bind: a link from another deployment.
   const shard = shardNamed(env, v.shard);
   if (!shard) return invalidPage();
-  const target = await findOptOutTarget(shard, v.jobId);
+  const found = await locateOptOutTarget(env, shard, v.jobId);
+  if (found === 'moving') return busyPage();
   // The message is gone (its tenant or contact deleted): there is no one left to opt out.
-  if (!target) return invalidPage();
-  return { shard, target };
+  if (!found) return invalidPage();
+  return found;
 }
 
 /** The opt-out routes; `clock` is pinned by tests (the token's age is judged against it). */
