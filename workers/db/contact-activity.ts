@@ -3,7 +3,7 @@
 // scanning events. The click recorder and the inbound webhook call `touchContactActivity` in the
 // same batch as the event they record; `backfillContactActivity` fills both from the events of
 // data recorded before these columns existed.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from './client';
 import { contacts } from './schema';
@@ -14,7 +14,14 @@ export type ContactActivity = { humanClickAt?: string; replyAt?: string };
  * Moves the contact's activity timestamps forward (never back: a late-recorded older event leaves
  * a newer value alone). Awaitable, or put it in a `db.batch([...])` with the event it reflects.
  */
-export function touchContactActivity(db: Db, tenantId: string, contactId: string, a: ContactActivity) {
+export function touchContactActivity(
+  db: Db,
+  tenantId: string,
+  contactId: string,
+  a: ContactActivity,
+  /** Extra condition, e.g. a webhook's replay guard: a replayed message must not move the time. */
+  guard?: SQL,
+) {
   const later = (column: SQLiteColumn, at: string | undefined) =>
     at === undefined
       ? undefined
@@ -25,7 +32,7 @@ export function touchContactActivity(db: Db, tenantId: string, contactId: string
       lastHumanClickAt: later(contacts.lastHumanClickAt, a.humanClickAt),
       lastReplyAt: later(contacts.lastReplyAt, a.replyAt),
     })
-    .where(and(eq(contacts.id, contactId), eq(contacts.tenantId, tenantId)));
+    .where(and(eq(contacts.id, contactId), eq(contacts.tenantId, tenantId), guard));
 }
 
 // One statement per column per tenant: the correlated max() per contact uses events_contact_id_idx,

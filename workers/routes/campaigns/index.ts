@@ -1,5 +1,5 @@
 // Campaigns: CRUD while draft, launch (with a preview of who gets it and what it costs),
-// pause / resume / cancel, duplicate, stats and jobs, CSV exports. The sending itself happens in the queues
+// pause / resume / cancel, duplicate, stats and jobs, CSV exports, test sends. The sending itself happens in the queues
 // (workers/queues/fanout.ts, workers/send/*); these routes only move the campaign's state and
 // kick the queues, so every action answers at once. One sub-app per concern, mounted together.
 import { createRouter } from '../../http/router';
@@ -7,6 +7,7 @@ import { campaignCrudRoutes } from './crud';
 import { campaignExportRoutes } from './exports';
 import { campaignLifecycleRoutes } from './launch';
 import { campaignStatsRoutes } from './stats';
+import { campaignTestSendRoutes } from './test-send';
 
 export { campaignJson } from './schemas';
 export { campaignStats } from './stats';
@@ -15,4 +16,5 @@ export const campaignRoutes = createRouter()
   .route('/', campaignCrudRoutes)
   .route('/', campaignLifecycleRoutes)
   .route('/', campaignStatsRoutes)
-  .route('/', campaignExportRoutes);
+  .route('/', campaignExportRoutes)
+  .route('/', campaignTestSendRoutes);
