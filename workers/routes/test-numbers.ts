@@ -80,7 +80,7 @@ async function findNumber(db: Db, tenantId: string, id: string): Promise<Row> {
 /** Why a code cannot go to this phone now (checked before anything is stored or queued). */
 async function checkCanText(db: Db, tenantId: string, phone: string, now: Date) {
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-  const [[dnc], [tenant], [recent]] = await db.batch([
+  const [[dnc], [tenant]] = await db.batch([
     db
       .select({ reason: doNotContact.reason })
       .from(doNotContact)
@@ -89,12 +89,12 @@ async function checkCanText(db: Db, tenantId: string, phone: string, now: Date) 
       .select({ isPaused: tenants.isPaused, name: tenants.name, senderName: tenants.senderName })
       .from(tenants)
       .where(eq(tenants.id, tenantId)),
-    // Codes are direct messages keyed `verify:…`: a range of the (tenant, dedupe key) index.
-    db.all<{ n: number }>(sql`
-      SELECT count(*) AS n FROM direct_messages
-       WHERE tenant_id = ${tenantId} AND dedupe_key >= 'verify:' AND dedupe_key < 'verify;'
-         AND queued_at > ${hourAgo}`),
   ]);
+  // Codes are direct messages keyed `verify:…`: a range of the (tenant, dedupe key) index.
+  const [recent] = await db.all<{ n: number }>(sql`
+    SELECT count(*) AS n FROM direct_messages
+     WHERE tenant_id = ${tenantId} AND dedupe_key >= 'verify:' AND dedupe_key < 'verify;'
+       AND queued_at > ${hourAgo}`);
   if (dnc)
     throw new ApiError('CONFLICT', `${phone} is on the do-not-contact list (${dnc.reason}): no code can be sent.`, {
       extra: { reason: 'do_not_contact' },

@@ -27,7 +27,7 @@ export type ReplyPlan = { block: ReplyBlock; sender: SenderCandidate | null };
  * kill switch is on, and only into a thread the person started.
  */
 export async function planReply(db: Db, tenantId: string, thread: Thread): Promise<ReplyPlan> {
-  const [dnc, tenant, numbers, recent] = await db.batch([
+  const [dnc, tenant, numbers] = await db.batch([
     db
       .select({ reason: doNotContact.reason })
       .from(doNotContact)
@@ -42,16 +42,16 @@ export async function planReply(db: Db, tenantId: string, thread: Thread): Promi
       })
       .from(sendingNumbers)
       .where(eq(sendingNumbers.tenantId, tenantId)),
-    // The numbers our latest messages to them came from (campaign jobs and direct messages).
-    db.all<{ sending_number_id: string }>(sql`
+  ]);
+  // The numbers our latest messages to them came from (campaign jobs and direct messages).
+  const recent = await db.all<{ sending_number_id: string }>(sql`
       SELECT sending_number_id FROM (
         SELECT sending_number_id, coalesce(sent_at, queued_at) AS at FROM send_jobs
          WHERE contact_id = ${thread.contact?.id ?? null} AND tenant_id = ${tenantId} AND sending_number_id IS NOT NULL
         UNION ALL
         SELECT sending_number_id, coalesce(sent_at, queued_at) AS at FROM direct_messages
          WHERE tenant_id = ${tenantId} AND to_phone = ${thread.phone} AND sending_number_id IS NOT NULL)
-       ORDER BY at DESC LIMIT 5`),
-  ]);
+       ORDER BY at DESC LIMIT 5`);
   const usable = numbers.filter((n) => n.isActive && n.kind !== 'alphanumeric');
   const sender =
     replySender(numbers, thread.conversation?.lastInboundTo ?? null, recent.map((r) => r.sending_number_id)) ??
