@@ -70,20 +70,33 @@ describe('replies (happy)', () => {
     const tw = mockTwilio();
     await runDirect(q.queues, [{ messageId: reply.message.id, tenantId: t.tenantId }]);
     expect(tw.calls).toHaveLength(1);
-    expect(tw.calls[0]).toMatchObject({ to: who.phoneE164, from: t.numberPhones[1], body: 'Yes, what day suits?' });
+    expect(tw.calls[0]).toMatchObject({
+      to: who.phoneE164,
+      from: t.numberPhones[1],
+      body: 'Yes, what day suits?',
+    });
     const [row] = await directRows(t, 'reply');
     expect(row).toMatchObject({ status: 'sent', costCents: 5, quietHoursStart: null });
     vi.restoreAllMocks();
     await postTwilio(
       '/webhooks/twilio/status',
-      { AccountSid: env.TWILIO_ACCOUNT_SID, MessageSid: row!.providerMessageId ?? '', MessageStatus: 'delivered' },
+      {
+        AccountSid: env.TWILIO_ACCOUNT_SID,
+        MessageSid: row!.providerMessageId ?? '',
+        MessageStatus: 'delivered',
+      },
       { query: `?t=${t.tenantId}&m=${row!.id}` },
     );
 
-    const thread = await json<{ data: { id: string; status: string; direction: string }[]; conversation: { unread_count: number; last_message: { direction: string } } }>(
-      await t.api(`/api/v1/conversations/${who.id}`),
-    );
-    expect(thread.data[0]).toMatchObject({ id: reply.message.id, direction: 'outbound', status: 'delivered' });
+    const thread = await json<{
+      data: { id: string; status: string; direction: string }[];
+      conversation: { unread_count: number; last_message: { direction: string } };
+    }>(await t.api(`/api/v1/conversations/${who.id}`));
+    expect(thread.data[0]).toMatchObject({
+      id: reply.message.id,
+      direction: 'outbound',
+      status: 'delivered',
+    });
     expect(thread.data[1]).toMatchObject({ direction: 'inbound' });
     // Answering is reading.
     expect(thread.conversation).toMatchObject({ unread_count: 0, last_message: { direction: 'outbound' } });
@@ -91,7 +104,11 @@ describe('replies (happy)', () => {
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.tenantId, t.tenantId), eq(auditLog.action, 'conversation.replied')));
-    expect(audit?.metadata).toMatchObject({ direct_message_id: reply.message.id, segments: 1, cost_cents: 5 });
+    expect(audit?.metadata).toMatchObject({
+      direct_message_id: reply.message.id,
+      segments: 1,
+      cost_cents: 5,
+    });
   });
 
   it('the same idempotency key twice sends once', async () => {
@@ -111,14 +128,19 @@ describe('replies (happy)', () => {
   it('is not marketing: goes at night and to someone inside a suppression window', async () => {
     const { t, who, q } = await texted();
     await t.db.update(contacts).set({ lastSentAt: new Date().toISOString() }).where(eq(contacts.id, who.id));
-    const rule = await t.api('/api/v1/suppression-rules', { method: 'POST', json: { name: 'Weekly', window_days: 7 } });
+    const rule = await t.api('/api/v1/suppression-rules', {
+      method: 'POST',
+      json: { name: 'Weekly', window_days: 7 },
+    });
     expect(rule.status).toBe(201);
     const reply = await json<Reply>(
       await q.api(`/conversations/${who.id}/messages`, { json: { body: 'Sorry for the late answer' } }),
     );
     const night = new Date('2026-11-25T12:00:00.000Z'); // 23:00 in Sydney
     const tw = mockTwilio(undefined, () => night);
-    await runDirect(q.queues, [{ messageId: reply.message.id, tenantId: t.tenantId }], { clock: () => night });
+    await runDirect(q.queues, [{ messageId: reply.message.id, tenantId: t.tenantId }], {
+      clock: () => night,
+    });
     expect(tw.calls.map((c) => c.body)).toEqual(['Sorry for the late answer']);
   });
 });
@@ -140,17 +162,24 @@ describe('replies (error)', () => {
 
   it('error: a STOP after the reply was queued wins at send time', async () => {
     const { t, who, q } = await texted();
-    const reply = await json<Reply>(await q.api(`/conversations/${who.id}/messages`, { json: { body: 'Sure' } }));
+    const reply = await json<Reply>(
+      await q.api(`/conversations/${who.id}/messages`, { json: { body: 'Sure' } }),
+    );
     await addDoNotContactRow(t.db, t.tenantId, who.phoneE164, 'STOP');
     const tw = mockTwilio();
     await runDirect(q.queues, [{ messageId: reply.message.id, tenantId: t.tenantId }]);
     expect(tw.calls).toHaveLength(0);
-    expect((await directRows(t, 'reply'))[0]).toMatchObject({ status: 'failed', failureReason: 'do_not_contact' });
+    expect((await directRows(t, 'reply'))[0]).toMatchObject({
+      status: 'failed',
+      failureReason: 'do_not_contact',
+    });
   });
 
   it('error: the kill switch refuses a reply (409) and stops one already queued', async () => {
     const { t, who, q } = await texted();
-    const queued = await json<Reply>(await q.api(`/conversations/${who.id}/messages`, { json: { body: 'First' } }));
+    const queued = await json<Reply>(
+      await q.api(`/conversations/${who.id}/messages`, { json: { body: 'First' } }),
+    );
     await updateTenant(t.tenantId, { isPaused: true });
     const res = await q.api(`/conversations/${who.id}/messages`, { json: { body: 'Second' } });
     expect(res.status).toBe(409);
@@ -163,7 +192,9 @@ describe('replies (error)', () => {
 
   it('error: a reply uses the budget: none left, nothing sent', async () => {
     const { t, who, q } = await texted({ dailyBudgetCents: 4 });
-    const reply = await json<Reply>(await q.api(`/conversations/${who.id}/messages`, { json: { body: 'Hello' } }));
+    const reply = await json<Reply>(
+      await q.api(`/conversations/${who.id}/messages`, { json: { body: 'Hello' } }),
+    );
     const tw = mockTwilio();
     const result = await runDirect(q.queues, [{ messageId: reply.message.id, tenantId: t.tenantId }]);
     expect(tw.calls).toHaveLength(0);
@@ -175,7 +206,9 @@ describe('replies (error)', () => {
     const { t, who, q } = await texted();
     const [silent] = await addContacts(t.tenantId, 1);
     expect((await q.api(`/conversations/${who.id}/messages`, { json: { body: '   ' } })).status).toBe(422);
-    expect((await q.api(`/conversations/${who.id}/messages`, { json: { body: 'x'.repeat(1601) } })).status).toBe(422);
+    expect(
+      (await q.api(`/conversations/${who.id}/messages`, { json: { body: 'x'.repeat(1601) } })).status,
+    ).toBe(422);
     const never = await q.api(`/conversations/${silent!.id}/messages`, { json: { body: 'Hi!' } });
     expect(never.status).toBe(409);
     expect((await json<Problem>(never)).reason).toBe('no_conversation');

@@ -5,7 +5,15 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
 import { replicateTenant } from '../../workers/db/replicate';
-import { auditLog, contacts, conversations, directMessages, events, sendJobs, users } from '../../workers/db/schema';
+import {
+  auditLog,
+  contacts,
+  conversations,
+  directMessages,
+  events,
+  sendJobs,
+  users,
+} from '../../workers/db/schema';
 import { control, createTenant, json, type TestTenant } from '../helpers/fixtures';
 import { addContacts, queuedCampaign, setupSendTenant } from '../helpers/send-setup';
 import { inbound, sid, uniquePhone } from '../helpers/twilio-webhooks';
@@ -131,7 +139,10 @@ describe('conversations: the thread (happy)', () => {
       'inbound:message:Are you open Sunday?',
     ]);
     expect(full.data[0]).toMatchObject({ status: 'sent', sent_by: { id: t.adminId, email: t.adminEmail } });
-    expect(full.data[2]).toMatchObject({ status: 'delivered', campaign: { id: campaign.id, name: 'Winter sale' } });
+    expect(full.data[2]).toMatchObject({
+      status: 'delivered',
+      campaign: { id: campaign.id, name: 'Winter sale' },
+    });
     // Nobody texted through the webhook here, so there is no conversation row: nothing to reply to.
     expect(full.conversation).toBeNull();
     expect(full.reply_blocked?.reason).toBe('no_conversation');
@@ -225,7 +236,11 @@ describe('conversations: state (happy)', () => {
       .select({ action: auditLog.action, metadata: auditLog.metadata })
       .from(auditLog)
       .where(and(eq(auditLog.tenantId, t.tenantId), eq(auditLog.resourceType, 'conversation')));
-    expect(actions.map((a) => a.action)).toEqual(['conversation.updated', 'conversation.updated', 'conversation.updated']);
+    expect(actions.map((a) => a.action)).toEqual([
+      'conversation.updated',
+      'conversation.updated',
+      'conversation.updated',
+    ]);
     expect(actions.find((a) => 'status' in a.metadata)?.metadata).toMatchObject({
       status: { from: 'open', to: 'closed' },
     });
@@ -297,7 +312,9 @@ describe('conversations (error / security)', () => {
     expect((await patch(a, who!.id, { read: true }, 'viewer')).status).toBe(403);
     for (const id of [who!.id, conv.id]) {
       expect((await b.api(`/api/v1/conversations/${id}`)).status).toBe(404);
-      expect((await b.api(`/api/v1/conversations/${id}`, { method: 'PATCH', json: { status: 'closed' } })).status).toBe(404);
+      expect(
+        (await b.api(`/api/v1/conversations/${id}`, { method: 'PATCH', json: { status: 'closed' } })).status,
+      ).toBe(404);
     }
     expect(await json<ListPage>(await b.api('/api/v1/conversations'))).toMatchObject({ data: [] });
     // Assigning to a user of another tenant: not a user of yours.

@@ -21,7 +21,13 @@ type TestNumber = {
   attempts_left: number;
   code_expires_at: string | null;
 };
-type Problem = { status: number; detail: string; attempts_left?: number; reason?: string; errors?: { path: string; message: string }[] };
+type Problem = {
+  status: number;
+  detail: string;
+  attempts_left?: number;
+  reason?: string;
+  errors?: { path: string; message: string }[];
+};
 
 async function add(t: TestTenant, body: Record<string, unknown>, role: 'staff' | 'viewer' = 'staff') {
   const q = withCapturedQueues(t);
@@ -51,7 +57,9 @@ describe('test numbers (happy)', () => {
     expect(created).toMatchObject({ phone_e164: p, label: 'My phone', status: 'pending', attempts_left: 5 });
     const [sms] = await directRows(t, 'verification');
     expect(sms).toMatchObject({ toPhone: p, kind: 'verification', contactId: null });
-    expect(q.send.sent).toEqual([{ body: { messageId: sms!.id, tenantId: t.tenantId }, delaySeconds: undefined }]);
+    expect(q.send.sent).toEqual([
+      { body: { messageId: sms!.id, tenantId: t.tenantId }, delaySeconds: undefined },
+    ]);
     const code = await lastCode(t);
     // Stored as an HMAC, never the code itself.
     const [row] = await t.db.select().from(testNumbers).where(eq(testNumbers.id, created.id));
@@ -66,7 +74,11 @@ describe('test numbers (happy)', () => {
 
     const ok = await confirm(t, created.id, `${code.slice(0, 3)} ${code.slice(3)}`);
     expect(ok.status).toBe(200);
-    expect(await json<TestNumber>(ok)).toMatchObject({ status: 'confirmed', attempts_left: 0, code_expires_at: null });
+    expect(await json<TestNumber>(ok)).toMatchObject({
+      status: 'confirmed',
+      attempts_left: 0,
+      code_expires_at: null,
+    });
     // Confirming again is harmless; the code cannot be used again for anything.
     expect((await confirm(t, created.id, code)).status).toBe(200);
     const actions = await t.db
@@ -75,9 +87,14 @@ describe('test numbers (happy)', () => {
       .where(and(eq(auditLog.tenantId, t.tenantId), eq(auditLog.resourceType, 'test_number')));
     expect(actions.map((a) => a.action)).toEqual(['test_number.created', 'test_number.confirmed']);
 
-    const del = await withCapturedQueues(t).api(`/test-numbers/${created.id}`, { method: 'DELETE', role: 'staff' });
+    const del = await withCapturedQueues(t).api(`/test-numbers/${created.id}`, {
+      method: 'DELETE',
+      role: 'staff',
+    });
     expect(del.status).toBe(204);
-    expect(await json<{ data: unknown[] }>(await t.api('/api/v1/test-numbers', { role: 'viewer' }))).toMatchObject({ data: [] });
+    expect(
+      await json<{ data: unknown[] }>(await t.api('/api/v1/test-numbers', { role: 'viewer' })),
+    ).toMatchObject({ data: [] });
   });
 });
 
@@ -102,7 +119,10 @@ describe('test numbers (error)', () => {
       .update(testNumbers)
       .set({ codeSentAt: new Date(Date.now() - 120_000).toISOString() })
       .where(eq(testNumbers.id, id));
-    const resent = await withCapturedQueues(t).api(`/test-numbers/${id}/resend-code`, { method: 'POST', role: 'staff' });
+    const resent = await withCapturedQueues(t).api(`/test-numbers/${id}/resend-code`, {
+      method: 'POST',
+      role: 'staff',
+    });
     expect(resent.status).toBe(202);
     expect((await json<TestNumber>(resent)).attempts_left).toBe(5);
     const fresh = await lastCode(t);
@@ -116,7 +136,10 @@ describe('test numbers (error)', () => {
     const { res } = await add(t, { phone: phone() });
     const { id } = await json<TestNumber>(res);
     const code = await lastCode(t);
-    const again = await withCapturedQueues(t).api(`/test-numbers/${id}/resend-code`, { method: 'POST', role: 'staff' });
+    const again = await withCapturedQueues(t).api(`/test-numbers/${id}/resend-code`, {
+      method: 'POST',
+      role: 'staff',
+    });
     expect(again.status).toBe(429);
     await t.db
       .update(testNumbers)
@@ -153,7 +176,9 @@ describe('test numbers (error)', () => {
 
     // The limit: a test ignores consent, so the list stays short.
     for (let i = 1; i < MAX_TEST_NUMBERS; i++)
-      await t.db.insert(testNumbers).values({ id: crypto.randomUUID(), tenantId: t.tenantId, phoneE164: phone() });
+      await t.db
+        .insert(testNumbers)
+        .values({ id: crypto.randomUUID(), tenantId: t.tenantId, phoneE164: phone() });
     const over = await add(t, { phone: phone() });
     expect(over.res.status).toBe(409);
     expect((await json<Problem>(over.res)).reason).toBe('limit');
@@ -173,7 +198,9 @@ describe('test numbers (error)', () => {
         .update(testNumbers)
         .set({ codeSentAt: new Date(Date.now() - 120_000).toISOString() })
         .where(eq(testNumbers.id, id));
-      expect((await withCapturedQueues(t).api(`/test-numbers/${id}/resend-code`, { method: 'POST' })).status).toBe(202);
+      expect(
+        (await withCapturedQueues(t).api(`/test-numbers/${id}/resend-code`, { method: 'POST' })).status,
+      ).toBe(202);
     }
     const eleventh = await add(t, { phone: phone() });
     expect(eleventh.res.status).toBe(429);
@@ -189,7 +216,10 @@ describe('test numbers (security)', () => {
     const { res } = await add(a, { phone: phone() });
     const { id } = await json<TestNumber>(res);
     const code = await lastCode(a);
-    expect((await withCapturedQueues(a).api(`/test-numbers/${id}/confirm`, { json: { code }, role: 'viewer' })).status).toBe(403);
+    expect(
+      (await withCapturedQueues(a).api(`/test-numbers/${id}/confirm`, { json: { code }, role: 'viewer' }))
+        .status,
+    ).toBe(403);
     expect((await confirm(b, id, code)).status).toBe(404);
     expect((await b.api(`/api/v1/test-numbers/${id}`)).status).toBe(404);
     expect((await b.api(`/api/v1/test-numbers/${id}`, { method: 'DELETE' })).status).toBe(404);

@@ -11,7 +11,15 @@ import { messageTemplates, shortLinks, testNumbers, testSends } from '../../work
 import worker from '../../workers/index';
 import { directRows, withCapturedQueues } from '../helpers/conversations';
 import { BASE, createTenant, json, type TestTenant, updateTenant } from '../helpers/fixtures';
-import { addContacts, mockTwilio, phone, queuedCampaign, runDirect, type SendTenant, setupSendTenant } from '../helpers/send-setup';
+import {
+  addContacts,
+  mockTwilio,
+  phone,
+  queuedCampaign,
+  runDirect,
+  type SendTenant,
+  setupSendTenant,
+} from '../helpers/send-setup';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -58,16 +66,20 @@ async function world(status: 'draft' | 'running' = 'running') {
   return { t, who: who!, campaign, q: withCapturedQueues(t) };
 }
 
-const testSend = (q: ReturnType<typeof withCapturedQueues>, campaignId: string, body: unknown, role: 'staff' | 'viewer' = 'staff') =>
-  q.api(`/campaigns/${campaignId}/test-send`, { json: body, role });
+const testSend = (
+  q: ReturnType<typeof withCapturedQueues>,
+  campaignId: string,
+  body: unknown,
+  role: 'staff' | 'viewer' = 'staff',
+) => q.api(`/campaigns/${campaignId}/test-send`, { json: body, role });
 
 async function visit(token: string) {
   const ctx = createExecutionContext();
   const res = await worker.fetch(
-    new Request(`${BASE}/l/${token}`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (iPhone)' } }) as Request<
-      unknown,
-      IncomingRequestCfProperties
-    >,
+    new Request(`${BASE}/l/${token}`, {
+      redirect: 'manual',
+      headers: { 'user-agent': 'Mozilla/5.0 (iPhone)' },
+    }) as Request<unknown, IncomingRequestCfProperties>,
     (await import('cloudflare:workers')).env,
     ctx,
   );
@@ -90,7 +102,13 @@ describe('test send (happy)', () => {
     expect(res.status).toBe(202);
     const answer = await json<TestSend>(res);
     const [m] = answer.messages;
-    expect(m).toMatchObject({ to: n.phone, template_id: t.templateId, status: 'queued', segments: 1, cost_cents: 5 });
+    expect(m).toMatchObject({
+      to: n.phone,
+      template_id: t.templateId,
+      status: 'queued',
+      segments: 1,
+      cost_cents: 5,
+    });
     const link = /https:\/\/sms\.example\.test\/l\/([A-Za-z0-9_-]{12})\b/.exec(m!.body);
     expect(link).not.toBeNull();
     expect(m!.body).toBe(`Hi Ada, 20% off this week: ${link![0]}\nReply STOP to opt out`);
@@ -111,8 +129,12 @@ describe('test send (happy)', () => {
     expect(opened.headers.get('location')).toMatch(/^https:\/\/shop\.example\/sale\?utm_source=sms/);
     const [record] = await t.db.select().from(testSends).where(eq(testSends.campaignId, campaign.id));
     expect(record).toMatchObject({ linkToken: link![1], linkClickCount: 1, contactId: who.id });
-    expect(await t.db.select().from(shortLinks).where(eq(shortLinks.campaignId, campaign.id))).toHaveLength(0);
-    const slots = await t.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM click_counts WHERE campaign_id = ${campaign.id}`);
+    expect(await t.db.select().from(shortLinks).where(eq(shortLinks.campaignId, campaign.id))).toHaveLength(
+      0,
+    );
+    const slots = await t.db.all<{ n: number }>(
+      sql`SELECT count(*) AS n FROM click_counts WHERE campaign_id = ${campaign.id}`,
+    );
     expect(slots[0]?.n).toBe(0);
     expect(await stats(t, campaign.id)).toEqual(before);
 
@@ -120,7 +142,10 @@ describe('test send (happy)', () => {
     type Ev = { data: { type: string; metadata: Record<string, unknown> }[] };
     const log = await json<Ev>(await t.api(`/api/v1/events?campaign_id=${campaign.id}`));
     expect(log.data).toContainEqual(
-      expect.objectContaining({ type: 'SENT', metadata: expect.objectContaining({ test: true, direct: 'test', to: n.phone }) }),
+      expect.objectContaining({
+        type: 'SENT',
+        metadata: expect.objectContaining({ test: true, direct: 'test', to: n.phone }),
+      }),
     );
     const timeline = await json<{ data: { event_type: string; metadata: Record<string, unknown> }[] }>(
       await t.api(`/api/v1/contacts/${who.id}/events`),
@@ -137,7 +162,9 @@ describe('test send (happy)', () => {
       name: 'Long',
       body: `${'Big news! '.repeat(20)}{{link}}`,
     });
-    await t.db.run(sql`UPDATE campaigns SET template_ids = ${JSON.stringify([t.templateId, variant])} WHERE id = ${campaign.id}`);
+    await t.db.run(
+      sql`UPDATE campaigns SET template_ids = ${JSON.stringify([t.templateId, variant])} WHERE id = ${campaign.id}`,
+    );
     const [a, b] = [await testNumber(t), await testNumber(t)];
     const res = await testSend(q, campaign.id, { test_number_ids: [a.id, b.id], dry_run: true });
     expect(res.status).toBe(200);
@@ -193,7 +220,9 @@ describe('test send (error / security)', () => {
     expect(paused.status).toBe(409);
     expect((await json<Problem>(paused)).reason).toBe('tenant_paused');
     // A dry run still shows the messages, and says why they could not go.
-    const dry = await json<TestSend>(await testSend(q, campaign.id, { test_number_ids: [fresh.id], dry_run: true }));
+    const dry = await json<TestSend>(
+      await testSend(q, campaign.id, { test_number_ids: [fresh.id], dry_run: true }),
+    );
     expect(dry.warnings.join(' ')).toContain('kill switch');
     expect(await directRows(t)).toHaveLength(0);
     expect(q.send.sent).toHaveLength(0);

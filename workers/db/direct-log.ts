@@ -68,7 +68,11 @@ export async function directEvents(db: Db, f: DerivedFilter, limit: number): Pro
       direct_message_id: r.id,
       to: r.to_phone,
     };
-    const add = async (type: 'SENT' | 'DELIVERED' | 'FAILED', at: string | null, extra: Record<string, unknown>) => {
+    const add = async (
+      type: 'SENT' | 'DELIVERED' | 'FAILED',
+      at: string | null,
+      extra: Record<string, unknown>,
+    ) => {
       if (!want(type) || !inWindow(at)) return;
       out.push({
         ...base,

@@ -5,8 +5,8 @@
 // and into the report chart's time slots. Failures, replies and opt-outs stay event rows.
 import { sql } from 'drizzle-orm';
 import type { SlotCount } from '../domain/event-log';
-import { directEvents } from './direct-log';
 import type { Db } from './client';
+import { directEvents } from './direct-log';
 import type { EventType } from './schema';
 
 export type LoggedEvent = {

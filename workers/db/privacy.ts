@@ -70,7 +70,9 @@ export function eraseFromLogs(db: Db, tenantId: string, phone: string, now: stri
       ),
     // Their conversation thread (issue 12): its state holds the number and the latest message; the
     // words of replies and tests sent to them (one still queued keeps its body until it is sent).
-    db.delete(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.phoneE164, phone))),
+    db
+      .delete(conversations)
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.phoneE164, phone))),
     db
       .update(directMessages)
       .set({ body: '' })

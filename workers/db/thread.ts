@@ -102,7 +102,11 @@ export async function threadMessages(
 }
 
 /** One of our direct messages as the thread shows it (the answer to a reply request). */
-export async function directThreadMessage(db: Db, tenantId: string, id: string): Promise<ThreadMessageRow | null> {
+export async function directThreadMessage(
+  db: Db,
+  tenantId: string,
+  id: string,
+): Promise<ThreadMessageRow | null> {
   const [row] = await db.all<ThreadMessageRow>(sql`
     SELECT m.id, m.direction, m.kind, m.at, m.body, m.from_phone, m.to_phone, m.status, m.intent,
            m.campaign_id, c.name AS campaign_name, m.parts, m.cost_cents, m.failure_reason,

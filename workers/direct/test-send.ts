@@ -143,11 +143,7 @@ export async function createTestSend(
  * The sender a test goes from: one of the campaign's numbers (as its recipients would get it; the
  * same one for the same phone each time), or null to let the sender pick the tenant's usual one.
  */
-export function testSender(
-  campaign: Campaign,
-  active: { id: string }[],
-  phone: string,
-): string | null {
+export function testSender(campaign: Campaign, active: { id: string }[], phone: string): string | null {
   const pool = campaign.sendingNumberIds.length
     ? active.filter((n) => campaign.sendingNumberIds.includes(n.id))
     : [];

@@ -16,7 +16,9 @@ export const MAX_CODES_PER_HOUR = 10;
 export const MAX_TEST_NUMBERS = 10;
 
 /** A uniformly random six-digit code (leading zeros kept). */
-export function newVerificationCode(random: (a: Uint32Array) => Uint32Array = (a) => crypto.getRandomValues(a)) {
+export function newVerificationCode(
+  random: (a: Uint32Array) => Uint32Array = (a) => crypto.getRandomValues(a),
+) {
   const limit = 4_294_000_000; // the largest multiple of 10^6 below 2^32: no modulo bias
   const buf = new Uint32Array(1);
   for (;;) {
@@ -49,7 +51,11 @@ export function checkCode(pending: PendingCode, hashes: string[], now: Date): Co
   if (Date.parse(pending.codeExpiresAt) <= now.getTime()) return { ok: false, reason: 'expired' };
   const stored = pending.codeHash;
   if (hashes.some((h) => timingSafeEqual(h, stored))) return { ok: true };
-  return { ok: false, reason: 'wrong', attemptsLeft: Math.max(0, MAX_CODE_ATTEMPTS - pending.codeAttempts - 1) };
+  return {
+    ok: false,
+    reason: 'wrong',
+    attemptsLeft: Math.max(0, MAX_CODE_ATTEMPTS - pending.codeAttempts - 1),
+  };
 }
 
 /** What the code SMS says: who asks, the code, and what it is for. */

@@ -3,8 +3,8 @@
 // phone's owner must say yes first. Staff manage them (the code protects the phone's owner; a
 // tenant keeps at most MAX_TEST_NUMBERS, so this never becomes a way round consent).
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { and, count, eq, sql } from 'drizzle-orm';
+import type { Context } from 'hono';
 import type { Db } from '../db/client';
 import { tenantCountry } from '../db/contacts';
 import { uuidv7 } from '../db/ids';
@@ -27,7 +27,15 @@ import { auditRow } from '../http/audit';
 import type { AppEnv } from '../http/context';
 import { ApiError, notFound } from '../http/errors';
 import { newestFirst } from '../http/pagination';
-import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse, PageQuery, page } from '../http/router';
+import {
+  createRouter,
+  errorResponses,
+  IdParam,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  page,
+} from '../http/router';
 
 const TestNumberSchema = z
   .object({
@@ -96,15 +104,22 @@ async function checkCanText(db: Db, tenantId: string, phone: string, now: Date) 
      WHERE tenant_id = ${tenantId} AND dedupe_key >= 'verify:' AND dedupe_key < 'verify;'
        AND queued_at > ${hourAgo}`);
   if (dnc)
-    throw new ApiError('CONFLICT', `${phone} is on the do-not-contact list (${dnc.reason}): no code can be sent.`, {
-      extra: { reason: 'do_not_contact' },
-    });
+    throw new ApiError(
+      'CONFLICT',
+      `${phone} is on the do-not-contact list (${dnc.reason}): no code can be sent.`,
+      {
+        extra: { reason: 'do_not_contact' },
+      },
+    );
   if (tenant?.isPaused)
     throw new ApiError('CONFLICT', 'Sending is paused for this account (kill switch): no code can be sent.', {
       extra: { reason: 'tenant_paused' },
     });
   if ((recent?.n ?? 0) >= MAX_CODES_PER_HOUR)
-    throw new ApiError('RATE_LIMITED', `At most ${MAX_CODES_PER_HOUR} codes an hour are sent. Try again later.`);
+    throw new ApiError(
+      'RATE_LIMITED',
+      `At most ${MAX_CODES_PER_HOUR} codes an hour are sent. Try again later.`,
+    );
   return { sender: tenant?.senderName?.trim() || tenant?.name || 'Your account' };
 }
 
@@ -159,11 +174,18 @@ export const testNumberRoutes = createRouter()
       path: '/test-numbers',
       tags: ['Test sends'],
       request: { query: PageQuery },
-      responses: { 200: jsonResponse(page(TestNumberSchema), 'Test numbers, newest first'), ...errorResponses },
+      responses: {
+        200: jsonResponse(page(TestNumberSchema), 'Test numbers, newest first'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const p = await newestFirst(c.get('db'), testNumbers, { tenantId: c.get('principal').tenantId, cursor, limit });
+      const p = await newestFirst(c.get('db'), testNumbers, {
+        tenantId: c.get('principal').tenantId,
+        cursor,
+        limit,
+      });
       return c.json({ data: p.data.map(numberJson), next_cursor: p.next_cursor }, 200);
     },
   )
@@ -187,7 +209,9 @@ export const testNumberRoutes = createRouter()
       const body = c.req.valid('json');
       const phone = normalizePhone(body.phone, await tenantCountry(db, tenantId));
       if (!phone.ok)
-        throw new ApiError('VALIDATION', phone.reason, { errors: [{ path: 'phone', message: phone.reason }] });
+        throw new ApiError('VALIDATION', phone.reason, {
+          errors: [{ path: 'phone', message: phone.reason }],
+        });
       const [[existing], [total]] = await db.batch([
         db
           .select({ id: testNumbers.id })
@@ -200,9 +224,13 @@ export const testNumberRoutes = createRouter()
           extra: { existing_id: existing.id },
         });
       if ((total?.n ?? 0) >= MAX_TEST_NUMBERS)
-        throw new ApiError('CONFLICT', `An account keeps at most ${MAX_TEST_NUMBERS} test numbers: remove one first.`, {
-          extra: { reason: 'limit' },
-        });
+        throw new ApiError(
+          'CONFLICT',
+          `An account keeps at most ${MAX_TEST_NUMBERS} test numbers: remove one first.`,
+          {
+            extra: { reason: 'limit' },
+          },
+        );
       const now = new Date();
       await checkCanText(db, tenantId, phone.e164, now);
       const id = uuidv7(now.getTime());
@@ -288,7 +316,9 @@ export const testNumberRoutes = createRouter()
       if (!before.ok && before.reason === 'no_code')
         throw new ApiError('CONFLICT', 'No code is waiting for this number: ask for a new one.');
       if (!before.ok && before.reason === 'expired')
-        throw new ApiError('GONE', 'The code has expired: ask for a new one.', { extra: { reason: 'expired' } });
+        throw new ApiError('GONE', 'The code has expired: ask for a new one.', {
+          extra: { reason: 'expired' },
+        });
       // Take an attempt before comparing, in one statement: parallel guesses cannot exceed the limit.
       const [taken] = await db
         .update(testNumbers)
@@ -324,7 +354,10 @@ export const testNumberRoutes = createRouter()
           metadata: { attempts: taken.attempts },
         });
         const left = verdict.reason === 'wrong' ? verdict.attemptsLeft : 0;
-        const message = left > 0 ? `Wrong code: ${left} ${left === 1 ? 'attempt' : 'attempts'} left.` : 'Wrong code: ask for a new one.';
+        const message =
+          left > 0
+            ? `Wrong code: ${left} ${left === 1 ? 'attempt' : 'attempts'} left.`
+            : 'Wrong code: ask for a new one.';
         throw new ApiError('VALIDATION', message, {
           errors: [{ path: 'code', message }],
           extra: { attempts_left: left },
@@ -333,7 +366,13 @@ export const testNumberRoutes = createRouter()
       const [[confirmed]] = await db.batch([
         db
           .update(testNumbers)
-          .set({ confirmedAt: now.toISOString(), codeHash: null, codeExpiresAt: null, codeAttempts: 0, updatedAt: now.toISOString() })
+          .set({
+            confirmedAt: now.toISOString(),
+            codeHash: null,
+            codeExpiresAt: null,
+            codeAttempts: 0,
+            updatedAt: now.toISOString(),
+          })
           .where(and(eq(testNumbers.id, row.id), eq(testNumbers.tenantId, tenantId)))
           .returning(),
         auditRow(c, {

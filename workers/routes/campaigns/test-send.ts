@@ -6,10 +6,24 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, inArray } from 'drizzle-orm';
 import { uuidv7 } from '../../db/ids';
-import { contacts, doNotContact, messageTemplates, sendingNumbers, tenants, testNumbers } from '../../db/schema';
+import {
+  contacts,
+  doNotContact,
+  messageTemplates,
+  sendingNumbers,
+  tenants,
+  testNumbers,
+} from '../../db/schema';
 import { shardOf } from '../../db/shards';
 import { queueDirectMessage } from '../../direct/queue';
-import { createTestSend, previewLink, renderTest, testPrices, testSender, testTarget } from '../../direct/test-send';
+import {
+  createTestSend,
+  previewLink,
+  renderTest,
+  testPrices,
+  testSender,
+  testTarget,
+} from '../../direct/test-send';
 import { auditRow } from '../../http/audit';
 import { ApiError } from '../../http/errors';
 import { createRouter, errorResponses, IdParam, jsonBody, jsonResponse } from '../../http/router';
@@ -21,12 +35,9 @@ const TestSendRequest = z
     contact_id: z.uuid().nullable().optional().openapi({
       description: 'Whose data fills the template; none: each placeholder takes its fallback',
     }),
-    template_ids: z
-      .array(z.uuid())
-      .min(1)
-      .max(10)
-      .optional()
-      .openapi({ description: 'Which of the campaign’s templates (default: every one, e.g. both A/B variants)' }),
+    template_ids: z.array(z.uuid()).min(1).max(10).optional().openapi({
+      description: 'Which of the campaign’s templates (default: every one, e.g. both A/B variants)',
+    }),
     dry_run: z.boolean().default(false),
   })
   .strict();
@@ -122,7 +133,8 @@ export const campaignTestSendRoutes = createRouter().openapi(
 
     const errors: { path: string; message: string }[] = [];
     body.test_number_ids.forEach((n, i) => {
-      if (!numbers.some((x) => x.id === n)) errors.push({ path: `test_number_ids.${i}`, message: 'No such test number' });
+      if (!numbers.some((x) => x.id === n))
+        errors.push({ path: `test_number_ids.${i}`, message: 'No such test number' });
     });
     templateIds.forEach((t, i) => {
       if (!campaign.templateIds.includes(t))
@@ -133,7 +145,8 @@ export const campaignTestSendRoutes = createRouter().openapi(
     const contact = contactRows[0] ?? null;
     if (body.contact_id && (!contact || contact.erasedAt))
       errors.push({ path: 'contact_id', message: contact ? 'This contact was erased' : 'No such contact' });
-    if (templateIds.length === 0) errors.push({ path: 'template_ids', message: 'The campaign has no template' });
+    if (templateIds.length === 0)
+      errors.push({ path: 'template_ids', message: 'The campaign has no template' });
     if (errors.length) throw invalid(errors);
 
     // The checks a real send would fail on, said before anything is queued.
@@ -211,7 +224,9 @@ export const campaignTestSendRoutes = createRouter().openapi(
         const r = renderTest(template, contact, tenant, linkUrl, priceOf(template));
         for (const v of r.unknownVariables)
           if (!warnings.some((w) => w.includes(`{{${v}}}`)))
-            warnings.push(`${contact ? 'This contact has' : 'There is'} no value for {{${v}}}: it shows its fallback.`);
+            warnings.push(
+              `${contact ? 'This contact has' : 'There is'} no value for {{${v}}}: it shows its fallback.`,
+            );
         messages.push({
           id: messageId,
           test_number_id: number.id,

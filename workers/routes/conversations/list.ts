@@ -20,10 +20,9 @@ const ListQuery = PageQuery.extend({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
-  updated_since: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: 'Only threads changed at or after this instant (poll with the last `server_time`)' }),
+  updated_since: z.iso.datetime({ offset: true }).optional().openapi({
+    description: 'Only threads changed at or after this instant (poll with the last `server_time`)',
+  }),
 });
 
 const ListAnswer = z

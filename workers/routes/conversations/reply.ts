@@ -44,7 +44,11 @@ const Preview = z
   .openapi('ReplyPreview');
 
 const ReplyAnswer = z
-  .object({ message: ThreadMessageSchema, segments: z.number().int(), cost_cents: z.number().int().nullable() })
+  .object({
+    message: ThreadMessageSchema,
+    segments: z.number().int(),
+    cost_cents: z.number().int().nullable(),
+  })
   .openapi('Reply');
 
 const IdempotencyKey = z.object({
@@ -57,7 +61,11 @@ const IdempotencyKey = z.object({
 
 async function estimate(c: Context<AppEnv>, tenantId: string, body: string) {
   const a = analyzeSms(body);
-  const [t] = await c.get('db').select({ country: tenants.country }).from(tenants).where(eq(tenants.id, tenantId));
+  const [t] = await c
+    .get('db')
+    .select({ country: tenants.country })
+    .from(tenants)
+    .where(eq(tenants.id, tenantId));
   const price = await costPerPartCents(c.get('control'), {
     tenantId,
     country: t?.country ?? 'AU',
@@ -82,7 +90,10 @@ export const conversationReplyRoutes = createRouter()
       const { tenantId } = c.get('principal');
       const thread = await loadThread(db, tenantId, c.req.valid('param').contact_id);
       const { body } = c.req.valid('json');
-      const [plan, { analysis, cost }] = await Promise.all([planReply(db, tenantId, thread), estimate(c, tenantId, body)]);
+      const [plan, { analysis, cost }] = await Promise.all([
+        planReply(db, tenantId, thread),
+        estimate(c, tenantId, body),
+      ]);
       return c.json(
         {
           encoding: analysis.encoding,

@@ -124,7 +124,10 @@ export function conversationJson(
 }
 
 function kindOf(r: ThreadMessageRow): (typeof MESSAGE_KINDS)[number] {
-  if (r.direction === 'outbound') return (MESSAGE_KINDS as readonly string[]).includes(r.kind) ? (r.kind as (typeof MESSAGE_KINDS)[number]) : 'reply';
+  if (r.direction === 'outbound')
+    return (MESSAGE_KINDS as readonly string[]).includes(r.kind)
+      ? (r.kind as (typeof MESSAGE_KINDS)[number])
+      : 'reply';
   if (r.kind === 'OPT_OUT') return 'opt_out';
   if (r.kind === 'RESUBSCRIBE') return 'opt_in';
   return r.intent === 'help' ? 'help' : 'message';

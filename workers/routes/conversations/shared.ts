@@ -54,8 +54,11 @@ export async function planReply(db: Db, tenantId: string, thread: Thread): Promi
        ORDER BY at DESC LIMIT 5`);
   const usable = numbers.filter((n) => n.isActive && n.kind !== 'alphanumeric');
   const sender =
-    replySender(numbers, thread.conversation?.lastInboundTo ?? null, recent.map((r) => r.sending_number_id)) ??
-    (usable.length ? (usable[stickyIndex(thread.phone, usable.length)] ?? null) : null);
+    replySender(
+      numbers,
+      thread.conversation?.lastInboundTo ?? null,
+      recent.map((r) => r.sending_number_id),
+    ) ?? (usable.length ? (usable[stickyIndex(thread.phone, usable.length)] ?? null) : null);
   const block = ((): ReplyBlock => {
     if (thread.contact?.erasedAt) return { reason: 'erased', detail: 'This person’s data was erased.' };
     if (dnc[0])

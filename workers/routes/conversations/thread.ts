@@ -9,7 +9,6 @@ import { auditRow } from '../../http/audit';
 import { ApiError } from '../../http/errors';
 import { decodeCursor, encodeCursor } from '../../http/pagination';
 import { createRouter, errorResponses, jsonBody, jsonResponse } from '../../http/router';
-import { emailOf, loadThread, planReply } from './shared';
 import {
   ConversationSchema,
   contactRef,
@@ -18,6 +17,7 @@ import {
   ThreadSchema,
   threadMessageJson,
 } from './schemas';
+import { emailOf, loadThread, planReply } from './shared';
 
 const ThreadQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -72,7 +72,9 @@ export const conversationThreadRoutes = createRouter()
           thread_id: thread.contact?.id ?? thread.conversation?.id ?? contact_id,
           phone_e164: thread.phone,
           contact: contactRef(thread.contact),
-          conversation: thread.conversation ? conversationJson(thread.conversation, thread.contact, assignee) : null,
+          conversation: thread.conversation
+            ? conversationJson(thread.conversation, thread.contact, assignee)
+            : null,
           reply_blocked: plan.block,
           data: page.map(threadMessageJson),
           next_cursor: rows.length > limit && last ? encodeCursor(threadCursorKey(last.at, last.id)) : null,
@@ -106,14 +108,23 @@ export const conversationThreadRoutes = createRouter()
           .select({ email: users.email, role: users.role, isActive: users.isActive })
           .from(users)
           .where(and(eq(users.id, body.assignee_id), eq(users.tenantId, tenantId)));
-        const problem = !u ? 'No user of yours has this id' : !u.isActive ? 'This user is deactivated' : u.role === 'viewer' ? 'A viewer cannot reply: choose staff or an admin' : null;
-        if (problem) throw new ApiError('VALIDATION', problem, { errors: [{ path: 'assignee_id', message: problem }] });
+        const problem = !u
+          ? 'No user of yours has this id'
+          : !u.isActive
+            ? 'This user is deactivated'
+            : u.role === 'viewer'
+              ? 'A viewer cannot reply: choose staff or an admin'
+              : null;
+        if (problem)
+          throw new ApiError('VALIDATION', problem, { errors: [{ path: 'assignee_id', message: problem }] });
         assigneeEmail = u?.email ?? null;
       }
       const now = new Date().toISOString();
       const set: Partial<typeof conversations.$inferInsert> = { updatedAt: now };
-      if (body.status === 'closed' && conv.status !== 'closed') Object.assign(set, { status: 'closed', closedAt: now });
-      if (body.status === 'open' && conv.status !== 'open') Object.assign(set, { status: 'open', closedAt: null });
+      if (body.status === 'closed' && conv.status !== 'closed')
+        Object.assign(set, { status: 'closed', closedAt: now });
+      if (body.status === 'open' && conv.status !== 'open')
+        Object.assign(set, { status: 'open', closedAt: null });
       if (body.assignee_id !== undefined) set.assignedUserId = body.assignee_id;
       if (body.read === true) Object.assign(set, { unreadCount: 0, lastReadAt: now });
       if (body.read === false && conv.unreadCount === 0) set.unreadCount = 1;
@@ -129,13 +140,16 @@ export const conversationThreadRoutes = createRouter()
           resourceId: conv.id,
           metadata: {
             ...(body.status !== undefined ? { status: { from: conv.status, to: body.status } } : {}),
-            ...(body.assignee_id !== undefined ? { assignee_id: { from: conv.assignedUserId, to: body.assignee_id } } : {}),
+            ...(body.assignee_id !== undefined
+              ? { assignee_id: { from: conv.assignedUserId, to: body.assignee_id } }
+              : {}),
             ...(body.read !== undefined ? { read: body.read } : {}),
           },
         }),
       ]);
       if (!updated) throw new ApiError('NOT_FOUND', 'Conversation not found');
-      const email = body.assignee_id !== undefined ? assigneeEmail : await emailOf(db, tenantId, updated.assignedUserId);
+      const email =
+        body.assignee_id !== undefined ? assigneeEmail : await emailOf(db, tenantId, updated.assignedUserId);
       return c.json(conversationJson(updated, thread.contact, email), 200);
     },
   );
