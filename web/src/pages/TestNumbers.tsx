@@ -134,7 +134,15 @@ export function TestNumbers() {
         confirmed once with a code texted to it. Tests are marked as tests and never count in a campaign’s
         figures.
       </p>
-      {editable && <AddForm onAdded={replace} />}
+      {editable && (
+        <AddForm
+          onAdded={(n) => {
+            replace(n);
+            // A first page still loading would answer without it: ask again.
+            list.reload();
+          }}
+        />
+      )}
       <ProblemAlert error={list.error} />
       {!list.loading && list.items.length === 0 ? (
         <EmptyState title="No test numbers yet.">
