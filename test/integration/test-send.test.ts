@@ -151,6 +151,10 @@ describe('test send (happy)', () => {
       await t.api(`/api/v1/contacts/${who.id}/events`),
     );
     expect(timeline.data.filter((e) => e.metadata.test === true).map((e) => e.event_type)).toEqual(['SENT']);
+
+    // Erasing the contact removes the words of the test rendered with their data.
+    expect((await t.api(`/api/v1/contacts/${who.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await directRows(t, 'test'))[0]?.body).toBe('');
   });
 
   it('dry run: each variant’s text, parts and cost for each number, and nothing stored or queued', async () => {

@@ -44,9 +44,16 @@ const mentionsPhone = (phone: string) =>
  * - inbound messages logged before the person was a contact (REPLIED / OPT_OUT / RESUBSCRIBE
  *   events with no contact) lose body and numbers, as the contact's own events already do;
  * - their conversation thread's state (number, latest message) is deleted, and the words of the
- *   replies and tests sent to them are removed.
+ *   replies and tests sent to them, and of tests rendered with their data, are removed.
  */
-export function eraseFromLogs(db: Db, tenantId: string, phone: string, now: string) {
+export function eraseFromLogs(
+  db: Db,
+  tenantId: string,
+  phone: string,
+  now: string,
+  /** The contact being erased: tests rendered with their data (to a test number) lose their words too. */
+  contactId?: string,
+) {
   return [
     db
       .update(webhookEvents)
@@ -79,8 +86,11 @@ export function eraseFromLogs(db: Db, tenantId: string, phone: string, now: stri
       .where(
         and(
           eq(directMessages.tenantId, tenantId),
-          eq(directMessages.toPhone, phone),
           ne(directMessages.status, 'queued'),
+          contactId
+            ? sql`(${directMessages.toPhone} = ${phone} OR ${directMessages.dedupeKey} IN (
+                SELECT dedupe_key FROM test_sends WHERE contact_id = ${contactId} AND tenant_id = ${tenantId}))`
+            : eq(directMessages.toPhone, phone),
         ),
       ),
   ] as const;
