@@ -11,6 +11,9 @@ import { json, updateTenant } from '../helpers/fixtures';
 import { addContacts, mockTwilio, runDirect, setupSendTenant } from '../helpers/send-setup';
 import { inbound, postTwilio } from '../helpers/twilio-webhooks';
 
+// Many requests per test: never a failure because the machine is busy.
+vi.setConfig({ testTimeout: 30_000 });
+
 afterEach(() => {
   vi.restoreAllMocks();
 });

@@ -2,7 +2,7 @@
 // and ours in time order; unread, assignment, close and reopen; polling for what changed.
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
 import { replicateTenant } from '../../workers/db/replicate';
 import {
@@ -17,6 +17,9 @@ import {
 import { control, createTenant, json, type TestTenant } from '../helpers/fixtures';
 import { addContacts, queuedCampaign, setupSendTenant } from '../helpers/send-setup';
 import { inbound, sid, uniquePhone } from '../helpers/twilio-webhooks';
+
+// Many requests per test: never a failure because the machine is busy.
+vi.setConfig({ testTimeout: 30_000 });
 
 type Conversation = {
   id: string;

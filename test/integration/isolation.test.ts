@@ -295,7 +295,8 @@ describe('tenant isolation', () => {
       expect(res.status, `${method} ${path}`).toBe(404);
     }
     expect(await snapshot(a.tenantId)).toEqual(before);
-  });
+    // Every route of the API, one after another: on a busy machine this takes more than the default 5 s.
+  }, 60_000);
 
   it('security: lists and filters never show another tenant’s rows', async () => {
     const a = await createTenant('Victim Co');
@@ -338,7 +339,7 @@ describe('tenant isolation', () => {
       const text = await res.text();
       for (const secret of secrets) expect(text, `${template} leaks ${secret}`).not.toContain(secret);
     }
-  });
+  }, 60_000);
 });
 
 async function firstApiKeyId(t: TestTenant): Promise<string> {

@@ -9,6 +9,9 @@ import { directRows, withCapturedQueues } from '../helpers/conversations';
 import { createTenant, json, type TestTenant, updateTenant } from '../helpers/fixtures';
 import { mockTwilio, phone, runDirect, setupSendTenant } from '../helpers/send-setup';
 
+// Many requests per test: never a failure because the machine is busy.
+vi.setConfig({ testTimeout: 30_000 });
+
 afterEach(() => {
   vi.restoreAllMocks();
 });

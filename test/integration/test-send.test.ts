@@ -21,6 +21,9 @@ import {
   setupSendTenant,
 } from '../helpers/send-setup';
 
+// Many requests per test: never a failure because the machine is busy.
+vi.setConfig({ testTimeout: 30_000 });
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
