@@ -13,6 +13,7 @@ import { auditLogRoutes } from './routes/audit-log';
 import { authRoutes } from './routes/auth';
 import { campaignRoutes } from './routes/campaigns';
 import { contactRoutes } from './routes/contacts';
+import { conversationRoutes } from './routes/conversations';
 import { conversionRoutes } from './routes/conversions';
 import { costRoutes } from './routes/costs';
 import { deadLetterRoutes } from './routes/dead-letters';
@@ -32,6 +33,7 @@ import { suppressionRuleRoutes } from './routes/suppression-rules';
 import { systemRoutes } from './routes/system';
 import { templateRoutes } from './routes/templates';
 import { tenantRoutes } from './routes/tenant';
+import { testNumberRoutes } from './routes/test-numbers';
 import { twilioAccountRoutes } from './routes/twilio-account';
 import { userRoutes } from './routes/users';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries';
@@ -110,6 +112,12 @@ function apiV1() {
     '/forms/*',
     '/segments',
     '/segments/*',
+    // issue 12: replying, assigning and closing are day-to-day work; so is confirming one's own
+    // phone as a test number (its code protects the phone's owner)
+    '/conversations',
+    '/conversations/*',
+    '/test-numbers',
+    '/test-numbers/*',
   ]) {
     api.use(path, writesNeed('staff'));
   }
@@ -131,6 +139,8 @@ function apiV1() {
     .route('/', campaignRoutes)
     .route('/', eventRoutes)
     .route('/', inboxRoutes)
+    .route('/', conversationRoutes)
+    .route('/', testNumberRoutes)
     .route('/', deadLetterRoutes)
     .route('/', systemRoutes)
 

@@ -38,6 +38,8 @@ async function seedVictim(a: TestTenant) {
     form: uuidv7(),
     conversion: uuidv7(),
     segment: uuidv7(),
+    conversation: uuidv7(),
+    testNumber: uuidv7(),
   };
   const phone = '+61412000111';
   await d
@@ -172,6 +174,22 @@ async function seedVictim(a: TestTenant) {
     status: 'unattributed',
     requestHash: 'h',
   });
+  // issue 12: a thread with a sender who is not a contact, and a confirmed test number
+  await d.insert(s.conversations).values({
+    id: ids.conversation,
+    tenantId: a.tenantId,
+    phoneE164: '+61412000222',
+    lastMessageAt: '2026-11-25T01:00:00.000Z',
+    lastDirection: 'inbound',
+    lastPreview: 'secret reply',
+    unreadCount: 1,
+  });
+  await d.insert(s.testNumbers).values({
+    id: ids.testNumber,
+    tenantId: a.tenantId,
+    phoneE164: '+61412000333',
+    confirmedAt: '2026-11-25T01:00:00.000Z',
+  });
   return { ids, phone, accountSid };
 }
 
@@ -233,6 +251,9 @@ describe('tenant isolation', () => {
       forms: ids.form,
       conversions: ids.conversion,
       segments: ids.segment,
+      // a contact's id names their thread; a sender who is not a contact is walked below
+      conversations: ids.contact,
+      'test-numbers': ids.testNumber,
     };
     const walked: string[] = [];
     for (const [template, ops] of Object.entries(doc.paths)) {
@@ -260,8 +281,22 @@ describe('tenant isolation', () => {
       }
     }
     expect(walked.length).toBeGreaterThan(3);
+    // A thread named by its conversation id (a sender who is not a contact), and a campaign test to
+    // the victim's test number from the attacker's own campaign.
+    for (const [method, path, body] of [
+      ['GET', `/conversations/${ids.conversation}`, undefined],
+      ['PATCH', `/conversations/${ids.conversation}`, { status: 'closed' }],
+      ['POST', `/conversations/${ids.conversation}/messages`, { body: 'hi' }],
+      ['POST', `/conversations/${ids.conversation}/messages/preview`, { body: 'hi' }],
+      ['POST', `/test-numbers/${ids.testNumber}/confirm`, { code: '123456' }],
+      ['POST', `/test-numbers/${ids.testNumber}/resend-code`, undefined],
+    ] as const) {
+      const res = await b.api(`/api/v1${path}`, { method, ...(body ? { json: body } : {}) });
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
     expect(await snapshot(a.tenantId)).toEqual(before);
-  });
+    // Every route of the API, one after another: on a busy machine this takes more than the default 5 s.
+  }, 60_000);
 
   it('security: lists and filters never show another tenant’s rows', async () => {
     const a = await createTenant('Victim Co');
@@ -282,6 +317,8 @@ describe('tenant isolation', () => {
       'SECRET-ORDER',
       'SecretTag',
       'Secret segment',
+      '+61412000222',
+      '+61412000333',
     ];
     for (const [template, ops] of Object.entries(doc.paths)) {
       const op = ops.get;
@@ -302,7 +339,7 @@ describe('tenant isolation', () => {
       const text = await res.text();
       for (const secret of secrets) expect(text, `${template} leaks ${secret}`).not.toContain(secret);
     }
-  });
+  }, 60_000);
 });
 
 async function firstApiKeyId(t: TestTenant): Promise<string> {

@@ -133,6 +133,15 @@ describe('UTM parameters', () => {
     expect(u.searchParams.getAll('utm_source')).toEqual(['sms']);
   });
 
+  it('happy: a key without the utm_ prefix gets it, and applying twice (fan-out, then the redirect) changes nothing', () => {
+    const once = withUtmParams('https://shop.example.com/?ref=sms', { source: 'sms', utm_medium: 'text' });
+    const twice = withUtmParams(once, { source: 'sms', utm_medium: 'text' });
+    expect(twice).toBe(once);
+    const u = new URL(twice);
+    expect([...u.searchParams.keys()]).toEqual(['ref', 'utm_source', 'utm_medium']);
+    expect(u.searchParams.has('source')).toBe(false);
+  });
+
   it('edge: no parameters, empty values or a non-http target leave the target as it is', () => {
     expect(withUtmParams('https://a.example/x', null)).toBe('https://a.example/x');
     expect(withUtmParams('https://a.example/x', {})).toBe('https://a.example/x');

@@ -35,6 +35,8 @@ export type RequestOptions = {
   body?: BodyInit;
   query?: Query;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. `idempotency-key`). */
+  headers?: Record<string, string>;
 };
 
 let onUnauthenticated: () => void = () => {
@@ -83,7 +85,7 @@ async function problemFrom(res: Response): Promise<ApiProblem> {
 
 /** Calls the API; resolves with the parsed JSON (undefined for 204), rejects with ApiProblem. */
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   let body = opts.body;
   if (opts.json !== undefined) {
     headers['content-type'] = 'application/json';

@@ -31,6 +31,7 @@ import { SuppressionRules } from './pages/SuppressionRules';
 import { System } from './pages/System';
 import { TemplateDetail } from './pages/TemplateDetail';
 import { Templates } from './pages/Templates';
+import { TestNumbers } from './pages/TestNumbers';
 import { Users } from './pages/Users';
 import { WebhookDetail } from './pages/WebhookDetail';
 import { Webhooks } from './pages/Webhooks';
@@ -92,7 +93,8 @@ function SignedIn() {
         <Route path="/campaigns/new" component={CampaignNew} />
         <Route path="/campaigns/:id" component={CampaignDetail} />
         <Route path="/campaigns/:id/report" component={CampaignReport} />
-        <Route path="/inbox" component={Inbox} />
+        <Route path="/inbox/:id?" component={Inbox} />
+        <Route path="/test-numbers" component={TestNumbers} />
         <Route path="/settings" component={Settings} />
         <Route path="/users" component={Users} />
         <Route path="/api-keys" component={ApiKeys} />

@@ -2,7 +2,7 @@
 // latest inbound message, so segments can ask "clicked within 30 days" through an index instead of
 // scanning events. The click recorder moves last_human_click_at in its batch
 // (workers/redirect/clicks.ts); the inbound webhook calls `touchContactActivity`.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from './client';
 import { contacts } from './schema';
@@ -13,7 +13,14 @@ export type ContactActivity = { humanClickAt?: string; replyAt?: string };
  * Moves the contact's activity timestamps forward (never back: a late-recorded older event leaves
  * a newer value alone). Awaitable, or put it in a `db.batch([...])` with the event it reflects.
  */
-export function touchContactActivity(db: Db, tenantId: string, contactId: string, a: ContactActivity) {
+export function touchContactActivity(
+  db: Db,
+  tenantId: string,
+  contactId: string,
+  a: ContactActivity,
+  /** Extra condition, e.g. a webhook's replay guard: a replayed message must not move the time. */
+  guard?: SQL,
+) {
   const later = (column: SQLiteColumn, at: string | undefined) =>
     at === undefined
       ? undefined
@@ -24,5 +31,5 @@ export function touchContactActivity(db: Db, tenantId: string, contactId: string
       lastHumanClickAt: later(contacts.lastHumanClickAt, a.humanClickAt),
       lastReplyAt: later(contacts.lastReplyAt, a.replyAt),
     })
-    .where(and(eq(contacts.id, contactId), eq(contacts.tenantId, tenantId)));
+    .where(and(eq(contacts.id, contactId), eq(contacts.tenantId, tenantId), guard));
 }

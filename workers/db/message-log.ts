@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { SlotCount } from '../domain/event-log';
 import type { Db } from './client';
+import { directEvents } from './direct-log';
 import type { EventType } from './schema';
 
 export type LoggedEvent = {
@@ -26,7 +27,7 @@ export const DERIVED_TYPES: readonly EventType[] = ['QUEUED', 'SENT', 'DELIVERED
  * A stable, time-ordered id for a derived event: the first 48 bits are its time (as in a UUIDv7,
  * so it sorts and pages with stored events), the rest a hash of what it is.
  */
-async function derivedId(at: string, key: string): Promise<string> {
+export async function derivedId(at: string, key: string): Promise<string> {
   const ms = Date.parse(at);
   const hex = ms.toString(16).padStart(12, '0');
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
@@ -71,7 +72,9 @@ type LinkRow = { id: string; contact_id: string; campaign_id: string; recent_cli
  */
 export async function derivedEvents(db: Db, f: DerivedFilter, limit: number): Promise<LoggedEvent[]> {
   if (!f.campaignId && !f.contactId) return [];
-  if (f.type && !DERIVED_TYPES.includes(f.type)) return [];
+  // Replies, tests and other one-to-one messages (issue 12) come from their own rows too.
+  const direct = await directEvents(db, f, limit);
+  if (f.type && !DERIVED_TYPES.includes(f.type)) return direct;
   const upTo = [f.until, f.before ? idTime(f.before) : undefined]
     .filter((x): x is string => Boolean(x))
     .sort()[0];
@@ -141,8 +144,7 @@ export async function derivedEvents(db: Db, f: DerivedFilter, limit: number): Pr
       }
     }
   }
-  return out
-    .filter((e) => !f.before || e.id < f.before)
+  return [...out.filter((e) => !f.before || e.id < f.before), ...direct]
     .sort((a, b) => (a.id < b.id ? 1 : -1))
     .slice(0, limit);
 }

@@ -1,8 +1,8 @@
 // Personal data outside the contacts table (issue 9): what a contact's erasure and the retention
 // cron remove from Twilio's stored webhook payloads, inbound messages and expired short links.
-import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import type { Db } from './client';
-import { events, webhookEvents } from './schema';
+import { conversations, directMessages, events, webhookEvents } from './schema';
 
 /**
  * The keys of a Twilio webhook payload that say what happened without saying to whom: the
@@ -42,9 +42,18 @@ const mentionsPhone = (phone: string) =>
  * - webhook payloads naming the phone (inbound SMS From, status callback To) keep only
  *   KEPT_PAYLOAD_KEYS (the row stays: its provider_event_id is the replay guard);
  * - inbound messages logged before the person was a contact (REPLIED / OPT_OUT / RESUBSCRIBE
- *   events with no contact) lose body and numbers, as the contact's own events already do.
+ *   events with no contact) lose body and numbers, as the contact's own events already do;
+ * - their conversation thread's state (number, latest message) is deleted, and the words of the
+ *   replies and tests sent to them, and of tests rendered with their data, are removed.
  */
-export function eraseFromLogs(db: Db, tenantId: string, phone: string, now: string) {
+export function eraseFromLogs(
+  db: Db,
+  tenantId: string,
+  phone: string,
+  now: string,
+  /** The contact being erased: tests rendered with their data (to a test number) lose their words too. */
+  contactId?: string,
+) {
   return [
     db
       .update(webhookEvents)
@@ -64,6 +73,24 @@ export function eraseFromLogs(db: Db, tenantId: string, phone: string, now: stri
           isNull(events.contactId),
           eq(events.tenantId, tenantId),
           sql`json_extract(${events.metadata}, '$.from') = ${phone}`,
+        ),
+      ),
+    // Their conversation thread (issue 12): its state holds the number and the latest message; the
+    // words of replies and tests sent to them (one still queued keeps its body until it is sent).
+    db
+      .delete(conversations)
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.phoneE164, phone))),
+    db
+      .update(directMessages)
+      .set({ body: '' })
+      .where(
+        and(
+          eq(directMessages.tenantId, tenantId),
+          ne(directMessages.status, 'queued'),
+          contactId
+            ? sql`(${directMessages.toPhone} = ${phone} OR ${directMessages.dedupeKey} IN (
+                SELECT dedupe_key FROM test_sends WHERE contact_id = ${contactId} AND tenant_id = ${tenantId}))`
+            : eq(directMessages.toPhone, phone),
         ),
       ),
   ] as const;

@@ -8,6 +8,7 @@ import { runBatch } from '../db/batch';
 import type { Db } from '../db/client';
 import { costPerPartCents } from '../db/costs';
 import { addDoNotContactRow } from '../db/do-not-contact';
+import type { DIRECT_KINDS } from '../db/schema';
 import type { Shard } from '../db/shards';
 import { stickyIndex } from '../domain/ab-split';
 import { isQuietTime, nextSendTime } from '../domain/quiet-hours';
@@ -34,7 +35,7 @@ export type DirectDeps = {
 type Row = {
   id: string;
   tenant_id: string;
-  kind: 'reply' | 'test' | 'confirmation' | 'flow';
+  kind: (typeof DIRECT_KINDS)[number];
   contact_id: string | null;
   to_phone: string;
   sending_number_id: string | null;

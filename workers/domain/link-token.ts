@@ -89,8 +89,10 @@ export function nonceRange(nonce: string): { from: string; to: string } {
 }
 
 /**
- * The campaign's UTM parameters appended to the target. The campaign's values win over the same
- * keys already in the target URL (the campaign is the more specific intent); other query
+ * The campaign's UTM parameters appended to the target, each key with the `utm_` prefix (added when
+ * the campaign's key lacks it: `{source: 'sms'}` is utm_source). The campaign's values win over the
+ * same keys already in the target URL (the campaign is the more specific intent); applying it twice
+ * changes nothing (fan-out builds the link's target with it, the redirect applies it again). Other query
  * parameters and the fragment are kept. A target that is not an absolute http(s) URL is returned
  * unchanged (campaigns validate it on write).
  */
@@ -107,6 +109,7 @@ export function withUtmParams(target: string, utm: Record<string, unknown> | nul
     return target;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return target;
-  for (const [key, value] of entries) url.searchParams.set(key, value);
+  for (const [key, value] of entries)
+    url.searchParams.set(key.startsWith('utm_') ? key : `utm_${key}`, value);
   return url.toString();
 }

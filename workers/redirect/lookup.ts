@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type Shard, shardNamed, shards } from '../db/shards';
 import { isWellFormedToken, shardHint, verifyLinkToken, withUtmParams } from '../domain/link-token';
 import { LruCache } from './lru';
+import { testLinkFromD1 } from './test-links';
 
 export type ResolvedLink = {
   /** The shard database holding the link (its binding name), named by the token's verified hint. */
@@ -18,6 +19,8 @@ export type ResolvedLink = {
   expiresAt: string;
   /** Who sent the message, named on the "expired" page. */
   sender: string;
+  /** A test send's link (workers/redirect/test-links.ts): it works, and never counts for the campaign. */
+  test?: boolean;
 };
 
 const ResolvedLinkSchema = z.object({
@@ -29,6 +32,7 @@ const ResolvedLinkSchema = z.object({
   location: z.string(),
   expiresAt: z.string(),
   sender: z.string(),
+  test: z.boolean().optional(),
 });
 
 // Bounded staleness: a contact erased or a link purged stops redirecting within these times.
@@ -110,7 +114,8 @@ async function fromD1(env: Env, token: string): Promise<ResolvedLink | null> {
   // A verified token naming a shard this Worker does not bind: a link from another deployment.
   if (!hinted) return null;
   const found = await locateLink(env, hinted, token);
-  if (!found) return null;
+  // Only a token no campaign link has reaches this look (forged ones never reach D1).
+  if (!found) return testLinkFromD1(hinted.d1, hinted.name, token, parseUtm);
   const { shard, row } = found;
   return {
     shard: shard.name,

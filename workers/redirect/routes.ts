@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
+import { shardNamed } from '../db/shards';
 import type { AppEnv } from '../http/context';
 import { queueClick } from './clicks';
 import { resolveLink } from './lookup';
 import { linkExpiredPage, linkNotFoundPage } from './pages';
+import { recordTestClick } from './test-links';
 
 /**
  * GET /l/:token: 302 to the link's target. Hono answers HEAD through this GET handler without a
@@ -16,7 +18,13 @@ export const redirectRoutes = new Hono<AppEnv>().get('/:token', async (c) => {
   if (!link) return linkNotFoundPage();
   const now = new Date();
   if (link.expiresAt <= now.toISOString()) return linkExpiredPage(link.sender);
-  if (c.req.method !== 'HEAD') waitUntil(queueClick(c.env, link, c.req.raw, now));
+  if (c.req.method !== 'HEAD') {
+    if (!link.test) waitUntil(queueClick(c.env, link, c.req.raw, now));
+    else {
+      const shard = shardNamed(c.env, link.shard);
+      if (shard) waitUntil(recordTestClick(shard.d1, link));
+    }
+  }
   return new Response(null, {
     status: 302,
     headers: {

@@ -1,6 +1,7 @@
 // Renders one recipient's message: template + contact variables + personal short link + personal
 // opt-out link + the opt-out footer that suits the sender (workers/domain/opt-out.ts).
 import type { Shard } from '../db/shards';
+import { withUtmParams } from '../domain/link-token';
 import { finishBody, needsOptOutUrl, usesOptOutLink } from '../domain/opt-out';
 import { createOptOutToken } from '../domain/optout-token';
 import { canReceiveReplies } from '../domain/senders';
@@ -11,15 +12,9 @@ import type { JobContext, NumberRow, Renderer } from './types';
 
 const LINK_VARIABLE = /\{\{\s*link\s*(\|[^}]*)?\}\}/;
 
-/** The campaign's target URL with its UTM parameters (existing query parameters are kept). */
+/** The campaign's target URL with its UTM parameters (domain/link-token.ts: withUtmParams). */
 export function campaignTargetUrl(targetUrl: string, utm: Record<string, string> | null): string {
-  if (!utm || Object.keys(utm).length === 0) return targetUrl;
-  const u = new URL(targetUrl);
-  for (const [k, v] of Object.entries(utm)) {
-    const key = k.startsWith('utm_') ? k : `utm_${k}`;
-    if (!u.searchParams.has(key)) u.searchParams.set(key, v);
-  }
-  return u.toString();
+  return withUtmParams(targetUrl, utm);
 }
 
 export function usesLink(templateBody: string): boolean {

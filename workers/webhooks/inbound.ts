@@ -5,6 +5,8 @@
 import { and, desc, eq, gte, isNotNull, type SQL, sql } from 'drizzle-orm';
 import { type Renderable, runBatch } from '../db/batch';
 import { type Db, nowIso } from '../db/client';
+import { touchContactActivity } from '../db/contact-activity';
+import { inboundThreadUpsert } from '../db/conversations';
 import { uuidv7 } from '../db/ids';
 import { contacts, doNotContact, sendJobs, tenants, webhookEvents } from '../db/schema';
 import { classifyInbound, type KeywordIntent } from '../domain/keywords';
@@ -166,6 +168,24 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
                ${now}
         FROM webhook_events WHERE id = ${weId} AND ${extra}`;
 
+  const processed = sql`EXISTS (SELECT 1 FROM webhook_events WHERE id = ${weId})`;
+  // The person's thread (issue 12), and "last reply" for segments: both only for a message this
+  // request recorded, never for a replay.
+  const thread = inboundThreadUpsert({
+    tenantId,
+    from: input.from,
+    to: input.to,
+    body: input.body,
+    numMedia: input.numMedia,
+    eventType,
+    at: now,
+    guard: processed,
+  });
+  const activity =
+    contactId && eventType === 'REPLIED'
+      ? [touchContactActivity(db, tenantId, contactId, { replyAt: now }, processed)]
+      : [];
+
   let statements: Renderable[];
   if (intent === 'opt_out') {
     const dncId = uuidv7();
@@ -191,6 +211,7 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
   } else {
     statements = [recorded, event()];
   }
+  statements.push(thread, ...activity);
   const [inserted] = await runBatch(db, statements);
   if (inserted?.changes === 0) return { kind: 'replay', intent, event: null, reply: null };
   return { kind: 'processed', intent, event: eventType, reply };

@@ -32,6 +32,7 @@ const NAV: { title: string; items: NavItem[] }[] = [
       { href: '/templates', label: 'Templates' },
       { href: '/sending-numbers', label: 'Sending numbers' },
       { href: '/inbox', label: 'Inbox' },
+      { href: '/test-numbers', label: 'Test numbers' },
     ],
   },
   {

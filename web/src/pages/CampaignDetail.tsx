@@ -4,6 +4,7 @@ import { useLocation, useRoute } from 'preact-iso';
 import { api, type Page } from '../api';
 import { Button, ButtonLink } from '../components/Button';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { TestSendDialog } from '../components/conversations/TestSendDialog';
 import { PageHeader } from '../components/Layout';
 import { Notice, ProblemAlert, toast } from '../components/Status';
 import { AbResult } from '../components/sending/AbResult';
@@ -27,6 +28,7 @@ import { formatCents, formatDateTime, formatNumber } from '../format';
 import { can, me } from '../session';
 import type { Segment } from '../types';
 import '../sending.css';
+import '../conversations.css';
 
 type Action = 'launch' | 'pause' | 'resume' | 'cancel';
 
@@ -91,6 +93,7 @@ export function CampaignDetail() {
   const [numbers, setNumbers] = useState<SendingNumber[]>([]);
   const [segments, setSegments] = useState<Segment[]>([]);
   const [duplicating, setDuplicating] = useState(false);
+  const [testing, setTesting] = useState(false);
   const [action, setAction] = useState<Action>('launch');
   const [confirming, setConfirming] = useState(false);
   const ask = (a: Action) => {
@@ -251,12 +254,14 @@ export function CampaignDetail() {
           </Button>
         )}
         {c.status !== 'draft' && <ButtonLink href={`/campaigns/${c.id}/report`}>Report</ButtonLink>}
+        {editable && <Button onClick={() => setTesting(true)}>Send a test…</Button>}
         {editable && (
           <Button onClick={duplicate} busy={duplicating}>
             Duplicate
           </Button>
         )}
       </PageHeader>
+      {editable && <TestSendDialog campaignId={c.id} open={testing} onClose={() => setTesting(false)} />}
       {c.status !== 'draft' && <CampaignExports id={c.id} />}
 
       <div class="sending-statusline" role="status">

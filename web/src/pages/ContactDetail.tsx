@@ -5,6 +5,7 @@ import { api } from '../api';
 import { Button } from '../components/Button';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CONSENT_LABELS, ContactForm } from '../components/ContactForm';
+import { ThreadView } from '../components/conversations/ThreadView';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader } from '../components/Layout';
 import { LoadMore, usePagedList } from '../components/LoadMore';
@@ -14,6 +15,7 @@ import { formatDateTime, fullName, summarizeMetadata } from '../format';
 import { can } from '../session';
 import type { Contact, ContactEvent, TagCount } from '../types';
 import { CONSENT_TONE } from './Contacts';
+import '../conversations.css';
 
 /** The contact's tags, edited in place (PATCH {tags} replaces the set). */
 function TagsCard({
@@ -261,6 +263,13 @@ export function ContactDetail() {
         </div>
       )}
 
+      {!erased && (
+        <section class="card" aria-labelledby="conversation-title">
+          <h2 id="conversation-title">Conversation</h2>
+          <ThreadView key={contact.id} threadId={contact.id} showTitle={false} />
+        </section>
+      )}
+
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
         <ProblemAlert error={events.error} />
@@ -270,7 +279,10 @@ export function ContactDetail() {
           <ol class="timeline card">
             {events.items.map((e) => (
               <li key={e.id}>
-                <strong>{EVENT_LABELS[e.event_type] ?? e.event_type}</strong>{' '}
+                <strong>
+                  {EVENT_LABELS[e.event_type] ?? e.event_type}
+                  {e.metadata?.test === true ? ' (test)' : e.metadata?.direct === 'reply' ? ' (reply)' : ''}
+                </strong>{' '}
                 <span class="muted">{formatDateTime(e.created_at)}</span>
                 {e.campaign_id && (
                   <>

@@ -1,97 +1,80 @@
+// The inbox as conversations (issue 12): the list on the left, the chosen thread on the right
+// (/inbox/:id, where id is the contact's id, or the conversation's for a sender who is not a
+// contact). Both poll for changes, so a new message appears without a reload.
 import { useState } from 'preact/hooks';
-import { type Column, DataTable } from '../components/DataTable';
-import { EmptyState } from '../components/EmptyState';
+import { useRoute } from 'preact-iso';
+import {
+  ConversationList,
+  type Filters,
+  useConversations,
+} from '../components/conversations/ConversationList';
+import { ThreadView } from '../components/conversations/ThreadView';
 import { PageHeader } from '../components/Layout';
-import { LoadMore, usePagedList } from '../components/LoadMore';
-import { Badge, ProblemAlert } from '../components/Status';
-import type { InboxItem, InboxType } from '../components/sending/types';
-import { formatDateTime, fullName } from '../format';
-import '../sending.css';
+import { me } from '../session';
+import '../conversations.css';
 
-type Filter = '' | InboxType;
-
-const FILTERS: { value: Filter; label: string }[] = [
+const STATUS: { value: Filters['status']; label: string }[] = [
+  { value: 'open', label: 'Open' },
+  { value: 'closed', label: 'Closed' },
   { value: '', label: 'All' },
-  { value: 'reply', label: 'Replies' },
-  { value: 'opt_out', label: 'Opt-outs' },
-  { value: 'help', label: 'Help requests' },
-  { value: 'opt_in', label: 'Opt-ins' },
-];
-
-const KIND: Record<InboxType, { label: string; tone: string }> = {
-  reply: { label: 'Reply', tone: 'info' },
-  opt_out: { label: 'Opt-out', tone: 'danger' },
-  help: { label: 'Help', tone: 'warning' },
-  opt_in: { label: 'Opted back in', tone: 'success' },
-};
-
-function contactOf(i: InboxItem) {
-  if (!i.contact) return <span class="mono">{i.from ?? 'Unknown sender'}</span>;
-  const name = fullName(i.contact);
-  return (
-    <a href={`/contacts/${i.contact.id}`}>
-      {name || i.contact.phone_e164}
-      {name && <span class="muted mono sending-small"> {i.contact.phone_e164}</span>}
-    </a>
-  );
-}
-
-const columns: Column<InboxItem>[] = [
-  { header: 'Received', render: (i) => <span class="nowrap">{formatDateTime(i.created_at)}</span> },
-  {
-    header: 'Type',
-    render: (i) => <Badge tone={KIND[i.type].tone}>{KIND[i.type].label}</Badge>,
-  },
-  {
-    header: 'Message',
-    render: (i) => <span class="sending-inbox-body">{i.body || <span class="muted">(empty)</span>}</span>,
-  },
-  { header: 'Contact', render: contactOf },
-  {
-    header: 'Campaign',
-    render: (i) =>
-      i.campaign ? (
-        <a href={`/campaigns/${i.campaign.id}`}>{i.campaign.name}</a>
-      ) : (
-        <span class="muted">—</span>
-      ),
-  },
 ];
 
 export function Inbox() {
-  const [filter, setFilter] = useState<Filter>('');
-  const list = usePagedList<InboxItem>('/api/v1/inbox', { type: filter || undefined });
-  const current = FILTERS.find((f) => f.value === filter)?.label ?? 'All';
+  const { params } = useRoute();
+  const selected = params.id ?? null;
+  const [filters, setFilters] = useState<Filters>({ status: 'open', assignee: '', unread: false });
+  const list = useConversations(filters);
+  const set = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
   return (
     <>
       <PageHeader title="Inbox" />
-      <div class="sending-tabs" role="group" aria-label="Show">
-        {FILTERS.map((f) => (
+      <div class="conv-filters" role="group" aria-label="Show">
+        {STATUS.map((s) => (
           <button
-            key={f.value}
+            key={s.value}
             type="button"
-            class={`btn btn--small ${filter === f.value ? 'btn--primary' : 'btn--secondary'}`}
-            aria-pressed={filter === f.value ? 'true' : 'false'}
-            onClick={() => setFilter(f.value)}
+            class={`btn btn--small ${filters.status === s.value ? 'btn--primary' : 'btn--secondary'}`}
+            aria-pressed={filters.status === s.value ? 'true' : 'false'}
+            onClick={() => set({ status: s.value })}
           >
-            {f.label}
+            {s.label}
           </button>
         ))}
+        <label>
+          Assigned{' '}
+          <select
+            value={filters.assignee}
+            onChange={(e) => set({ assignee: (e.target as HTMLSelectElement).value as Filters['assignee'] })}
+          >
+            <option value="">to anyone</option>
+            {me.value?.user.id && <option value="me">to me</option>}
+            <option value="none">to nobody</option>
+          </select>
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={filters.unread}
+            onChange={(e) => set({ unread: (e.target as HTMLInputElement).checked })}
+          />{' '}
+          Unread only
+        </label>
       </div>
-      <ProblemAlert error={list.error} />
-      {!list.loading && !list.error && list.items.length === 0 ? (
-        <EmptyState title={filter ? `No ${current.toLowerCase()} yet.` : 'No messages from recipients yet.'}>
-          <p>
-            Replies, opt-outs (STOP), opt-ins (START) and help requests to your sending numbers appear here,
-            newest first.
-          </p>
-        </EmptyState>
-      ) : (
-        <>
-          <DataTable caption={`Inbox: ${current}`} columns={columns} rows={list.items} rowKey={(i) => i.id} />
-          <LoadMore list={list} noun="messages" />
-        </>
-      )}
+      <div class={`conv-layout${selected ? ' conv-layout--thread' : ''}`}>
+        <ConversationList list={list} selected={selected} />
+        <div class="conv-pane">
+          {selected ? (
+            <>
+              <p class="conv-back">
+                <a href="/inbox">← All conversations</a>
+              </p>
+              <ThreadView key={selected} threadId={selected} onChange={list.update} />
+            </>
+          ) : (
+            <p class="muted conv-empty">Choose a conversation to read it and reply.</p>
+          )}
+        </div>
+      </div>
     </>
   );
 }

@@ -1,6 +1,6 @@
 // Campaigns: CRUD while draft, launch (with a preview of who gets it and what it costs),
-// pause / resume / cancel, duplicate, stats and jobs, CSV exports, the delivery plan (A/B tests and
-// local-time delivery: ab.ts, delivery-plan.ts). The sending itself happens in the queues
+// pause / resume / cancel, duplicate, stats and jobs, CSV exports, test sends, the delivery plan (A/B
+// tests and local-time delivery: ab.ts, delivery-plan.ts). The sending itself happens in the queues
 // (workers/queues/fanout.ts, workers/send/*); these routes only move the campaign's state and
 // kick the queues, so every action answers at once. One sub-app per concern, mounted together.
 import { createRouter } from '../../http/router';
@@ -10,6 +10,7 @@ import { campaignExportRoutes } from './exports';
 import { campaignLifecycleRoutes } from './launch';
 import { campaignPreviewRoutes } from './preview';
 import { campaignStatsRoutes } from './stats';
+import { campaignTestSendRoutes } from './test-send';
 
 export { campaignJson } from './schemas';
 export { campaignStats } from './stats';
@@ -20,4 +21,5 @@ export const campaignRoutes = createRouter()
   .route('/', campaignLifecycleRoutes)
   .route('/', campaignStatsRoutes)
   .route('/', campaignExportRoutes)
-  .route('/', campaignDeliveryPlanRoutes);
+  .route('/', campaignDeliveryPlanRoutes)
+  .route('/', campaignTestSendRoutes);

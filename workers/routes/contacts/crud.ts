@@ -334,7 +334,7 @@ export const contactCrudRoutes = createRouter()
           .set({ metadata: sql`json_remove(${events.metadata}, '$.body', '$.from', '$.to', '$.phone')` })
           .where(and(eq(events.contactId, id), eq(events.tenantId, tenantId))),
         // Their number and words in Twilio's stored payloads and in replies logged before they were a contact.
-        ...eraseFromLogs(db, tenantId, contact.phoneE164, now),
+        ...eraseFromLogs(db, tenantId, contact.phoneE164, now, id),
         auditRow(c, { action: 'contact.erased', resourceType: 'contact', resourceId: id }),
       ]);
       return c.body(null, 204);
