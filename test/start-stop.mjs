@@ -10,6 +10,7 @@
 // .dev.vars.example and that PUBLIC_BASE_URL set there beats npm start's local default.
 // Usage: node test/start-stop.mjs (part of `npm test`).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -162,8 +163,14 @@ async function scenario(name, { vars, end, ready = true, exit, output: wanted, c
   return { name, problems, output, seconds: (Date.now() - started) / 1000, processes: seen.size, workerd };
 }
 
-const VARS = 'SESSION_SECRET=abc\nLINK_SECRET_PREVIOUS=\nTWILIO_AUTH_TOKEN=local-token\n';
-const COMPLETE_VARS = `ENVIRONMENT=development\nLINK_SECRET=x\n${VARS}`;
+// Every key of .dev.vars.example but ENVIRONMENT and LINK_SECRET (so new example keys never make the
+// "complete" file incomplete), plus a key npm start no longer uses, which must be left alone.
+const example = parseVars(readFileSync(join(ROOT, '.dev.vars.example'), 'utf8'));
+const VARS = `${[...example]
+  .filter(([key]) => key !== 'ENVIRONMENT' && key !== 'LINK_SECRET')
+  .map(([key, value]) => `${key}=${value.startsWith('change-me') ? randomBytes(32).toString('base64') : value}`)
+  .join('\n')}\nSESSION_SECRET=abc\n`;
+const COMPLETE_VARS = `ENVIRONMENT=development\nLINK_SECRET=${randomBytes(32).toString('hex')}\n${VARS}`;
 const STOPPED = ['the end of the stop path', /Stopped: nothing left running/];
 const wranglerNode = (seen) =>
   [...seen].find(([, p]) => /wrangler\.js dev/.test(p.cmd) && !/--no-warnings/.test(p.cmd))?.[0];
