@@ -11,7 +11,9 @@ import { applyDirectStatus } from '../direct/status';
 import type { AppEnv } from '../http/context';
 import { ApiError, problem, problemResponse } from '../http/errors';
 import { verifyTwilioSignature } from '../providers/twilio-signature';
+import { handleJoinOrConfirm } from '../opt-in/inbound';
 import { handleInbound } from './inbound';
+import { afterInbound } from './inbound-effects';
 import { callbackRef, numberOwner } from './routing';
 import { applyStatus } from './status';
 import { twiml } from './twiml';
@@ -151,7 +153,7 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
       );
       return twiml(null);
     }
-    const outcome = await handleInbound(shard.db, {
+    const input = {
       // The MessageSid, not the idempotency header: the sid is signed, the header is not, so a
       // captured START replayed with a fresh header cannot undo a later STOP.
       providerEventId: messageSid,
@@ -162,6 +164,11 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
       numMedia: p.NumMedia,
       optOutType: p.OptOutType ?? null,
       payload: v.params,
-    });
+    };
+    // Join keywords and "Y" confirmations first (STOP, START and HELP are never theirs).
+    const joined = await handleJoinOrConfirm(c.env, shard.db, input);
+    if (joined) return twiml(joined.reply);
+    const outcome = await handleInbound(shard.db, input);
+    await afterInbound(c.env, shard.db, input, outcome);
     return twiml(outcome.reply);
   });
