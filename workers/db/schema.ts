@@ -595,7 +595,9 @@ export const shortLinks = sqliteTable(
     index('short_links_campaign_id_idx').on(t.campaignId),
     index('short_links_contact_id_idx').on(t.contactId),
     index('short_links_flow_id_idx').on(t.flowId).where(sql`flow_id IS NOT NULL`),
-    index('short_links_flow_enrolment_id_idx').on(t.flowEnrolmentId).where(sql`flow_enrolment_id IS NOT NULL`),
+    index('short_links_flow_enrolment_id_idx')
+      .on(t.flowEnrolmentId)
+      .where(sql`flow_enrolment_id IS NOT NULL`),
     // a link belongs to a campaign or to a flow's message, never both, never neither
     check(
       'short_links_owner',
@@ -1397,9 +1399,7 @@ export const flowEnrolments = sqliteTable(
     // a contact's enrolments: stopped at once when they opt out
     index('flow_enrolments_contact_id_idx').on(t.contactId, t.status),
     // one enrolment in progress per contact and flow, whatever races
-    uniqueIndex('flow_enrolments_active_unique')
-      .on(t.flowId, t.contactId)
-      .where(sql`status = 'active'`),
+    uniqueIndex('flow_enrolments_active_unique').on(t.flowId, t.contactId).where(sql`status = 'active'`),
     check('flow_enrolments_status_enum', oneOf('status', ENROLMENT_STATUSES)),
   ],
 );

@@ -64,7 +64,10 @@ export function walkSteps(
  * Gives every step without a (well-formed, unused) id a new one (`s1`, `s2`…, never reusing an id
  * of `previous`, so a deleted step's report rows are never mistaken for a new step's).
  */
-export function assignStepIds(input: readonly FlowStepInput[], previous: readonly FlowStep[] = []): FlowStep[] {
+export function assignStepIds(
+  input: readonly FlowStepInput[],
+  previous: readonly FlowStep[] = [],
+): FlowStep[] {
   const used = new Set<string>();
   walkSteps(previous, (s) => used.add(s.id));
   const kept = new Set<string>();
@@ -100,6 +103,7 @@ export function assignStepIds(input: readonly FlowStepInput[], previous: readonl
           type: 'branch',
           on: s.on,
           within_minutes: s.within_minutes,
+          // biome-ignore lint/suspicious/noThenProperty: the API's name for a branch's arm (an array)
           then: build(s.then ?? []),
           else: build(s.else ?? []),
         };
@@ -117,10 +121,12 @@ export function checkSteps(steps: readonly FlowStep[]): StepProblem[] {
   let sends = 0;
   walkSteps(steps, (s, path, depth) => {
     count++;
-    if (depth >= MAX_DEPTH)
-      problems.push({ path, message: `Branches nest at most ${MAX_DEPTH} deep.` });
+    if (depth >= MAX_DEPTH) problems.push({ path, message: `Branches nest at most ${MAX_DEPTH} deep.` });
     if (s.type === 'send') sends++;
-    if (s.type === 'wait' && !(Number.isInteger(s.minutes) && s.minutes >= MIN_WAIT_MINUTES && s.minutes <= MAX_WAIT_MINUTES))
+    if (
+      s.type === 'wait' &&
+      !(Number.isInteger(s.minutes) && s.minutes >= MIN_WAIT_MINUTES && s.minutes <= MAX_WAIT_MINUTES)
+    )
       problems.push({ path: `${path}.minutes`, message: 'Wait between 1 minute and 90 days.' });
     if (
       s.type === 'branch' &&
@@ -148,7 +154,10 @@ export function firstStepId(steps: readonly FlowStep[]): string | null {
 
 /** The step after `id` (see the header), or null when the flow ends there (or `id` is gone). */
 export function nextStepId(steps: readonly FlowStep[], id: string): string | null {
-  const search = (list: readonly FlowStep[], after: string | null): { found: boolean; next: string | null } => {
+  const search = (
+    list: readonly FlowStep[],
+    after: string | null,
+  ): { found: boolean; next: string | null } => {
     for (let i = 0; i < list.length; i++) {
       const s = list[i] as FlowStep;
       const follow = list[i + 1]?.id ?? after;
@@ -181,7 +190,9 @@ export function templateIdsOf(steps: readonly FlowStep[]): string[] {
 }
 
 /** Steps in report order with their depth, for per-step figures. */
-export function flatSteps(steps: readonly FlowStep[]): { step: FlowStep; depth: number; arm: string | null }[] {
+export function flatSteps(
+  steps: readonly FlowStep[],
+): { step: FlowStep; depth: number; arm: string | null }[] {
   const out: { step: FlowStep; depth: number; arm: string | null }[] = [];
   walkSteps(steps, (step, path, depth) => {
     const m = /\.(then|else)\.\d+$/.exec(path);

@@ -21,7 +21,10 @@ export function joinedText(t: SenderTexts, keywordReply: string | null): string 
 }
 
 /** A "Y" that came after the 24 hours. */
-export function expiredConfirmationText(t: Pick<SenderTexts, 'name' | 'senderName'>, keyword: string | null): string {
+export function expiredConfirmationText(
+  t: Pick<SenderTexts, 'name' | 'senderName'>,
+  keyword: string | null,
+): string {
   return keyword
     ? `${senderLabel(t)}: that request has expired. Text ${keyword} again to join.`
     : `${senderLabel(t)}: that request has expired. Please sign up again.`;

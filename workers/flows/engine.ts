@@ -68,10 +68,7 @@ async function load(shard: Shard, tenantId: string, enrolmentId: string): Promis
   return row ?? null;
 }
 
-type Step =
-  | { kind: 'moved' }
-  | { kind: 'wait'; until: Date }
-  | { kind: 'stop' };
+type Step = { kind: 'moved' } | { kind: 'wait'; until: Date } | { kind: 'stop' };
 
 /**
  * Runs the enrolment as of `now` as far as it can go; answers when it is due next, or null when it
@@ -85,7 +82,7 @@ export async function advanceEnrolment(
 ): Promise<Date | null> {
   for (let i = 0; i < MAX_MOVES; i++) {
     const e = await load(shard, ref.tenantId, ref.enrolmentId);
-    if (!e || e.status !== 'active') return null;
+    if (e?.status !== 'active') return null;
     const r = await runStep(env, shard, e, now);
     if (r.kind === 'stop') return null;
     if (r.kind === 'wait') {

@@ -7,7 +7,7 @@ import { runBatch } from '../db/batch';
 import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { type FlowTrigger, flowEnrolments, flows } from '../db/schema';
-import { findStep, firstStepId, type FlowStep } from '../domain/flow-steps';
+import { type FlowStep, findStep, firstStepId } from '../domain/flow-steps';
 
 export type EnrolSource = {
   type: FlowTrigger;

@@ -8,12 +8,17 @@ import { runBatch } from '../db/batch';
 import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { keywords, pendingOptIns, signupForms } from '../db/schema';
-import { type JoinEnv, type Joined, completeJoin, type JoinSource } from './join';
+import { completeJoin, type JoinEnv, type Joined, type JoinSource } from './join';
 
 export type PendingOptIn = typeof pendingOptIns.$inferSelect;
 
 /** The newest request of this phone still waiting for its "Y" at `at`. */
-export async function pendingFor(db: Db, tenantId: string, phoneE164: string, at: Date): Promise<PendingOptIn | null> {
+export async function pendingFor(
+  db: Db,
+  tenantId: string,
+  phoneE164: string,
+  at: Date,
+): Promise<PendingOptIn | null> {
   const [row] = await db
     .select()
     .from(pendingOptIns)

@@ -114,11 +114,26 @@ export async function handleJoinOrConfirm(
     const pending = await pendingFor(db, owner.tenantId, input.from, now);
     // No request waiting: "YES" is START, "Y" a reply for a human.
     if (!pending) return null;
-    const confirmed = await confirmPending(env, db, pending, { messageSid: input.messageSid, at: now, dnc: dnc ?? null });
+    const confirmed = await confirmPending(env, db, pending, {
+      messageSid: input.messageSid,
+      at: now,
+      dnc: dnc ?? null,
+    });
     if (!confirmed) return null;
-    await markHandled(db, owner, input, { contactId: confirmed.contactId, intent: 'opt_in_confirmed', extra: { opt_in_id: pending.id } }, at);
+    await markHandled(
+      db,
+      owner,
+      input,
+      { contactId: confirmed.contactId, intent: 'opt_in_confirmed', extra: { opt_in_id: pending.id } },
+      at,
+    );
     const reply = joinedText({ ...owner, appendOptOutFooter: true }, confirmed.keywordReply);
-    return { kind: 'processed', intent: 'opt_in', event: confirmed.resubscribed ? 'RESUBSCRIBE' : 'REPLIED', reply };
+    return {
+      kind: 'processed',
+      intent: 'opt_in',
+      event: confirmed.resubscribed ? 'RESUBSCRIBE' : 'REPLIED',
+      reply,
+    };
   }
 
   const list = await db
@@ -144,7 +159,15 @@ export async function handleJoinOrConfirm(
       {
         type: 'contact.created',
         at: now,
-        data: { contact: { id: contact.id, phone_e164: input.from, consent_status: 'unknown', source: 'join_keyword', keyword_id: k.id } },
+        data: {
+          contact: {
+            id: contact.id,
+            phone_e164: input.from,
+            consent_status: 'unknown',
+            source: 'join_keyword',
+            keyword_id: k.id,
+          },
+        },
       },
     ]);
   const request = {
@@ -160,7 +183,9 @@ export async function handleJoinOrConfirm(
   const [earlier] = await db
     .select({ id: pendingOptIns.id })
     .from(pendingOptIns)
-    .where(and(eq(pendingOptIns.tenantId, owner.tenantId), eq(pendingOptIns.inboundMessageSid, input.messageSid)))
+    .where(
+      and(eq(pendingOptIns.tenantId, owner.tenantId), eq(pendingOptIns.inboundMessageSid, input.messageSid)),
+    )
     .limit(1);
   const log = { contactId: contact.id, keyword: k.keyword };
 
@@ -178,7 +203,13 @@ export async function handleJoinOrConfirm(
     } else {
       await new SmsOptInConfirmations(env, db).sendConfirmation(pendingId, request);
     }
-    await markHandled(db, owner, input, { ...log, intent: 'join', extra: { opt_in_id: pendingId, double_opt_in: true } }, at);
+    await markHandled(
+      db,
+      owner,
+      input,
+      { ...log, intent: 'join', extra: { opt_in_id: pendingId, double_opt_in: true } },
+      at,
+    );
     return done(reply);
   }
 
@@ -192,13 +223,24 @@ export async function handleJoinOrConfirm(
   await completeJoin(env, db, {
     tenantId: owner.tenantId,
     phoneE164: input.from,
-    source: { kind: 'keyword', keywordId: k.id, keyword: k.keyword, sendingNumberId: owner.numberId, tags: k.tagsAdd },
+    source: {
+      kind: 'keyword',
+      keywordId: k.id,
+      keyword: k.keyword,
+      sendingNumberId: owner.numberId,
+      tags: k.tagsAdd,
+    },
     fields: {},
     optInId,
     messageSid: input.messageSid,
     at: now,
   });
-  await markHandled(db, owner, input, { ...log, intent: 'join', extra: { opt_in_id: optInId, double_opt_in: false } }, at);
+  await markHandled(
+    db,
+    owner,
+    input,
+    { ...log, intent: 'join', extra: { opt_in_id: optInId, double_opt_in: false } },
+    at,
+  );
   return done(joinedText({ ...owner, appendOptOutFooter: true }, k.reply));
 }
-

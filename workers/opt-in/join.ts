@@ -8,9 +8,9 @@ import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { auditLog, contacts, type FormField } from '../db/schema';
 import { MAX_TAGS_PER_CONTACT, tagKey } from '../domain/tags';
+import { enrolOnTrigger, type Trigger } from '../flows/enrol';
 import type { WebhookEvent } from '../integrations/events';
 import { emitIfSubscribed } from '../integrations/subscribers';
-import { enrolOnTrigger, type Trigger } from '../flows/enrol';
 
 export type JoinEnv = Pick<Env, 'WEBHOOK_QUEUE' | 'FLOW_RUNNER'>;
 
@@ -36,7 +36,9 @@ export async function addContactTags(
     .all<{ tag: string }>();
   const have = new Set(had.results.map((r) => tagKey(r.tag)));
   const room = Math.max(0, MAX_TAGS_PER_CONTACT - have.size);
-  const wanted = tags.filter((t, i) => !have.has(tagKey(t)) && tags.findIndex((u) => tagKey(u) === tagKey(t)) === i);
+  const wanted = tags.filter(
+    (t, i) => !have.has(tagKey(t)) && tags.findIndex((u) => tagKey(u) === tagKey(t)) === i,
+  );
   const add = wanted.slice(0, room);
   if (add.length === 0) return [];
   const inserted = await d1
@@ -70,7 +72,11 @@ export async function completeJoin(
   },
 ): Promise<Joined> {
   const at = p.at.toISOString();
-  const consent = { consentStatus: 'explicit' as const, consentSource: consentSource(p.source), consentTimestamp: at };
+  const consent = {
+    consentStatus: 'explicit' as const,
+    consentSource: consentSource(p.source),
+    consentTimestamp: at,
+  };
   const given = {
     ...(p.fields.first_name ? { firstName: p.fields.first_name } : {}),
     ...(p.fields.last_name ? { lastName: p.fields.last_name } : {}),
@@ -78,7 +84,11 @@ export async function completeJoin(
   };
   const existing = await db.query.contacts.findFirst({
     columns: { id: true, consentStatus: true },
-    where: and(eq(contacts.tenantId, p.tenantId), eq(contacts.phoneE164, p.phoneE164), isNull(contacts.erasedAt)),
+    where: and(
+      eq(contacts.tenantId, p.tenantId),
+      eq(contacts.phoneE164, p.phoneE164),
+      isNull(contacts.erasedAt),
+    ),
   });
   let contactId = existing?.id ?? uuidv7(p.at.getTime());
   let created = false;
@@ -121,7 +131,12 @@ export async function completeJoin(
 
   const contact = { id: contactId, phone_e164: p.phoneE164, consent_status: 'explicit' };
   const events: WebhookEvent[] = [];
-  if (created) events.push({ type: 'contact.created', at: p.at, data: { contact: { ...contact, source: via, ...ref } } });
+  if (created)
+    events.push({
+      type: 'contact.created',
+      at: p.at,
+      data: { contact: { ...contact, source: via, ...ref } },
+    });
   events.push({
     type: 'contact.opted_in',
     at: p.at,
@@ -135,7 +150,8 @@ export async function completeJoin(
       : { type: 'form', formId: p.source.formId },
     { type: 'tag_added', tags: addedTags },
   ];
-  for (const trigger of triggers) await enrolOnTrigger(env, db, { tenantId: p.tenantId, contactId, trigger, now: p.at });
+  for (const trigger of triggers)
+    await enrolOnTrigger(env, db, { tenantId: p.tenantId, contactId, trigger, now: p.at });
   return { contactId, created, addedTags };
 }
 

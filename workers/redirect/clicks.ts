@@ -207,7 +207,9 @@ async function emitClicks(env: Env, shard: string, clicks: PendingClick[]): Prom
     byTenant.set(c.link.tenantId, list);
   }
   await Promise.all(
-    [...byTenant].map(([tenantId, events]) => emitIfSubscribed({ WEBHOOK_QUEUE: queue }, s.db, tenantId, events)),
+    [...byTenant].map(([tenantId, events]) =>
+      emitIfSubscribed({ WEBHOOK_QUEUE: queue }, s.db, tenantId, events),
+    ),
   );
 }
 

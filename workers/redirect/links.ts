@@ -36,9 +36,7 @@ type LinkRow = {
 };
 
 /** What a link belongs to: a campaign, or one step of one flow enrolment (issue 14). */
-export type LinkOwner =
-  | { campaignId: string }
-  | { flowId: string; enrolmentId: string; stepId: string };
+export type LinkOwner = { campaignId: string } | { flowId: string; enrolmentId: string; stepId: string };
 
 /**
  * The recipient's personal short link, created on first use. Idempotent per (campaign, contact) or

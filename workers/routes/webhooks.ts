@@ -19,9 +19,9 @@ import {
   page,
 } from '../http/router';
 import { eventBody } from '../integrations/events';
-import { forgetSubscriptions } from '../integrations/subscribers';
 import { assertPublicUrl } from '../integrations/public-url';
 import { MissingSigningKeyError, newWebhookSecret, sealSecret, secretHint } from '../integrations/secret-box';
+import { forgetSubscriptions } from '../integrations/subscribers';
 import { sendTestEvent } from '../integrations/webhook-deliveries';
 import { DeliverySchema, deliveryJson, findWebhook, WebhookSchema, webhookJson } from './webhook-schemas';
 

@@ -33,11 +33,19 @@ export async function afterInbound(
   const base = { message_sid: input.messageSid, from: input.from, to: input.to };
   if (outcome.event === 'OPT_OUT')
     await emitIfSubscribed(env, db, tenantId, [
-      { type: 'contact.opted_out', at: now, data: { contact, source: 'inbound_sms', keyword: input.body.trim().slice(0, 40), ...base } },
+      {
+        type: 'contact.opted_out',
+        at: now,
+        data: { contact, source: 'inbound_sms', keyword: input.body.trim().slice(0, 40), ...base },
+      },
     ]);
   else if (outcome.event === 'RESUBSCRIBE')
     await emitIfSubscribed(env, db, tenantId, [
-      { type: 'contact.opted_in', at: now, data: { contact, source: 'inbound_sms', keyword: input.body.trim().slice(0, 40), ...base } },
+      {
+        type: 'contact.opted_in',
+        at: now,
+        data: { contact, source: 'inbound_sms', keyword: input.body.trim().slice(0, 40), ...base },
+      },
     ]);
   else if (outcome.event === 'REPLIED')
     await emitIfSubscribed(env, db, tenantId, [

@@ -27,6 +27,7 @@ import { createRouter, errorResponses, IdParam, jsonResponse } from '../../http/
 import { previewShortLinkUrl } from '../../redirect/links';
 import { enqueueFanout, enqueueSendJobs } from '../../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../../send/loop';
+import { assertMmsSendable, mmsBlockers, mmsBlockerText } from './mms';
 import { type CampaignRow, CampaignSchema, campaignJson, PreviewSchema } from './schemas';
 import { campaignAudience, findCampaign } from './shared';
 
@@ -57,11 +58,11 @@ async function launchPreview(
     where: and(eq(contacts.tenantId, tenant.id), sql`${contacts.erasedAt} IS NULL`),
   });
   const representativeLink = previewShortLinkUrl(c.env);
-  const perPart = await costPerPartCents(c.get('control'), {
-    tenantId: tenant.id,
-    country: tenant.country,
-    at: now,
-  });
+  const priced = { tenantId: tenant.id, country: tenant.country, at: now };
+  const [perPart, mmsPrice] = await Promise.all([
+    costPerPartCents(c.get('control'), priced),
+    costPerPartCents(c.get('control'), { ...priced, channel: 'mms' }),
+  ]);
   const warnings: string[] = [];
   const share = 1 / Math.max(1, campaign.templateIds.length);
   const rendered = campaign.templateIds.map((id) => {
@@ -73,23 +74,38 @@ async function launchPreview(
     });
     const a = analyzeSms(text);
     if (!t) warnings.push(`Template ${id} no longer exists.`);
-    return { template_id: id, sample: text, encoding: a.encoding, segments: a.segments, share };
+    const channel = t?.mediaUrl ? ('mms' as const) : ('sms' as const);
+    return {
+      template_id: id,
+      sample: text,
+      encoding: a.encoding,
+      segments: a.segments,
+      share,
+      channel,
+      media_url: t?.mediaUrl ?? null,
+      // One recipient's message: parts × the SMS price, or one MMS price whatever its length.
+      cost_cents: channel === 'mms' ? mmsPrice : perPart === null ? null : a.segments * perPart,
+    };
   });
-  if (perPart === null)
+  if (perPart === null && rendered.some((r) => r.channel === 'sms'))
     warnings.push(`No SMS cost is configured for ${tenant.country}; the cost is unknown.`);
+  if (mmsPrice === null && rendered.some((r) => r.channel === 'mms'))
+    warnings.push(`No MMS price is configured for ${tenant.country}; the cost of the MMS is unknown.`);
+  const blocked = mmsBlockerText(await mmsBlockers(db, campaign));
+  if (blocked) warnings.push(blocked);
   if (tenant.isPaused) warnings.push('Sending is paused for this tenant (kill switch).');
   const numbers = await activeNumberCount(db, tenant.id, campaign.sendingNumberIds);
   if (numbers === 0) warnings.push('No active sending number: nothing can be sent.');
-  const estimated =
-    perPart === null
-      ? null
-      : Math.round(rendered.reduce((sum, r) => sum + r.segments * r.share, 0) * perPart * eligible);
+  const estimated = rendered.some((r) => r.cost_cents === null)
+    ? null
+    : Math.round(rendered.reduce((sum, r) => sum + (r.cost_cents ?? 0) * r.share, 0) * eligible);
   return {
     audience,
     eligible,
     excluded,
     estimated_cost_cents: estimated,
     per_part_cents: perPart,
+    mms_price_cents: mmsPrice,
     templates: rendered,
     sending_numbers: numbers,
     warnings,
@@ -177,6 +193,7 @@ export const campaignLifecycleRoutes = createRouter()
           throw new ApiError('CONFLICT', 'The campaign has already finished.');
         return c.json(campaignJson(before), 202);
       }
+      await assertMmsSendable(db, before);
       const now = new Date();
       const at = now.toISOString();
       const startNow = before.scheduledAt === null || before.scheduledAt <= at;

@@ -104,6 +104,7 @@ export const PreviewSchema = z
     }),
     estimated_cost_cents: z.number().int().nullable(),
     per_part_cents: z.number().int().nullable(),
+    mms_price_cents: z.number().int().nullable(),
     templates: z.array(
       z.object({
         template_id: z.string(),
@@ -111,6 +112,11 @@ export const PreviewSchema = z
         encoding: z.string(),
         segments: z.number().int(),
         share: z.number(),
+        /** issue 14: a template with an image is an MMS, priced per message. */
+        channel: z.enum(['sms', 'mms']),
+        media_url: z.string().nullable(),
+        /** One recipient's message; null when its price is not configured. */
+        cost_cents: z.number().int().nullable(),
       }),
     ),
     sending_numbers: z.number().int(),
