@@ -38,6 +38,8 @@ async function seedVictim(a: TestTenant) {
     form: uuidv7(),
     conversion: uuidv7(),
     segment: uuidv7(),
+    flow: uuidv7(),
+    enrolment: uuidv7(),
   };
   const phone = '+61412000111';
   await d
@@ -172,6 +174,22 @@ async function seedVictim(a: TestTenant) {
     status: 'unattributed',
     requestHash: 'h',
   });
+  await d.insert(s.flows).values({
+    id: ids.flow,
+    tenantId: a.tenantId,
+    name: 'Secret flow',
+    isActive: true,
+    triggerType: 'api',
+    steps: [{ id: 's1', type: 'send', template_id: ids.template }],
+  });
+  await d.insert(s.flowEnrolments).values({
+    id: ids.enrolment,
+    tenantId: a.tenantId,
+    flowId: ids.flow,
+    contactId: ids.contact,
+    currentStepId: 's1',
+    enteredAt: '2025-01-01T00:00:00.000Z',
+  });
   return { ids, phone, accountSid };
 }
 
@@ -233,6 +251,7 @@ describe('tenant isolation', () => {
       forms: ids.form,
       conversions: ids.conversion,
       segments: ids.segment,
+      flows: ids.flow,
     };
     const walked: string[] = [];
     for (const [template, ops] of Object.entries(doc.paths)) {
@@ -261,7 +280,7 @@ describe('tenant isolation', () => {
     }
     expect(walked.length).toBeGreaterThan(3);
     expect(await snapshot(a.tenantId)).toEqual(before);
-  });
+  }, 30_000); // a walk over every route: it grows with the API
 
   it('security: lists and filters never show another tenant’s rows', async () => {
     const a = await createTenant('Victim Co');
@@ -282,6 +301,7 @@ describe('tenant isolation', () => {
       'SECRET-ORDER',
       'SecretTag',
       'Secret segment',
+      'Secret flow',
     ];
     for (const [template, ops] of Object.entries(doc.paths)) {
       const op = ops.get;

@@ -23,33 +23,36 @@ const Url = z
   .nullable()
   .optional();
 
-// Steps nest (a branch holds steps); the depth is bounded by the step rules (MAX_DEPTH).
-export const StepSchema: z.ZodType<FlowStepInput> = z.lazy(() =>
-  z.discriminatedUnion('type', [
-    z
-      .object({
-        id: z.string().max(10).optional(),
-        type: z.literal('send'),
-        template_id: z.uuid(),
-        target_url: Url,
-      })
-      .strict(),
-    z
-      .object({ id: z.string().max(10).optional(), type: z.literal('wait'), minutes: z.number().int() })
-      .strict(),
-    z
-      .object({
-        id: z.string().max(10).optional(),
-        type: z.literal('branch'),
-        on: z.enum(['clicked', 'replied']),
-        within_minutes: z.number().int(),
-        // biome-ignore lint/suspicious/noThenProperty: the API's name for a branch's arm (an array, never a thenable)
-        then: z.array(StepSchema).max(50).default([]),
-        else: z.array(StepSchema).max(50).default([]),
-      })
-      .strict(),
-  ]),
-);
+// Steps nest (a branch holds steps); the depth is bounded by the step rules (MAX_DEPTH). Named, so
+// the OpenAPI document refers to it (#/components/schemas/FlowStep) instead of recursing forever.
+export const StepSchema: z.ZodType<FlowStepInput> = z
+  .lazy(() =>
+    z.discriminatedUnion('type', [
+      z
+        .object({
+          id: z.string().max(10).optional(),
+          type: z.literal('send'),
+          template_id: z.uuid(),
+          target_url: Url,
+        })
+        .strict(),
+      z
+        .object({ id: z.string().max(10).optional(), type: z.literal('wait'), minutes: z.number().int() })
+        .strict(),
+      z
+        .object({
+          id: z.string().max(10).optional(),
+          type: z.literal('branch'),
+          on: z.enum(['clicked', 'replied']),
+          within_minutes: z.number().int(),
+          // biome-ignore lint/suspicious/noThenProperty: the API's name for a branch's arm (an array, never a thenable)
+          then: z.array(StepSchema).max(50).default([]),
+          else: z.array(StepSchema).max(50).default([]),
+        })
+        .strict(),
+    ]),
+  )
+  .openapi('FlowStep');
 
 const Trigger = z
   .object({
