@@ -87,6 +87,7 @@ describe('flows API', () => {
             type: 'branch',
             on: 'clicked',
             within_minutes: 60,
+            // biome-ignore lint/suspicious/noThenProperty: the API's name for a branch's arm
             then: [{ type: 'send', template_id: crypto.randomUUID() }],
           },
         ],

@@ -55,6 +55,7 @@ async function welcomeFlow(t: SendTenant) {
         type: 'branch',
         on: 'clicked',
         within_minutes: TWO_DAYS,
+        // biome-ignore lint/suspicious/noThenProperty: the API's name for a branch's arm
         then: [{ type: 'send', template_id: thanks }],
         else: [{ type: 'send', template_id: reminder, target_url: 'https://shop.example.com/reminder' }],
       },
