@@ -22,6 +22,7 @@ const tree = assignStepIds([
     type: 'branch',
     on: 'clicked',
     within_minutes: 2880,
+    // biome-ignore lint/suspicious/noThenProperty: the API's name for a branch's arm
     then: [send()],
     else: [send(), { type: 'wait', minutes: 60 }, send()],
   },
@@ -95,6 +96,7 @@ describe('flow steps: rules', () => {
     ]);
     let deep: FlowStep[] = assignStepIds([send()]);
     for (let i = 0; i < 5; i++)
+      // biome-ignore lint/suspicious/noThenProperty: the API's name for a branch's arm
       deep = [{ id: `s${90 + i}`, type: 'branch', on: 'clicked', within_minutes: 5, then: deep, else: [] }];
     expect(checkSteps(deep).some((p) => /nest/.test(p.message))).toBe(true);
     expect(checkSteps(assignStepIds(Array.from({ length: 51 }, () => send())))[0]!.message).toMatch(
