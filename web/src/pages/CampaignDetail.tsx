@@ -94,9 +94,14 @@ function LaunchSummary({ preview }: { preview: LaunchPreview }) {
           <ul class="sending-samples">
             {preview.templates.map((t) => (
               <li key={t.template_id} class="sending-phone">
+                {t.media_url && (
+                  <img class="mms-image" src={t.media_url} alt="The image sent with this MMS" />
+                )}
                 <p class="sending-bubble">{t.sample}</p>
                 <p class="muted sending-small">
-                  {t.encoding} · {t.segments} {t.segments === 1 ? 'part' : 'parts'}
+                  {t.channel === 'mms'
+                    ? `MMS · ${formatCents(t.cost_cents ?? null)} per recipient (one MMS, whatever the length)`
+                    : `${t.encoding} · ${t.segments} ${t.segments === 1 ? 'part' : 'parts'}`}
                   {preview.templates.length > 1 && ` · ${Math.round(t.share * 100)}% of recipients`}
                 </p>
               </li>

@@ -164,7 +164,19 @@ export type LaunchPreview = {
   >;
   estimated_cost_cents: number | null;
   per_part_cents: number | null;
-  templates: { template_id: string; sample: string; encoding: string; segments: number; share: number }[];
+  /** issue 14: the price of one MMS (a template with an image), per message. */
+  mms_price_cents?: number | null;
+  templates: {
+    template_id: string;
+    sample: string;
+    encoding: string;
+    segments: number;
+    share: number;
+    channel?: 'sms' | 'mms';
+    media_url?: string | null;
+    /** One recipient's message: parts × the SMS price, or one MMS price. */
+    cost_cents?: number | null;
+  }[];
   sending_numbers: number;
   warnings: string[];
 };
