@@ -102,18 +102,23 @@ export async function handleJoinOrConfirm(
   if (intent === 'opt_in' && !confirming) return null;
   const owner = await ownerOf(db, input.to);
   if (!owner) return null;
-  if (await alreadyHandled(db, input.providerEventId)) return done(null, 'replay');
   const at = now.toISOString();
-  const [dnc] = await db
-    .select({ id: doNotContact.id, reason: doNotContact.reason })
-    .from(doNotContact)
-    .where(and(eq(doNotContact.tenantId, owner.tenantId), eq(doNotContact.phoneE164, input.from)))
-    .limit(1);
+  // Only a join or a confirmation reads more (a plain reply costs this path two queries).
+  const dncOf = async () =>
+    (
+      await db
+        .select({ id: doNotContact.id, reason: doNotContact.reason })
+        .from(doNotContact)
+        .where(and(eq(doNotContact.tenantId, owner.tenantId), eq(doNotContact.phoneE164, input.from)))
+        .limit(1)
+    )[0];
 
   if (confirming) {
     const pending = await pendingFor(db, owner.tenantId, input.from, now);
-    // No request waiting: "YES" is START, "Y" a reply for a human.
+    // No request waiting: "YES" is START, "Y" a reply for a human (a replayed Y finds none either).
     if (!pending) return null;
+    if (await alreadyHandled(db, input.providerEventId)) return done(null, 'replay');
+    const dnc = await dncOf();
     const confirmed = await confirmPending(env, db, pending, {
       messageSid: input.messageSid,
       at: now,
@@ -150,6 +155,8 @@ export async function handleJoinOrConfirm(
     .where(and(eq(keywords.tenantId, owner.tenantId), eq(keywords.isActive, true)));
   const k = matchJoinKeyword(input.body, list, owner.numberId);
   if (!k) return null;
+  if (await alreadyHandled(db, input.providerEventId)) return done(null, 'replay');
+  const dnc = await dncOf();
   // Staff put this number on the list, or it complained: a keyword does not lift that.
   if (dnc && dnc.reason !== 'STOP') return null;
 
