@@ -168,7 +168,9 @@ async function scenario(name, { vars, end, ready = true, exit, output: wanted, c
 const example = parseVars(readFileSync(join(ROOT, '.dev.vars.example'), 'utf8'));
 const VARS = `${[...example]
   .filter(([key]) => key !== 'ENVIRONMENT' && key !== 'LINK_SECRET')
-  .map(([key, value]) => `${key}=${value.startsWith('change-me') ? randomBytes(32).toString('base64') : value}`)
+  .map(
+    ([key, value]) => `${key}=${value.startsWith('change-me') ? randomBytes(32).toString('base64') : value}`,
+  )
   .join('\n')}\nSESSION_SECRET=abc\n`;
 const COMPLETE_VARS = `ENVIRONMENT=development\nLINK_SECRET=${randomBytes(32).toString('hex')}\n${VARS}`;
 const STOPPED = ['the end of the stop path', /Stopped: nothing left running/];

@@ -20,6 +20,7 @@ import { deadLetterRoutes } from './routes/dead-letters';
 import { devRoutes } from './routes/dev';
 import { doNotContactRoutes } from './routes/do-not-contact';
 import { eventRoutes } from './routes/events';
+import { flowRoutes } from './routes/flows';
 import { formRoutes } from './routes/forms';
 import { healthRoutes } from './routes/health';
 import { importRoutes, MAX_UPLOAD_BYTES } from './routes/imports';
@@ -110,6 +111,8 @@ function apiV1() {
     '/keywords/*',
     '/forms',
     '/forms/*',
+    '/flows',
+    '/flows/*',
     '/segments',
     '/segments/*',
     // issue 12: replying, assigning and closing are day-to-day work; so is confirming one's own
@@ -148,7 +151,8 @@ function apiV1() {
     .route('/', webhookDeliveryRoutes)
     .route('/', conversionRoutes)
     .route('/', keywordRoutes)
-    .route('/', formRoutes);
+    .route('/', formRoutes)
+    .route('/', flowRoutes);
 }
 
 export function createApp() {

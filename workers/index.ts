@@ -6,6 +6,7 @@ import { createStartupReporter } from './ops/health';
 import { handleQueue } from './queues';
 import { createShortLinkApp } from './redirect/app';
 
+export { FlowRunner } from '../durable-objects/flow-runner';
 export { SendingNumber } from '../durable-objects/sending-number';
 export { TenantGovernor } from '../durable-objects/tenant-governor';
 

@@ -12,12 +12,13 @@ const CONSENT = 'Yes, Demo Co may text me offers and news, up to 4 a month. Repl
 const q = (v) => (v === null ? 'NULL' : `'${String(v).replace(/'/g, "''")}'`);
 const uuid = (n) => `01980000-0000-7000-8000-${String(n).padStart(12, '0')}`;
 
+/** Rows for the demo tenant, written to its shard (the seed puts it on SHARD_0). */
 function seedSql(persistDir, sql) {
   const dir = mkdtempSync(join(tmpdir(), 'growth-seed-'));
   const file = join(dir, 'seed.sql');
   writeFileSync(file, sql);
   try {
-    capture('wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--file', file], {
+    capture('wrangler', ['d1', 'execute', 'SHARD_0', '--local', '--persist-to', persistDir, '--file', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
       timeout: 60_000,
@@ -129,8 +130,9 @@ export default async function growth(ctx) {
         ${q(contactId)}, '01900000-0000-7000-8000-000000000005', 'delivered', 'Flat white Friday', 1, 5,
         'SM00000000000000000000000000000001', 1, ${q(startedAt)}, ${q(startedAt)});`,
       `INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, clicked_at, click_count,
-        human_click_count, expires_at) VALUES (${q(linkId)}, ${q(tenantId)}, ${q(campaignId)}, ${q(contactId)},
-        'tokgrowth1', 'https://example.com/coffee', ${q(clickedAt)}, 1, 1, '2099-01-01T00:00:00.000Z');`,
+        human_click_count, recent_clicks, expires_at) VALUES (${q(linkId)}, ${q(tenantId)}, ${q(campaignId)}, ${q(contactId)},
+        'tokgrowth1', 'https://example.com/coffee', ${q(clickedAt)}, 1, 1, ${q(JSON.stringify([clickedAt]))},
+        '2099-01-01T00:00:00.000Z');`,
       `INSERT INTO events (id, tenant_id, contact_id, campaign_id, short_link_id, event_type, metadata, created_at)
         VALUES (${q(uuid(5))}, ${q(tenantId)}, ${q(contactId)}, ${q(campaignId)}, ${q(linkId)}, 'CLICKED',
         '{"human":true}', ${q(clickedAt)});`,

@@ -40,6 +40,8 @@ async function seedVictim(a: TestTenant) {
     segment: uuidv7(),
     conversation: uuidv7(),
     testNumber: uuidv7(),
+    flow: uuidv7(),
+    enrolment: uuidv7(),
   };
   const phone = '+61412000111';
   await d
@@ -190,6 +192,22 @@ async function seedVictim(a: TestTenant) {
     phoneE164: '+61412000333',
     confirmedAt: '2026-11-25T01:00:00.000Z',
   });
+  await d.insert(s.flows).values({
+    id: ids.flow,
+    tenantId: a.tenantId,
+    name: 'Secret flow',
+    isActive: true,
+    triggerType: 'api',
+    steps: [{ id: 's1', type: 'send', template_id: ids.template }],
+  });
+  await d.insert(s.flowEnrolments).values({
+    id: ids.enrolment,
+    tenantId: a.tenantId,
+    flowId: ids.flow,
+    contactId: ids.contact,
+    currentStepId: 's1',
+    enteredAt: '2025-01-01T00:00:00.000Z',
+  });
   return { ids, phone, accountSid };
 }
 
@@ -254,6 +272,7 @@ describe('tenant isolation', () => {
       // a contact's id names their thread; a sender who is not a contact is walked below
       conversations: ids.contact,
       'test-numbers': ids.testNumber,
+      flows: ids.flow,
     };
     const walked: string[] = [];
     for (const [template, ops] of Object.entries(doc.paths)) {
@@ -319,6 +338,7 @@ describe('tenant isolation', () => {
       'Secret segment',
       '+61412000222',
       '+61412000333',
+      'Secret flow',
     ];
     for (const [template, ops] of Object.entries(doc.paths)) {
       const op = ops.get;

@@ -370,7 +370,7 @@ describe('GET /l/:token', () => {
     expect((batch.mock.calls[0]?.[0] ?? []).length).toBeLessThanOrEqual(3);
     const row = await linkRow(link.id);
     expect([row.clickCount, row.humanClickCount]).toEqual([20, 0]);
-    const slots = await slotsOf(row.campaignId);
+    const slots = await slotsOf(row.campaignId as string);
     expect(slots.reduce((n, x) => n + x.clicks, 0)).toBe(20);
   });
 

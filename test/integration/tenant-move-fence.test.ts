@@ -197,7 +197,7 @@ describe('a tenant being moved: the Worker writes it nowhere', () => {
 /** Copies a tenant's link rows to another shard (what the move's copy step does). */
 async function copyLinkRows(from: Db, to: Db, tenantId: string, linkId: string) {
   const [link] = await from.select().from(shortLinks).where(eq(shortLinks.id, linkId));
-  const [campaign] = await from.select().from(campaigns).where(eq(campaigns.id, link!.campaignId));
+  const [campaign] = await from.select().from(campaigns).where(eq(campaigns.id, link!.campaignId!));
   const [contact] = await from.select().from(contacts).where(eq(contacts.id, link!.contactId));
   await copyTenantRows(controlDb(env), to, tenantId);
   await to.insert(contacts).values(contact!);

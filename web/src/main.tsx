@@ -15,6 +15,8 @@ import { ContactDetail } from './pages/ContactDetail';
 import { Contacts } from './pages/Contacts';
 import { Dashboard } from './pages/Dashboard';
 import { DoNotContact } from './pages/DoNotContact';
+import { FlowDetail } from './pages/FlowDetail';
+import { Flows } from './pages/Flows';
 import { FormDetail } from './pages/FormDetail';
 import { Forms } from './pages/Forms';
 import { ImportDetail } from './pages/ImportDetail';
@@ -103,6 +105,8 @@ function SignedIn() {
         <Route path="/keywords" component={Keywords} />
         <Route path="/forms" component={Forms} />
         <Route path="/forms/:id" component={FormDetail} />
+        <Route path="/flows" component={Flows} />
+        <Route path="/flows/:id" component={FlowDetail} />
         <Route path="/integrations/webhooks" component={Webhooks} />
         <Route path="/integrations/webhooks/:id" component={WebhookDetail} />
         <Route default component={NotFound} />

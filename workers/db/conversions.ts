@@ -22,16 +22,21 @@ export async function lastHumanClick(
   p: { tenantId: string; contactId: string; occurredAt: Date; windowDays: number },
 ): Promise<AttributedClick | null> {
   const w = attributionWindow(p.occurredAt, p.windowDays);
-  const rows = await db.all<{ short_link_id: string; campaign_id: string | null; created_at: string }>(sql`
-    SELECT l.id AS short_link_id, l.campaign_id AS campaign_id, c.value AS created_at
+  const rows = await db.all<{
+    short_link_id: string;
+    campaign_id: string | null;
+    flow_id: string | null;
+    created_at: string;
+  }>(sql`
+    SELECT l.id AS short_link_id, l.campaign_id AS campaign_id, l.flow_id AS flow_id, c.value AS created_at
       FROM short_links l, json_each(l.recent_clicks) c
      WHERE l.contact_id = ${p.contactId} AND l.tenant_id = ${p.tenantId} AND l.recent_clicks IS NOT NULL
        AND c.value >= ${w.from} AND c.value <= ${w.to}
      ORDER BY c.value DESC, l.id DESC LIMIT 1`);
   const r = rows[0];
-  // Flows add their own links later (issue 14, second part); a campaign link has no flow.
+  // A link belongs to a campaign or to a flow's message (issue 14): the order goes to that one.
   return r
-    ? { shortLinkId: r.short_link_id, campaignId: r.campaign_id, flowId: null, clickedAt: r.created_at }
+    ? { shortLinkId: r.short_link_id, campaignId: r.campaign_id, flowId: r.flow_id, clickedAt: r.created_at }
     : null;
 }
 
@@ -63,6 +68,28 @@ function totals(rows: { currency: string; n: number; cents: number }[], currency
       .filter((r) => r.currency !== currency)
       .map((r) => ({ currency: r.currency, conversions: r.n, revenue_cents: r.cents })),
   };
+}
+
+/** Conversions and revenue attributed to one automation flow (its messages' links). */
+export async function flowRevenue(
+  db: Db,
+  control: Db,
+  tenantId: string,
+  flowId: string,
+): Promise<RevenueTotals> {
+  const [currency, rows] = await Promise.all([
+    tenantCurrency(control, tenantId),
+    db
+      .select({
+        currency: conversions.currency,
+        n: sql<number>`count(*)`,
+        cents: sql<number>`coalesce(sum(${conversions.valueCents}), 0)`,
+      })
+      .from(conversions)
+      .where(and(eq(conversions.flowId, flowId), eq(conversions.tenantId, tenantId)))
+      .groupBy(conversions.currency),
+  ]);
+  return totals(rows, currency);
 }
 
 /** Conversions and revenue attributed to one campaign. */

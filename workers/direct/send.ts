@@ -48,6 +48,8 @@ type Row = {
   attempt_started_at: string | null;
   contact_tz: string | null;
   dnc: number;
+  /** A flow message's enrolment: ok, paused (its flow is: hold it), ended (it left the flow: drop it). */
+  flow_state: 'ok' | 'paused' | 'ended';
 };
 
 export type DirectOutcome =
@@ -69,7 +71,11 @@ export async function sendDirectBatch(
       SELECT m.id, m.tenant_id, m.kind, m.contact_id, m.to_phone, m.sending_number_id, m.body, m.media_url,
              m.quiet_hours_start, m.quiet_hours_end, m.status, m.provider_message_id, m.attempt_started_at,
              (SELECT timezone FROM contacts WHERE id = m.contact_id) AS contact_tz,
-             EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = m.tenant_id AND d.phone_e164 = m.to_phone) AS dnc
+             EXISTS (SELECT 1 FROM do_not_contact d WHERE d.tenant_id = m.tenant_id AND d.phone_e164 = m.to_phone) AS dnc,
+             CASE WHEN m.kind <> 'flow' THEN 'ok' ELSE coalesce((
+               SELECT CASE WHEN e.status = 'exited' THEN 'ended' WHEN f.is_active = 0 THEN 'paused' ELSE 'ok' END
+                 FROM flow_enrolments e JOIN flows f ON f.id = e.flow_id
+                WHERE e.id = json_extract(m.context, '$.enrolment_id')), 'ok') END AS flow_state
         FROM direct_messages m WHERE m.id IN (SELECT value FROM json_each(${ids}))`,
     sql`
       SELECT id, name, timezone, country, is_paused AS isPaused, allow_unknown_consent AS allowUnknownConsent,
@@ -228,6 +234,12 @@ async function sendOne(
     await fail(deps, row, 'do_not_contact');
     return ack;
   }
+  // A flow message goes only while its enrolment is in the flow, and waits while the flow is paused.
+  if (row.flow_state === 'ended') {
+    await fail(deps, row, 'left_flow');
+    return ack;
+  }
+  if (row.flow_state === 'paused') return defer(300);
   if (row.quiet_hours_start && row.quiet_hours_end) {
     const tz = row.contact_tz ?? tenant.timezone;
     if (isQuietTime(now, tz, row.quiet_hours_start, row.quiet_hours_end)) {
@@ -279,6 +291,9 @@ async function sendOne(
      WHERE id = ${row.id} AND status = 'queued' AND attempt_started_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM tenants WHERE id = ${row.tenant_id} AND is_paused = 1)
        AND NOT EXISTS (SELECT 1 FROM do_not_contact WHERE tenant_id = ${row.tenant_id} AND phone_e164 = ${row.to_phone})
+       AND NOT EXISTS (SELECT 1 FROM flow_enrolments e JOIN flows f ON f.id = e.flow_id
+                        WHERE e.id = json_extract(direct_messages.context, '$.enrolment_id')
+                          AND (e.status = 'exited' OR f.is_active = 0))
     RETURNING id`);
   if (claimed.length === 0) {
     deps.permits.unreserve(tenant.id, cost);

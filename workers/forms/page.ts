@@ -135,11 +135,17 @@ export function renderThanksPage(p: {
   name: string;
   successMessage: string;
   doubleOptIn: boolean;
-  startNumber: string | null;
+  /** What to text to join again after an opt-out: a form cannot lift it. */
+  rejoin: { number: string | null; keyword: string | null };
 }): string {
-  const restart = p.startNumber
-    ? `If you have replied STOP to ${escapeHtml(p.tenantName)} before, text START to ${escapeHtml(p.startNumber)} first to receive messages again.`
-    : `If you have replied STOP to ${escapeHtml(p.tenantName)} before, text START to our number first to receive messages again.`;
+  const who = escapeHtml(p.tenantName);
+  const { number, keyword } = p.rejoin;
+  const restart =
+    number && keyword
+      ? `If you have replied STOP to ${who} before, this form cannot sign you up again: text <strong>${escapeHtml(keyword)}</strong> to ${escapeHtml(number)} instead and reply Y to the text you get back.`
+      : number
+        ? `If you have replied STOP to ${who} before, text START to ${escapeHtml(number)} first to receive messages again.`
+        : `If you have replied STOP to ${who} before, text START to our number first to receive messages again.`;
   const next = p.doubleOptIn
     ? `<p><strong>One more step:</strong> unless this number has opted out of our messages, a text asking you to confirm is on its way. Reply <strong>Y</strong> to it within 24 hours to finish signing up.</p>`
     : '';

@@ -2,12 +2,12 @@
 // GET shows the form; POST checks it and, when all is well, records the opt-in request and answers
 // 303 to the thank-you page (so a reload never posts twice). Every refusal (bad phone, no tick,
 // too many tries) re-renders the form with a clear message and stores nothing.
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { allowAttempt } from '../auth/rate-limit';
 import type { Db } from '../db/client';
-import { doNotContact, formDirectory, sendingNumbers, signupForms, tenants } from '../db/schema';
+import { doNotContact, formDirectory, keywords, sendingNumbers, signupForms, tenants } from '../db/schema';
 import { controlDb, tenantDb } from '../db/shards';
 import { checkSubmission, readSubmission, type SubmissionError } from '../domain/signup-form';
 import { optInConfirmationsFor, recordOptIn } from '../opt-in/confirmations';
@@ -104,14 +104,35 @@ async function formPage(
   );
 }
 
-/** The number to text START to, for someone who opted out before: the tenant's first active one. */
-async function startNumber(l: Loaded): Promise<string | null> {
+/**
+ * What someone who opted out before must text to join again (a form never resubscribes a number on
+ * do-not-contact): an active join keyword of the tenant's first active number (or a keyword for
+ * every number), else START.
+ */
+async function rejoinHint(l: Loaded): Promise<{ number: string | null; keyword: string | null }> {
   const n = await l.control.query.sendingNumbers.findFirst({
-    columns: { phoneE164: true },
-    where: and(eq(sendingNumbers.tenantId, l.tenantId), eq(sendingNumbers.isActive, true)),
+    columns: { id: true, phoneE164: true },
+    where: and(
+      eq(sendingNumbers.tenantId, l.tenantId),
+      eq(sendingNumbers.isActive, true),
+      eq(sendingNumbers.kind, 'phone'),
+    ),
     orderBy: asc(sendingNumbers.createdAt),
   });
-  return n?.phoneE164 ?? null;
+  if (!n) return { number: null, keyword: null };
+  const [k] = await l.db
+    .select({ keyword: keywords.keyword })
+    .from(keywords)
+    .where(
+      and(
+        eq(keywords.tenantId, l.tenantId),
+        eq(keywords.isActive, true),
+        or(eq(keywords.sendingNumberId, n.id), isNull(keywords.sendingNumberId)),
+      ),
+    )
+    .orderBy(asc(keywords.createdAt))
+    .limit(1);
+  return { number: n.phoneE164, keyword: k?.keyword ?? null };
 }
 
 export const formPublicRoutes = new Hono<{ Bindings: Env }>()
@@ -126,7 +147,7 @@ export const formPublicRoutes = new Hono<{ Bindings: Env }>()
           name: l.form.name,
           successMessage: l.form.successMessage,
           doubleOptIn: l.form.doubleOptIn,
-          startNumber: await startNumber(l),
+          rejoin: await rejoinHint(l),
         }),
       );
     }
@@ -205,8 +226,8 @@ export const formPublicRoutes = new Hono<{ Bindings: Env }>()
       fields: checked.fields,
     };
     if (listed) {
-      // Never resubscribed by a form (anyone can type anyone's number): the person texts START or a
-      // join keyword themselves. The request is kept, marked, and nothing is sent.
+      // Never resubscribed by a form (anyone can type anyone's number): the person texts a join
+      // keyword (or START) themselves. The request is kept, marked, and nothing is sent.
       await recordOptIn(l.db, request, 'blocked', { statusReason: 'do_not_contact' });
     } else if (l.form.doubleOptIn) {
       await optInConfirmationsFor(c.env, l.db).request(request);

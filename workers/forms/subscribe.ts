@@ -1,16 +1,15 @@
-// A signup form without double opt-in: the visitor's tick is the consent. The contact is created
-// (or its consent made explicit) at once, and the opt-in row records the proof as confirmed.
-import { and, eq, isNull } from 'drizzle-orm';
+// A signup form without double opt-in: the visitor's tick is the consent. The opt-in row records
+// the proof as confirmed, and the join happens at once (workers/opt-in/join.ts: the contact with
+// explicit consent, the form's tags, contact.created / contact.opted_in, the form's flows).
 import type { Db } from '../db/client';
-import { uuidv7 } from '../db/ids';
-import { auditLog, contacts, type FormField, type signupForms } from '../db/schema';
-import { emitEvent } from '../integrations/events';
+import type { FormField, signupForms } from '../db/schema';
 import { recordOptIn } from '../opt-in/confirmations';
+import { completeJoin, type JoinEnv } from '../opt-in/join';
 
 type Form = typeof signupForms.$inferSelect;
 
 export async function subscribeNow(
-  env: Pick<Env, 'CONTROL_DB' | 'WEBHOOK_QUEUE'>,
+  env: JoinEnv,
   db: Db,
   p: {
     tenantId: string;
@@ -23,36 +22,6 @@ export async function subscribeNow(
     at: Date;
   },
 ): Promise<void> {
-  const at = p.at.toISOString();
-  const consent = {
-    consentStatus: 'explicit' as const,
-    consentSource: `signup form: ${p.form.name}`.slice(0, 200),
-    consentTimestamp: at,
-  };
-  const given = {
-    ...(p.fields.first_name ? { firstName: p.fields.first_name } : {}),
-    ...(p.fields.last_name ? { lastName: p.fields.last_name } : {}),
-    ...(p.fields.email ? { email: p.fields.email.toLowerCase() } : {}),
-  };
-  const existing = await db.query.contacts.findFirst({
-    where: and(
-      eq(contacts.tenantId, p.tenantId),
-      eq(contacts.phoneE164, p.phoneE164),
-      isNull(contacts.erasedAt),
-    ),
-  });
-  const contactId = existing?.id ?? uuidv7(p.at.getTime());
-  if (existing) {
-    await db
-      .update(contacts)
-      .set({ ...consent, ...given, updatedAt: at })
-      .where(and(eq(contacts.id, existing.id), eq(contacts.tenantId, p.tenantId)));
-  } else {
-    await db
-      .insert(contacts)
-      .values({ id: contactId, tenantId: p.tenantId, phoneE164: p.phoneE164, ...consent, ...given })
-      .onConflictDoNothing();
-  }
   const optInId = await recordOptIn(
     db,
     {
@@ -67,35 +36,25 @@ export async function subscribeNow(
       fields: p.fields,
     },
     'confirmed',
-    { contactId, confirmedAt: at, statusReason: 'single opt-in form' },
+    { confirmedAt: p.at.toISOString(), statusReason: 'single opt-in form' },
   );
-  await db.insert(auditLog).values({
-    id: uuidv7(),
+  const joined = await completeJoin(env, db, {
     tenantId: p.tenantId,
-    userId: null,
-    action: existing ? 'contact.consent_changed' : 'contact.created',
-    resourceType: 'contact',
-    resourceId: contactId,
-    metadata: {
-      via: 'signup_form',
-      form_id: p.form.id,
-      opt_in_id: optInId,
-      consent: { from: existing?.consentStatus ?? null, to: 'explicit', version: p.consentVersion },
+    phoneE164: p.phoneE164,
+    source: {
+      kind: 'form',
+      formId: p.form.id,
+      formName: p.form.name,
+      consentVersion: p.consentVersion,
+      tags: p.form.tagsAdd,
     },
+    fields: p.fields,
+    optInId,
+    messageSid: null,
+    at: p.at,
   });
-  if (!existing) {
-    try {
-      await emitEvent(env, p.tenantId, 'contact.created', {
-        contact: {
-          id: contactId,
-          phone_e164: p.phoneE164,
-          consent_status: 'explicit',
-          source: 'signup_form',
-          form_id: p.form.id,
-        },
-      });
-    } catch (err) {
-      console.error('contact.created not emitted', contactId, err);
-    }
-  }
+  await db.$client
+    .prepare('UPDATE pending_opt_ins SET contact_id = ?1 WHERE id = ?2')
+    .bind(joined.contactId, optInId)
+    .run();
 }

@@ -24,13 +24,14 @@ export function pageCsp(inlineStyles: string[], formAction: "'self'" | "'none'" 
 
 /**
  * The admin UI (web/dist, built by Vite): its own scripts and styles only, no inline script, no
- * eval; `data:` images for the inline favicon; API calls to its own origin.
+ * eval; `data:` images for the inline favicon, and https images: an MMS template's image is shown
+ * from its own URL in the template and launch previews (issue 14); API calls to its own origin.
  */
 export const UI_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: https:",
   "font-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",

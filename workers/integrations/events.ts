@@ -8,6 +8,7 @@
 // not be recorded; on a hot path run it in ctx.waitUntil() and log the failure. Once the rows are
 // written, delivery is certain: a lost queue message is re-sent by the cron sweeper.
 import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import { type WebhookEventType, webhookDeliveries, webhookSubscriptions } from '../db/schema';
 import { tenantDb } from '../db/shards';
@@ -65,7 +66,17 @@ export async function emitEvents(
   list: readonly WebhookEvent[],
 ): Promise<{ deliveries: number }> {
   if (list.length === 0) return { deliveries: 0 };
-  const db = await tenantDb(env, tenantId);
+  return emitEventsOn(env, await tenantDb(env, tenantId), tenantId, list);
+}
+
+/** emitEvents on the tenant's shard database, already known (the redirect knows it from the token). */
+export async function emitEventsOn(
+  env: Pick<Env, 'WEBHOOK_QUEUE'>,
+  db: Db,
+  tenantId: string,
+  list: readonly WebhookEvent[],
+): Promise<{ deliveries: number }> {
+  if (list.length === 0) return { deliveries: 0 };
   const subs = await db
     .select({ id: webhookSubscriptions.id, events: webhookSubscriptions.events })
     .from(webhookSubscriptions)

@@ -1,15 +1,17 @@
 // Double opt-in requests from signup forms and join keywords (issue 14).
 //
 // A request is recorded as a pending opt-in (the consent proof: source, consent text version, time,
-// IP and user agent, or the inbound MessageSid) and the person is texted "Reply Y to confirm";
-// the "Y" within 24 h confirms it. THIS BRANCH RECORDS ONLY: `RecordOnlyOptInConfirmations` writes
-// the pending row and sends nothing (`confirmationSent: false`). The send path's one-message
-// facility (second wave) replaces `optInConfirmationsFor` with an implementation that also sends
-// the confirmation SMS (and sets `confirmation_sent_at` / `confirmation_message_sid`).
-import { and, eq } from 'drizzle-orm';
+// IP and user agent, or the inbound MessageSid) and the person is texted "Reply Y to confirm" as a
+// direct message (kind `confirmation`, keyed by the request, so asking twice texts once). The "Y"
+// within 24 h confirms it (workers/opt-in/confirm.ts). A number on do-not-contact is never texted
+// from here: a form leaves its request `blocked`; a keyword re-request is answered in the reply
+// to the person's own message (workers/opt-in/inbound.ts).
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { uuidv7 } from '../db/ids';
-import { type FormField, type OptInStatus, pendingOptIns } from '../db/schema';
+import { type FormField, type OptInStatus, pendingOptIns, sendingNumbers, tenants } from '../db/schema';
+import { queueDirectMessage } from '../direct/queue';
+import { confirmationRequestText } from '../domain/opt-in-texts';
 
 /** How long a confirmation can take. */
 export const OPT_IN_TTL_MS = 24 * 3600 * 1000;
@@ -85,17 +87,79 @@ export async function recordOptIn(
   return id;
 }
 
-/** This branch's implementation: records the pending opt-in, sends nothing (see the header). */
-export class RecordOnlyOptInConfirmations implements OptInConfirmations {
-  constructor(private readonly db: Db) {}
+/** The sender a form's confirmation goes from: one that can receive the "Y" (never an alphanumeric ID). */
+async function replyableSender(db: Db, tenantId: string): Promise<string | null> {
+  const [n] = await db
+    .select({ id: sendingNumbers.id })
+    .from(sendingNumbers)
+    .where(
+      and(
+        eq(sendingNumbers.tenantId, tenantId),
+        eq(sendingNumbers.isActive, true),
+        inArray(sendingNumbers.kind, ['phone', 'messaging_service']),
+      ),
+    )
+    .orderBy(asc(sendingNumbers.createdAt))
+    .limit(1);
+  return n?.id ?? null;
+}
+
+/** Records the request and queues its "Reply Y to confirm" text. */
+export class SmsOptInConfirmations implements OptInConfirmations {
+  constructor(
+    private readonly env: Pick<Env, 'SEND_QUEUE'>,
+    private readonly db: Db,
+  ) {}
 
   async request(req: OptInRequest): Promise<OptInRequestResult> {
-    return { pendingOptInId: await recordOptIn(this.db, req, 'pending'), confirmationSent: false };
+    const pendingOptInId = await recordOptIn(this.db, req, 'pending');
+    return { pendingOptInId, confirmationSent: await this.sendConfirmation(pendingOptInId, req) };
+  }
+
+  /** Queues the text for a recorded request (once per request); false when no sender can take the "Y". */
+  async sendConfirmation(pendingOptInId: string, req: OptInRequest): Promise<boolean> {
+    const { db } = this;
+    const [tenant] = await db
+      .select({ name: tenants.name, senderName: tenants.senderName })
+      .from(tenants)
+      .where(eq(tenants.id, req.tenantId));
+    const from =
+      (req.source === 'keyword' ? req.sendingNumberId : null) ?? (await replyableSender(db, req.tenantId));
+    if (!tenant || !from) {
+      await db
+        .update(pendingOptIns)
+        .set({ statusReason: 'no sender can receive the reply', updatedAt: req.at.toISOString() })
+        .where(and(eq(pendingOptIns.id, pendingOptInId), eq(pendingOptIns.tenantId, req.tenantId)));
+      return false;
+    }
+    const message = await queueDirectMessage(
+      this.env,
+      db,
+      {
+        tenantId: req.tenantId,
+        kind: 'confirmation',
+        dedupeKey: `optin:${pendingOptInId}`,
+        toPhone: req.phoneE164,
+        sendingNumberId: from,
+        body: confirmationRequestText(tenant),
+        context: { pending_opt_in_id: pendingOptInId, source: req.source },
+      },
+      req.at,
+    );
+    await db
+      .update(pendingOptIns)
+      .set({
+        confirmationMessageId: message.id,
+        confirmationSentAt: req.at.toISOString(),
+        sendingNumberId: from,
+        updatedAt: req.at.toISOString(),
+      })
+      .where(and(eq(pendingOptIns.id, pendingOptInId), eq(pendingOptIns.tenantId, req.tenantId)));
+    return true;
   }
 }
 
-/** The seam: which implementation the form (and later the keyword handler) uses. */
-export function optInConfirmationsFor(env: Pick<Env, 'CONTROL_DB'>, db: Db): OptInConfirmations {
-  void env;
-  return new RecordOnlyOptInConfirmations(db);
+/** The seam: what forms and keywords use to ask for a confirmation. */
+export function optInConfirmationsFor(env: Pick<Env, 'SEND_QUEUE'>, db: Db): OptInConfirmations {
+  return new SmsOptInConfirmations(env, db);
 }

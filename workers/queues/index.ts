@@ -1,3 +1,4 @@
+import { consumeFlowBatch } from '../flows/queue';
 import { consumeDeadLetters } from './dead-letters';
 import { consumeFanoutBatch } from './fanout';
 import { consumeImportBatch } from './import';
@@ -29,6 +30,8 @@ export async function handleQueue(
       return consumeImportBatch(batch, env, ctx);
     case 'sms-webhooks':
       return consumeWebhookBatch(batch, env, ctx);
+    case 'sms-flows':
+      return consumeFlowBatch(batch, env);
     case 'sms-dlq':
       return consumeDeadLetters(batch, env);
     default:

@@ -5,6 +5,8 @@
 // upsert per slot, so concurrent clicks never lose an increment.
 import { shardNamed } from '../db/shards';
 import { type ClickVerdict, classifyClick, clickSignals } from '../domain/bots';
+import type { WebhookEvent } from '../integrations/events';
+import { emitIfSubscribed } from '../integrations/subscribers';
 import { hmac, toHex } from '../lib/crypto';
 import type { ResolvedLink } from './lookup';
 import { LruCache } from './lru';
@@ -131,11 +133,14 @@ function statements(d1: D1Database, clicks: PendingClick[]): D1PreparedStatement
     l.all += 1;
     if (c.verdict.human) l.human.push(c.at);
     links.set(c.link.id, l);
+    // The per-minute chart is a campaign's; a flow's clicks are counted on its links alone.
+    const campaignId = c.link.campaignId;
+    if (campaignId === null) continue;
     const slot = clickSlot(c.at);
-    const key = `${c.link.campaignId}|${slot}`;
+    const key = `${campaignId}|${slot}`;
     const s = slots.get(key) ?? {
       tenantId: c.link.tenantId,
-      campaignId: c.link.campaignId,
+      campaignId,
       slot,
       all: 0,
       human: 0,
@@ -175,7 +180,45 @@ export async function recordClick(
   const click = await prepareClick(env, link, req, now, memory);
   const d1 = shardD1(env, link.shard);
   await d1.batch(statements(d1, [click]));
+  await emitClicks(env, link.shard, [click]);
   return click.verdict;
+}
+
+/**
+ * `link.clicked` for the human clicks just recorded (bots, previews and repeats never), for
+ * tenants with an endpoint listening: without one, this is usually a cache hit and nothing else.
+ * The link-only Worker emits too when it has the WEBHOOK_QUEUE binding.
+ */
+async function emitClicks(env: Env, shard: string, clicks: PendingClick[]): Promise<void> {
+  const queue = (env as Partial<Env>).WEBHOOK_QUEUE;
+  const human = clicks.filter((c) => c.verdict.human);
+  if (!queue || human.length === 0) return;
+  const s = shardNamed(env, shard);
+  if (!s) return;
+  const byTenant = new Map<string, WebhookEvent[]>();
+  for (const c of human) {
+    const list = byTenant.get(c.link.tenantId) ?? [];
+    list.push({
+      type: 'link.clicked',
+      at: new Date(c.at),
+      data: {
+        click: {
+          short_link_id: c.link.id,
+          contact_id: c.link.contactId,
+          campaign_id: c.link.campaignId,
+          flow_id: c.link.flowId,
+          clicked_at: c.at,
+          url: c.link.location,
+        },
+      },
+    });
+    byTenant.set(c.link.tenantId, list);
+  }
+  await Promise.all(
+    [...byTenant].map(([tenantId, events]) =>
+      emitIfSubscribed({ WEBHOOK_QUEUE: queue }, s.db, tenantId, events),
+    ),
+  );
 }
 
 /**
@@ -201,7 +244,9 @@ async function writeBatch(env: Env, items: PendingClick[]): Promise<void> {
         await d1.batch(statements(d1, clicks));
       } catch (err) {
         console.error('short-link clicks not recorded', [...new Set(clicks.map((c) => c.link.id))], err);
+        return;
       }
+      await emitClicks(env, shard, clicks);
     }),
   );
 }

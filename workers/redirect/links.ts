@@ -36,34 +36,55 @@ export function previewShortLinkUrl(env: Env): string {
   return shortLinkUrl(env, 'Ab3dEf6hIj9K'.slice(0, SHORT_LINK_TOKEN_LENGTH));
 }
 
-type LinkRow = { id: string; token: string; tenant_id: string; campaign_id: string; contact_id: string };
+type LinkRow = {
+  id: string;
+  token: string;
+  tenant_id: string;
+  campaign_id: string | null;
+  contact_id: string;
+  flow_enrolment_id: string | null;
+  flow_step_id: string | null;
+};
+
+/** What a link belongs to: a campaign, or one step of one flow enrolment (issue 14). */
+export type LinkOwner = { campaignId: string } | { flowId: string; enrolmentId: string; stepId: string };
 
 /**
- * The recipient's personal short link, created on first use. Idempotent per (campaign, contact):
- * the token's nonce is derived from the pair, so a retried render (even after a secret rotation)
- * finds the link it created before, and the insert itself is conditional, so concurrent renders
- * never create a second row.
+ * The recipient's personal short link, created on first use. Idempotent per (campaign, contact) or
+ * per (flow enrolment, step): the token's nonce is derived from the pair, so a retried render (even
+ * after a secret rotation) finds the link it created before, and the insert itself is conditional,
+ * so concurrent renders never create a second row.
  */
 export async function shortLinkFor(
   env: Env,
   shard: Pick<Shard, 'db' | 'index'>,
-  p: { tenantId: string; campaignId: string; contactId: string; targetUrl: string; now?: Date },
+  p: { tenantId: string; contactId: string; targetUrl: string; now?: Date } & LinkOwner,
 ): Promise<ShortLink> {
   const created = p.now ?? new Date();
   const createdAt = created.toISOString();
   const expiresAt = new Date(created.getTime() + SHORT_LINK_TTL_DAYS * DAY_MS).toISOString();
+  const flow = 'enrolmentId' in p ? p : null;
+  const campaignId = 'campaignId' in p ? p.campaignId : null;
+  // The nonce's first part: the campaign, or the enrolment's step (never a campaign id: UUIDs).
+  const owner = flow ? `flow:${flow.enrolmentId}:${flow.stepId}` : (campaignId as string);
   const ours = (r: LinkRow) =>
-    r.tenant_id === p.tenantId && r.campaign_id === p.campaignId && r.contact_id === p.contactId;
+    r.tenant_id === p.tenantId &&
+    r.contact_id === p.contactId &&
+    (flow
+      ? r.flow_enrolment_id === flow.enrolmentId && r.flow_step_id === flow.stepId
+      : r.campaign_id === campaignId);
 
   const { db } = shard;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const nonce = await linkNonce(shard.index, p.campaignId, p.contactId, attempt);
+    const nonce = await linkNonce(shard.index, owner, p.contactId, attempt);
     const { from, to } = nonceRange(nonce);
     const token = await signLinkToken(env.LINK_SECRET, nonce);
     const inserted = await db.all<{ id: string; token: string }>(sql`
-      INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, created_at, expires_at)
-      SELECT ${uuidv7(created.getTime())}, ${p.tenantId}, ${p.campaignId}, ${p.contactId}, ${token},
-             ${p.targetUrl}, ${createdAt}, ${expiresAt}
+      INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, created_at, expires_at,
+                               flow_id, flow_enrolment_id, flow_step_id)
+      SELECT ${uuidv7(created.getTime())}, ${p.tenantId}, ${campaignId}, ${p.contactId}, ${token},
+             ${p.targetUrl}, ${createdAt}, ${expiresAt}, ${flow?.flowId ?? null}, ${flow?.enrolmentId ?? null},
+             ${flow?.stepId ?? null}
       WHERE NOT EXISTS (SELECT 1 FROM short_links WHERE token >= ${from} AND token < ${to})
       ON CONFLICT (token) DO NOTHING
       RETURNING id, token`);
@@ -71,10 +92,10 @@ export async function shortLinkFor(
     if (fresh) return { id: fresh.id, token: fresh.token, url: shortLinkUrl(env, fresh.token) };
 
     const existing = await db.all<LinkRow>(sql`
-      SELECT id, token, tenant_id, campaign_id, contact_id FROM short_links
+      SELECT id, token, tenant_id, campaign_id, contact_id, flow_enrolment_id, flow_step_id FROM short_links
       WHERE token >= ${from} AND token < ${to}`);
     const mine = existing.find(ours);
     if (mine) return { id: mine.id, token: mine.token, url: shortLinkUrl(env, mine.token) };
   }
-  throw new Error(`No free short-link token for campaign ${p.campaignId} after ${MAX_ATTEMPTS} attempts.`);
+  throw new Error(`No free short-link token for ${owner} after ${MAX_ATTEMPTS} attempts.`);
 }

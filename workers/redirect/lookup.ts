@@ -12,7 +12,9 @@ export type ResolvedLink = {
   shard: string;
   id: string;
   tenantId: string;
-  campaignId: string;
+  /** Null for a link an automation flow sent (flowId names the flow). */
+  campaignId: string | null;
+  flowId: string | null;
   contactId: string;
   /** The target with the campaign's UTM parameters already appended. */
   location: string;
@@ -27,7 +29,8 @@ const ResolvedLinkSchema = z.object({
   shard: z.string(),
   id: z.string(),
   tenantId: z.string(),
-  campaignId: z.string(),
+  campaignId: z.string().nullable(),
+  flowId: z.string().nullable().default(null),
   contactId: z.string(),
   location: z.string(),
   expiresAt: z.string(),
@@ -53,7 +56,8 @@ function cacheKey(env: Env, token: string): string {
 type Row = {
   id: string;
   tenant_id: string;
-  campaign_id: string;
+  campaign_id: string | null;
+  flow_id: string | null;
   contact_id: string;
   target_url: string;
   expires_at: string;
@@ -74,10 +78,10 @@ function parseUtm(raw: string | null): Record<string, unknown> | null {
   }
 }
 
-const SELECT_LINK = `SELECT l.id, l.tenant_id, l.campaign_id, l.contact_id, l.target_url, l.expires_at, c.utm_params,
+const SELECT_LINK = `SELECT l.id, l.tenant_id, l.campaign_id, l.flow_id, l.contact_id, l.target_url, l.expires_at, c.utm_params,
             COALESCE(NULLIF(t.sender_name, ''), t.name) AS sender, t.shard AS home
        FROM short_links l
-       JOIN campaigns c ON c.id = l.campaign_id
+       LEFT JOIN campaigns c ON c.id = l.campaign_id
        JOIN tenants t ON t.id = l.tenant_id
       WHERE l.token = ?`;
 
@@ -122,6 +126,7 @@ async function fromD1(env: Env, token: string): Promise<ResolvedLink | null> {
     id: row.id,
     tenantId: row.tenant_id,
     campaignId: row.campaign_id,
+    flowId: row.flow_id,
     contactId: row.contact_id,
     location: withUtmParams(row.target_url, parseUtm(row.utm_params)),
     expiresAt: row.expires_at,

@@ -40,6 +40,7 @@ export async function testLinkFromD1(
     id: row.id,
     tenantId: row.tenant_id,
     campaignId: row.campaign_id,
+    flowId: null,
     contactId: row.contact_id ?? '',
     location: withUtmParams(row.target_url, parseUtm(row.utm_params)),
     expiresAt: row.link_expires_at,

@@ -1,14 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, like, lt, or } from 'drizzle-orm';
+import { runBatch } from '../db/batch';
 import { tenantCountry } from '../db/contacts';
 import { addDoNotContactRow, removeDoNotContactRow } from '../db/do-not-contact';
 import { contacts, DNC_REASONS, DNC_SOURCES, doNotContact } from '../db/schema';
 import { normalizePhone, phoneSearch } from '../domain/phone';
+import { exitPhoneEnrolments } from '../flows/exits';
 import { auditRow } from '../http/audit';
 import { requireRole } from '../http/auth-middleware';
 import { ApiError, notFound } from '../http/errors';
 import { decodeCursor, paginate } from '../http/pagination';
 import { createRouter, errorResponses, jsonBody, jsonResponse, PageQuery, page } from '../http/router';
+import { emitIfSubscribed } from '../integrations/subscribers';
 
 const DncSchema = z
   .object({
@@ -155,6 +158,16 @@ export const doNotContactRoutes = createRouter()
       ]);
       const row = await findEntry(db, tenantId, phone);
       if (!row) throw notFound('Do-not-contact entry');
+      // Issue 14: the person leaves every flow at once, and the tenant's endpoints hear of it.
+      const at = new Date();
+      await runBatch(db, exitPhoneEnrolments(tenantId, phone, 'do_not_contact', at.toISOString()));
+      await emitIfSubscribed(c.env, db, tenantId, [
+        {
+          type: 'contact.opted_out',
+          at,
+          data: { contact: { id: row.contactId, phone_e164: phone }, source: 'api', reason: body.reason },
+        },
+      ]);
       return c.json(dncJson(row.entry, row.contactId), 201);
     },
   )

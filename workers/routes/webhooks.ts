@@ -21,6 +21,7 @@ import {
 import { eventBody } from '../integrations/events';
 import { assertPublicUrl } from '../integrations/public-url';
 import { MissingSigningKeyError, newWebhookSecret, sealSecret, secretHint } from '../integrations/secret-box';
+import { forgetSubscriptions } from '../integrations/subscribers';
 import { sendTestEvent } from '../integrations/webhook-deliveries';
 import { DeliverySchema, deliveryJson, findWebhook, WebhookSchema, webhookJson } from './webhook-schemas';
 
@@ -130,6 +131,7 @@ export const webhookRoutes = createRouter()
           metadata: { url: url.toString(), events: body.events, is_active: body.is_active },
         }),
       ]);
+      forgetSubscriptions(c.get('principal').tenantId);
       return c.json({ ...webhookJson(created as WebhookRow), secret }, 201);
     },
   )
@@ -190,6 +192,7 @@ export const webhookRoutes = createRouter()
           metadata: { changes: diff(webhookJson(before), { ...body, url }) },
         }),
       ]);
+      forgetSubscriptions(c.get('principal').tenantId);
       return c.json(webhookJson(after as WebhookRow), 200);
     },
   )
@@ -217,6 +220,7 @@ export const webhookRoutes = createRouter()
           metadata: { url: before.url, events: before.events },
         }),
       ]);
+      forgetSubscriptions(c.get('principal').tenantId);
       return c.body(null, 204);
     },
   )

@@ -159,6 +159,7 @@ export class D1SendStore implements SendStore {
           monthlyBudgetCents: tenant.monthlyBudgetCents,
         },
         templateBody: template && template.tenantId === j.tenantId ? template.body : null,
+        mediaUrl: template && template.tenantId === j.tenantId ? template.mediaUrl : null,
         linkToken: tokenOf.get(`${j.campaignId}:${j.contactId}`) ?? null,
         onDoNotContact: dnc.has(`${j.tenantId}:${contact.phoneE164}`),
         suppressedSince: suppressionCutoff(
@@ -378,8 +379,12 @@ export class D1SendStore implements SendStore {
     await completeCampaignIfDone(this.db, campaignId, now);
   }
 
-  async costPerPartCents(tenant: TenantRow, now: Date): Promise<number | null> {
-    return costPerPartCents(this.control, { tenantId: tenant.id, country: tenant.country, at: now });
+  async costPerPartCents(
+    tenant: TenantRow,
+    now: Date,
+    channel: 'sms' | 'mms' = 'sms',
+  ): Promise<number | null> {
+    return costPerPartCents(this.control, { tenantId: tenant.id, country: tenant.country, at: now, channel });
   }
 }
 

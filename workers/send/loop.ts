@@ -3,6 +3,7 @@
 // between "provider accepted" and "marked sent" is resolved by a lookup, never by a blind resend.
 import { stickyIndex } from '../domain/ab-split';
 import { evaluateEligibility } from '../domain/eligibility';
+import { messageCostOnChannel } from '../domain/mms';
 import { isQuietTime, nextSendTime } from '../domain/quiet-hours';
 import { backoffSeconds, classifyTwilioFailure } from '../domain/twilio-errors';
 import type {
@@ -279,21 +280,30 @@ async function prepareJob(
   }
   const release = () => deps.permits.releaseNumber(picked.number, picked.grantedAt, deps.clock());
 
-  const { body, parts } = await deps.renderer.render(ctx, picked.number);
-  let perPart = st.costs.get(tenant.id);
-  if (!perPart) {
-    perPart = store.costPerPartCents(tenant, now);
-    st.costs.set(tenant.id, perPart);
+  if (ctx.mediaUrl && picked.number.kind === 'alphanumeric') {
+    // Launch refuses this; a sender changed since then. An alphanumeric ID cannot send MMS.
+    await release();
+    await store.markFailed(ctx, { reason: 'sender_cannot_send_mms' }, now);
+    return done(ack);
   }
-  const perPartCents = await perPart;
+  const { body, parts } = await deps.renderer.render(ctx, picked.number);
+  // An MMS (a template with an image) costs one MMS price, whatever the length of its text.
+  const channel = ctx.mediaUrl ? 'mms' : 'sms';
+  const priceKey = `${tenant.id}:${channel}`;
+  let price = st.costs.get(priceKey);
+  if (!price) {
+    price = store.costPerPartCents(tenant, now, channel);
+    st.costs.set(priceKey, price);
+  }
+  const priceCents = await price;
   const hasBudget = tenant.dailyBudgetCents !== null || tenant.monthlyBudgetCents !== null;
-  if (perPartCents === null && hasBudget) {
+  if (priceCents === null && hasBudget) {
     // Without a price the budget cannot be enforced, so a budgeted tenant does not send.
     await release();
-    st.reasons.set(campaign.id, `no SMS cost configured for ${tenant.country}`);
+    st.reasons.set(campaign.id, `no ${channel.toUpperCase()} cost configured for ${tenant.country}`);
     return done(defer(600, deps));
   }
-  const cost = parts * (perPartCents ?? 0);
+  const cost = messageCostOnChannel(channel, parts, priceCents ?? 0);
 
   const reserved = await deps.permits.reserve(tenant, cost, now);
   if (!reserved.ok) {
@@ -359,6 +369,7 @@ async function sendReady(r: Ready, deps: SendDeps, st: BatchState): Promise<Outc
     to: contact.phoneE164,
     ...address,
     body: r.body,
+    ...(ctx.mediaUrl ? { mediaUrl: ctx.mediaUrl } : {}),
     validityPeriodSeconds: validityPeriodSeconds(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd),
     ref: { tenantId: tenant.id, jobId: job.id },
   });

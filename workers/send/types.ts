@@ -83,6 +83,8 @@ export type JobContext = {
   campaign: CampaignRow;
   tenant: TenantRow;
   templateBody: string | null;
+  /** The template's image (issue 14): the message goes out as an MMS, priced per message. */
+  mediaUrl: string | null;
   /** The recipient's personal short-link token, created by the fan-out (null: none yet). */
   linkToken: string | null;
   onDoNotContact: boolean;
@@ -132,7 +134,8 @@ export interface SendStore {
   guardFailureRate(campaignId: string, now: Date): Promise<void>;
   /** Completes the campaign when its fan-out finished and no job is left queued. */
   completeIfDone(campaignId: string, now: Date): Promise<void>;
-  costPerPartCents(tenant: TenantRow, now: Date): Promise<number | null>;
+  /** The price of one SMS part, or of one whole MMS on the `mms` channel; null when none is set. */
+  costPerPartCents(tenant: TenantRow, now: Date, channel?: 'sms' | 'mms'): Promise<number | null>;
 }
 
 export type ProviderSend =

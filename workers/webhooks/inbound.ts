@@ -34,6 +34,10 @@ export type InboundOutcome = {
   /** What the event log recorded (opt-in keywords from someone not opted out are plain replies). */
   event: 'OPT_OUT' | 'RESUBSCRIBE' | 'REPLIED' | null;
   reply: string | null;
+  /** Whose message it was (processed messages), for what follows (webhook events, flows). */
+  tenantId?: string;
+  contactId?: string | null;
+  campaignId?: string | null;
 };
 
 type TenantTexts = {
@@ -214,5 +218,5 @@ export async function handleInbound(db: Db, input: InboundInput): Promise<Inboun
   statements.push(thread, ...activity);
   const [inserted] = await runBatch(db, statements);
   if (inserted?.changes === 0) return { kind: 'replay', intent, event: null, reply: null };
-  return { kind: 'processed', intent, event: eventType, reply };
+  return { kind: 'processed', intent, event: eventType, reply, tenantId, contactId, campaignId };
 }

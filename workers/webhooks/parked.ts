@@ -11,7 +11,8 @@ import { uuidv7 } from '../db/ids';
 import { parkedWebhooks } from '../db/schema';
 import { shardOf } from '../db/shards';
 import { applyCallback, type CallbackInput } from './callback';
-import { handleInbound, type InboundInput } from './inbound';
+import type { InboundInput } from './inbound';
+import { processInbound } from './inbound-effects';
 
 export type Parked = { kind: 'status'; input: CallbackInput } | { kind: 'inbound'; input: InboundInput };
 
@@ -52,7 +53,7 @@ export async function replayParkedWebhooks(
       await applyCallback(db, env, row.params as unknown as CallbackInput);
     } else {
       // The keyword's auto-reply (e.g. the STOP confirmation) is not sent late; the opt-out itself is applied.
-      await handleInbound(db, row.params as unknown as InboundInput);
+      await processInbound(env, db, row.params as unknown as InboundInput);
     }
     await control
       .delete(parkedWebhooks)

@@ -14,7 +14,7 @@ import { ApiError, problem, problemResponse } from '../http/errors';
 import { SecretBoxError } from '../lib/secret-box';
 import { type SignedBy, verifyWebhookAccount } from './accounts';
 import { applyCallback } from './callback';
-import { handleInbound } from './inbound';
+import { processInbound } from './inbound-effects';
 import { type Parked, parkWebhook } from './parked';
 import { accountMayCarry, callbackRef, inboundSender } from './routing';
 import { twiml } from './twiml';
@@ -206,6 +206,6 @@ export const twilioWebhookRoutes = new Hono<AppEnv>()
       );
       return twiml(null);
     }
-    const outcome = await handleInbound(shard.db, input);
+    const outcome = await processInbound(c.env, shard.db, input);
     return twiml(outcome.reply);
   });

@@ -17,6 +17,8 @@ import { type Db, nowIso } from '../db/client';
 import { uuidv7 } from '../db/ids';
 import type { JobStatus } from '../db/schema';
 import { ALLOWED_FROM, failureReason, isUncharged, jobStatusFor } from '../domain/twilio-status';
+import type { WebhookEvent } from '../integrations/events';
+import { emitIfSubscribed } from '../integrations/subscribers';
 
 export type StatusInput = {
   /** The tenant the callback belongs to (from our signed callback URL, or the job reconciled). */
@@ -41,7 +43,14 @@ export type StatusOutcome =
   | { kind: 'applied'; jobId: string; tenantId: string; status: JobStatus; refundedCents: number };
 
 type Found = { id: string; tenant_id: string };
-type Updated = { id: string; tenant_id: string; cost_cents: number | null; sent_at: string | null };
+type Updated = {
+  id: string;
+  tenant_id: string;
+  cost_cents: number | null;
+  sent_at: string | null;
+  contact_id: string;
+  campaign_id: string;
+};
 
 export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise<StatusOutcome> {
   const now = nowIso();
@@ -79,7 +88,7 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
     statements.push(
       sql`UPDATE send_jobs SET ${set}
           WHERE id = ${jobId} AND status IN (${allowed})
-          RETURNING id, tenant_id, cost_cents, sent_at`,
+          RETURNING id, tenant_id, cost_cents, sent_at, contact_id, campaign_id`,
     );
   }
   if (target === 'failed') {
@@ -129,7 +138,27 @@ export async function applyStatus(db: Db, env: Env, input: StatusInput): Promise
     const ok = await refund(env, updated.tenant_id, updated.cost_cents, updated.sent_at ?? now);
     refundedCents = ok ? updated.cost_cents : 0;
   }
+  if (target === 'delivered' || target === 'failed')
+    await emitIfSubscribed(env, db, updated.tenant_id, [
+      messageEvent(target, {
+        id: updated.id,
+        kind: 'campaign',
+        campaign_id: updated.campaign_id,
+        contact_id: updated.contact_id,
+        message_sid: sid,
+        error_code: target === 'failed' ? input.errorCode : null,
+        failure_reason: reason,
+      }),
+    ]);
   return { kind: 'applied', jobId: updated.id, tenantId: updated.tenant_id, status: target, refundedCents };
+}
+
+/** `message.delivered` / `message.failed` for a message that has just reached that state. */
+export function messageEvent(status: 'delivered' | 'failed', message: Record<string, unknown>): WebhookEvent {
+  return {
+    type: status === 'delivered' ? 'message.delivered' : 'message.failed',
+    data: { message: { ...message, status } },
+  };
 }
 
 /**

@@ -23,6 +23,7 @@ const NAV: { title: string; items: NavItem[] }[] = [
     items: [
       { href: '/keywords', label: 'Join keywords' },
       { href: '/forms', label: 'Signup forms' },
+      { href: '/flows', label: 'Automation flows' },
     ],
   },
   {

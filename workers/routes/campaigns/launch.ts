@@ -12,6 +12,7 @@ import { createRouter, errorResponses, IdParam, jsonResponse } from '../../http/
 import { enqueueFanout, enqueueSendJobs } from '../../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../../send/loop';
 import { localDatePassed } from './ab';
+import { assertMmsSendable } from './mms';
 import { assertOptOutPossible } from './preview';
 import { type CampaignRow, CampaignSchema, campaignJson } from './schemas';
 import { campaignAudience, findCampaign } from './shared';
@@ -67,6 +68,7 @@ export const campaignLifecycleRoutes = createRouter()
           throw new ApiError('CONFLICT', 'The campaign has already finished.');
         return c.json(campaignJson(before), 202);
       }
+      await assertMmsSendable(db, before);
       const now = new Date();
       const at = now.toISOString();
       const tenant = await c.get('control').query.tenants.findFirst({ where: eq(tenants.id, tenantId) });

@@ -27,6 +27,7 @@ import { previewOptOutUrl, previewShortLinkUrl } from '../../redirect/links';
 import { usesLink } from '../../send/render';
 import { localDatePassed } from './ab';
 import { computeDeliveryPlan } from './delivery-plan';
+import { mmsBlockers, mmsBlockerText } from './mms';
 import { type CampaignRow, PreviewSchema } from './schemas';
 import { campaignAudience, findCampaign } from './shared';
 
@@ -137,11 +138,11 @@ export async function launchPreview(c: Context<AppEnv>, campaign: CampaignRow): 
   const sample = await db.query.contacts.findFirst({
     where: and(eq(contacts.tenantId, tenant.id), sql`${contacts.erasedAt} IS NULL`),
   });
-  const perPart = await costPerPartCents(c.get('control'), {
-    tenantId: tenant.id,
-    country: tenant.country,
-    at: now,
-  });
+  const priced = { tenantId: tenant.id, country: tenant.country, at: now };
+  const [perPart, mmsPrice] = await Promise.all([
+    costPerPartCents(c.get('control'), priced),
+    costPerPartCents(c.get('control'), { ...priced, channel: 'mms' }),
+  ]);
   const senders = await campaignSenders(db, tenant.id, campaign.sendingNumberIds);
   const active = senders.filter((s) => s.isActive);
   // Sticky senders spread recipients evenly over the active senders, so each kind gets its share.
@@ -186,6 +187,9 @@ export async function launchPreview(c: Context<AppEnv>, campaign: CampaignRow): 
     if (!t) warnings.push(`Template ${id} no longer exists.`);
     // The headline sample is the longest variant: the cost never surprises upwards.
     const longest = variants.reduce((a, b) => (b.segments > a.segments ? b : a));
+    // issue 14: a template with an image is an MMS, one price per message whatever its length.
+    const channel = t?.mediaUrl ? ('mms' as const) : ('sms' as const);
+    const parts = variants.reduce((sum, v) => sum + v.share * v.segments, 0);
     return {
       template_id: id,
       sample: longest.sample,
@@ -193,6 +197,11 @@ export async function launchPreview(c: Context<AppEnv>, campaign: CampaignRow): 
       segments: longest.segments,
       share,
       variants,
+      channel,
+      media_url: t?.mediaUrl ?? null,
+      cost_cents: channel === 'mms' ? mmsPrice : perPart === null ? null : longest.segments * perPart,
+      /** Expected cost of one recipient's message over the sender kinds (not rounded). */
+      expected: channel === 'mms' ? mmsPrice : perPart === null ? null : parts * perPart,
     };
   });
   const abTest = campaign.abTest
@@ -200,23 +209,27 @@ export async function launchPreview(c: Context<AppEnv>, campaign: CampaignRow): 
     : null;
   const ordered = campaign.templateIds.flatMap((id) => templates.filter((t) => t.id === id));
   const launchProblems = optOutLaunchProblems(ordered, senders, tenant);
-  if (perPart === null)
+  if (perPart === null && rendered.some((r) => r.channel === 'sms'))
     warnings.push(`No SMS cost is configured for ${tenant.country}; the cost is unknown.`);
+  if (mmsPrice === null && rendered.some((r) => r.channel === 'mms'))
+    warnings.push(`No MMS price is configured for ${tenant.country}; the cost of the MMS is unknown.`);
+  const mmsBlocked = mmsBlockerText(await mmsBlockers(db, campaign));
+  if (mmsBlocked) launchProblems.push({ path: 'sending_number_ids', message: mmsBlocked });
   if (tenant.isPaused) warnings.push('Sending is paused for this tenant (kill switch).');
   if (active.length === 0) warnings.push('No active sending number: nothing can be sent.');
-  const partsPerMessage = rendered.reduce(
-    (sum, r) => sum + r.share * r.variants.reduce((s, v) => s + v.share * v.segments, 0),
-    0,
-  );
+  const estimated = rendered.some((r) => r.expected === null)
+    ? null
+    : Math.round(rendered.reduce((sum, r) => sum + r.share * (r.expected ?? 0), 0) * eligible);
   return {
     audience,
     eligible,
     excluded,
     local_time: localTime,
     ab_test: abTest,
-    estimated_cost_cents: perPart === null ? null : Math.round(partsPerMessage * perPart * eligible),
+    estimated_cost_cents: estimated,
     per_part_cents: perPart,
-    templates: rendered,
+    mms_price_cents: mmsPrice,
+    templates: rendered.map(({ expected: _, ...r }) => r),
     sending_numbers: active.length,
     warnings,
     launch_problems: launchProblems,

@@ -190,6 +190,7 @@ export const PreviewSchema = z
       .nullable(),
     estimated_cost_cents: z.number().int().nullable(),
     per_part_cents: z.number().int().nullable(),
+    mms_price_cents: z.number().int().nullable(),
     templates: z.array(
       z.object({
         template_id: z.string(),
@@ -215,6 +216,11 @@ export const PreviewSchema = z
               'carries the personal opt-out link instead of "Reply STOP". `sample`/`segments` above are ' +
               'the longest variant.',
           }),
+        /** issue 14: a template with an image is an MMS, priced per message. */
+        channel: z.enum(['sms', 'mms']),
+        media_url: z.string().nullable(),
+        /** One recipient's message; null when its price is not configured. */
+        cost_cents: z.number().int().nullable(),
       }),
     ),
     sending_numbers: z.number().int(),

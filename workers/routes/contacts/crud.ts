@@ -13,6 +13,7 @@ import { replaceTagsStatements, tagsOf } from '../../db/tags';
 import { normalizePhone } from '../../domain/phone';
 import { isSuppressed, suppressedUntil } from '../../domain/suppression';
 import { tagKey } from '../../domain/tags';
+import { enrolOnTrigger } from '../../flows/enrol';
 import { auditRow, diff } from '../../http/audit';
 import { ApiError } from '../../http/errors';
 import { decodeCursor, paginate } from '../../http/pagination';
@@ -159,6 +160,13 @@ export const contactCrudRoutes = createRouter()
       const row = await findContact(db, tenantId, id);
       const created = contactJson(row.contact, row, row.tags);
       await emitEventSafely(c.env, tenantId, 'contact.created', { contact: created }); // issue 14: webhooks
+      // issue 14: flows started by a tag this contact now has
+      await enrolOnTrigger(c.env, db, {
+        tenantId,
+        contactId: id,
+        trigger: { type: 'tag_added', tags },
+        now: new Date(),
+      });
       return c.json(created, 201);
     },
   )
@@ -280,6 +288,17 @@ export const contactCrudRoutes = createRouter()
       } catch (err) {
         if (!isUniqueViolation(err) || !phoneE164) throw err;
         throw duplicatePhone((await contactIdByPhone(db, tenantId, phoneE164)) ?? 'unknown');
+      }
+      if (changes.tags) {
+        // issue 14: flows started by a tag the contact did not have before
+        const had = new Set(tagsBefore.map(tagKey));
+        const added = (body.tags ?? []).filter((t) => !had.has(tagKey(t)));
+        await enrolOnTrigger(c.env, db, {
+          tenantId,
+          contactId: id,
+          trigger: { type: 'tag_added', tags: added },
+          now: new Date(),
+        });
       }
       const row = await findContact(db, tenantId, id);
       return c.json(contactJson(row.contact, row, row.tags), 200);

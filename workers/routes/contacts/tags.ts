@@ -10,6 +10,7 @@ import { statement } from '../../db/statements';
 import { type BulkTarget, bulkTagStatements, tagCounts } from '../../db/tags';
 import type { Filter } from '../../domain/segments/grammar';
 import { MAX_TAGS_PER_REQUEST, normalizeTag, normalizeTags, tagKey } from '../../domain/tags';
+import { enqueueTagged } from '../../flows/queue';
 import { auditRow } from '../../http/audit';
 import type { AppEnv } from '../../http/context';
 import { ApiError, notFound } from '../../http/errors';
@@ -183,6 +184,8 @@ export const contactTagRoutes = createRouter()
       const changes = results.map((r) => r.meta.changes ?? 0);
       const added = changes.slice(0, add.tags.length).reduce((a, n) => a + n, 0);
       const removed = remove.tags.length > 0 ? (changes[add.tags.length] ?? 0) : 0;
+      // issue 14: the contacts newly tagged enter the flows those tags start (in the background)
+      if (added > 0) await enqueueTagged(c.env, c.get('db'), { tenantId, tags: add.tags, at });
       return c.json({ contacts, added, removed }, 200);
     },
   );

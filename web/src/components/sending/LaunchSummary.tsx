@@ -104,9 +104,14 @@ export function LaunchSummary({ preview }: { preview: LaunchPreview }) {
                   {(t.variants.length > 1 || !v.can_receive_replies) && (
                     <p class="sending-small sending-from">{FROM_LABEL[v.sender_kind]}</p>
                   )}
+                  {t.media_url && (
+                    <img class="mms-image" src={t.media_url} alt="The image sent with this MMS" />
+                  )}
                   <p class="sending-bubble">{v.sample}</p>
                   <p class="muted sending-small">
-                    {v.encoding} · {v.segments} {v.segments === 1 ? 'part' : 'parts'}
+                    {t.channel === 'mms'
+                      ? `MMS · ${formatCents(t.cost_cents ?? null)} per recipient (one MMS, whatever the length)`
+                      : `${v.encoding} · ${v.segments} ${v.segments === 1 ? 'part' : 'parts'}`}
                     {shareText(
                       preview.templates.length > 1 ? t.share : 1,
                       t.variants.length > 1 ? v.share : 1,

@@ -221,6 +221,8 @@ export type LaunchPreview = {
   ab_test?: { test_group: number; rest: number; metric: AbMetric; winner_expected_at: string | null } | null;
   estimated_cost_cents: number | null;
   per_part_cents: number | null;
+  /** issue 14: the price of one MMS (a template with an image), per message. */
+  mms_price_cents?: number | null;
   templates: {
     template_id: string;
     sample: string;
@@ -229,6 +231,10 @@ export type LaunchPreview = {
     share: number;
     /** The message as sent from each kind of sender of the campaign (issue 10). */
     variants: PreviewVariant[];
+    channel?: 'sms' | 'mms';
+    media_url?: string | null;
+    /** One recipient's message: parts × the SMS price, or one MMS price. */
+    cost_cents?: number | null;
   }[];
   sending_numbers: number;
   warnings: string[];
