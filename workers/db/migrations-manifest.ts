@@ -2,5 +2,5 @@
 // Run `npm run db:manifest` (db:generate does) after adding a migration.
 export const MIGRATIONS: Readonly<Record<string, readonly string[]>> = {
   'migrations/control': ['0000_init.sql'],
-  'migrations/shard': ['0000_init.sql'],
+  'migrations/shard': ['0000_init.sql', '0001_move_click_baselines.sql'],
 };

@@ -15,6 +15,7 @@ export {
   importChunks,
   keywords,
   messageTemplates,
+  moveClickBaselines,
   pendingOptIns,
   segments,
   sendingNumbers,
