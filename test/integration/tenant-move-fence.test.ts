@@ -229,12 +229,16 @@ describe('short links sent before a move', () => {
       .update(campaigns)
       .set({ targetUrl: 'https://shop.example.com/' })
       .where(eq(campaigns.id, campaign.id));
-    const link = await shortLinkFor(env, { db: t.shard.db, index: hint }, {
-      tenantId: t.tenantId,
-      campaignId: campaign.id,
-      contactId: contact.id,
-      targetUrl: 'https://shop.example.com/',
-    });
+    const link = await shortLinkFor(
+      env,
+      { db: t.shard.db, index: hint },
+      {
+        tenantId: t.tenantId,
+        campaignId: campaign.id,
+        contactId: contact.id,
+        targetUrl: 'https://shop.example.com/',
+      },
+    );
     const [row] = await t.db.select().from(shortLinks).where(eq(shortLinks.token, link.token));
     return { token: link.token, id: row!.id };
   }

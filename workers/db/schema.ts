@@ -1307,6 +1307,8 @@ export type MoveTableCounts = {
   copied: number;
   source: number | null;
   target: number | null;
+  /** the source's checksum when the copy was verified (the old shard must not change after it) */
+  sourceBytes?: number;
   deleted?: number;
 };
 export const tenantMoves = sqliteTable(
