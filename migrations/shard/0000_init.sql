@@ -509,6 +509,20 @@ CREATE TABLE `message_templates` (
 );
 --> statement-breakpoint
 CREATE INDEX `message_templates_tenant_id_idx` ON `message_templates` (`tenant_id`);--> statement-breakpoint
+CREATE TABLE `move_click_baselines` (
+	`tenant_id` text NOT NULL,
+	`move_id` text NOT NULL,
+	`table_name` text NOT NULL,
+	`row_key` text NOT NULL,
+	`clicks` integer NOT NULL,
+	`human_clicks` integer NOT NULL,
+	`clicked_at` text,
+	`recent_clicks` text,
+	PRIMARY KEY(`tenant_id`, `move_id`, `table_name`, `row_key`),
+	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade,
+	CONSTRAINT "move_click_baselines_table_enum" CHECK("table_name" IN ('short_links', 'click_counts'))
+);
+--> statement-breakpoint
 CREATE TABLE `pending_opt_ins` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

@@ -141,10 +141,7 @@ describe('ops local: through wrangler d1 execute --local (the default)', () => {
 // ---- a tenant with a row in every table, for the moves
 
 let seq = 0;
-let uniq = 0;
 const pad = (n, w) => String(n).padStart(w, '0');
-/** A fresh id (clicks added by the tests). */
-const freshId = () => `01900000-0000-7000-9000-${pad(++uniq, 12)}`;
 
 async function seededTenant(name) {
   const base = ++seq;
@@ -208,8 +205,9 @@ async function seededTenant(name) {
         [id(20 + i), t, camp, cid, tpl, num],
       ),
     ),
+    // Clicks as the redirect counts them (workers/redirect/clicks.ts): on the link and its campaign's minute.
     bindSql(
-      "INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, expires_at, click_count, human_click_count, clicked_at) VALUES (?, ?, ?, ?, ?, 'https://x.example', '2030-01-01T00:00:00.000Z', 2, 1, '2026-03-01T00:00:00.000Z'), (?, ?, ?, ?, ?, 'https://x.example', '2030-01-01T00:00:00.000Z', 0, 0, NULL)",
+      "INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, expires_at, click_count, human_click_count, clicked_at, recent_clicks) VALUES (?, ?, ?, ?, ?, 'https://x.example', '2030-01-01T00:00:00.000Z', 2, 1, '2026-03-01T00:00:00.000Z', '[\"2026-03-01T00:00:00.000Z\"]'), (?, ?, ?, ?, ?, 'https://x.example', '2030-01-01T00:00:00.000Z', 0, 0, NULL, NULL)",
       [
         l1,
         t,
@@ -224,12 +222,12 @@ async function seededTenant(name) {
       ],
     ),
     bindSql(
-      "INSERT INTO events (id, tenant_id, contact_id, campaign_id, send_job_id, event_type, metadata, created_at) VALUES (?, ?, ?, ?, ?, 'SENT', '{}', '2026-03-01T00:00:00.000Z')",
-      [id(30), t, c[0], camp, id(20)],
+      "INSERT INTO click_counts (tenant_id, campaign_id, slot, clicks, human_clicks) VALUES (?, ?, '2026-03-01T00:00', 1, 1), (?, ?, '2026-03-01T00:01', 1, 0)",
+      [t, camp, t, camp],
     ),
     bindSql(
-      "INSERT INTO events (id, tenant_id, contact_id, campaign_id, short_link_id, event_type, metadata, created_at) VALUES (?, ?, ?, ?, ?, 'CLICKED', '{\"human\":true}', '2026-03-01T00:00:00.000Z'), (?, ?, ?, ?, ?, 'CLICKED', '{\"human\":false,\"reason\":\"bot\"}', '2026-03-01T00:01:00.000Z')",
-      [id(31), t, c[0], camp, l1, id(32), t, c[0], camp, l1],
+      "INSERT INTO events (id, tenant_id, contact_id, campaign_id, send_job_id, event_type, metadata, created_at) VALUES (?, ?, ?, ?, ?, 'FAILED', '{\"error_code\":\"30003\"}', '2026-03-01T00:00:00.000Z'), (?, ?, ?, ?, NULL, 'REPLIED', '{\"body\":\"thanks\"}', '2026-03-01T00:02:00.000Z')",
+      [id(30), t, c[1], camp, id(21), id(31), t, c[0], camp],
     ),
     bindSql(
       "INSERT INTO webhook_events (id, tenant_id, provider_event_id, event_type, payload, processed_at) VALUES (?, ?, ?, 'status:delivered', '{}', '2026-03-01T00:00:00.000Z')",
@@ -274,7 +272,23 @@ async function snapshot(shard, tenantId) {
 const tenantShard = async (t) =>
   (await q('CONTROL_DB', bindSql('SELECT shard FROM tenants WHERE id = ?', [t])))[0].shard;
 
-const STEPS = ['marked', 'copy-page', 'copied', 'verified', 'switched', 'caught_up', 'delete-batch', 'done'];
+const STEPS = [
+  'marked',
+  'copy-page',
+  'copied',
+  'verified',
+  'switched',
+  'catch-up-page',
+  'caught_up',
+  'delete-batch',
+  'done',
+];
+
+/** The move's bookkeeping rows left on a shard. */
+const baselinesOn = async (shard, tenantId) =>
+  (
+    await q(shard, bindSql('SELECT count(*) AS n FROM move_click_baselines WHERE tenant_id = ?', [tenantId]))
+  )[0].n;
 
 describe('ops local: tenant move', () => {
   test('refused while the tenant is not paused, or to where it already is', async () => {
@@ -325,9 +339,8 @@ describe('ops local: tenant move', () => {
       assert.equal(again.code, 0, again.stderr);
       const summary = JSON.parse(again.stdout);
       assert.equal(summary.state, 'done');
-      for (const [table, c] of Object.entries(summary.tables)) {
-        if (table !== 'events:clicks') assert.equal(c.target, c.source, `${table} counts`);
-      }
+      for (const [table, c] of Object.entries(summary.tables))
+        assert.equal(c.target, c.source, `${table} counts`);
 
       assert.equal(await tenantShard(tenantId), 'SHARD_1');
       const moved = await snapshot('SHARD_1', tenantId);
@@ -344,6 +357,7 @@ describe('ops local: tenant move', () => {
         bindSql('SELECT shard, is_paused FROM tenants WHERE id = ?', [tenantId]),
       );
       assert.deepEqual(copy, { shard: 'SHARD_1', is_paused: 1 });
+      assert.equal(await baselinesOn('SHARD_1', tenantId), 0, 'the move cleans up after itself');
       assert.deepEqual(
         await snapshot('SHARD_0', bystander.tenantId),
         bystanderBefore,
@@ -362,42 +376,147 @@ describe('ops local: tenant move', () => {
     });
   }
 
-  test('clicks taken during the move are all counted: on the old shard before the switch, on both after it', async () => {
-    const { tenantId, links, campaign, contact } = await seededTenant('Clicky');
+  test('clicks taken during the move are all counted once: on the old shard after the copy and until the caches let go, on the new one after the switch, through a crash in the catch-up', async () => {
+    const { tenantId, links, campaign } = await seededTenant('Clicky');
+    const [l1, l2] = links;
     await ops(['tenant', 'pause', tenantId]);
-    const move = ['tenant', 'move', tenantId, '--to', 'SHARD_1', '--wait-seconds', '0'];
-    // What the redirect writes for one click (workers/redirect/clicks.ts): an event and the counters.
-    const click = (shard, human, at) =>
+    // The move's clock, pinned; the clicks happen in the minutes after it started.
+    const T0 = Date.parse('2026-11-20T09:00:00.000Z');
+    const at = (seconds) => new Date(T0 + seconds * 1000).toISOString();
+    const clock = { now: () => new Date(T0) };
+    const move = ['tenant', 'move', tenantId, '--to', 'SHARD_1', '--wait-seconds', '0', '--page-size', '1'];
+    // What the redirect writes for one click (workers/redirect/clicks.ts LINK_COUNTS and SLOT_COUNTS).
+    const click = (shard, link, human, when) =>
       target.run(shard, [
         bindSql(
-          "INSERT INTO events (id, tenant_id, contact_id, campaign_id, short_link_id, event_type, metadata, created_at) VALUES (?, ?, ?, ?, ?, 'CLICKED', ?, ?)",
-          [freshId(), tenantId, contact, campaign, links[0], JSON.stringify({ human }), at],
+          `UPDATE short_links SET click_count = click_count + 1, human_click_count = human_click_count + ?,
+             clicked_at = CASE WHEN ? THEN coalesce(clicked_at, ?) ELSE clicked_at END,
+             recent_clicks = CASE WHEN ? THEN (SELECT json_group_array(value) FROM (SELECT value FROM (
+               SELECT value FROM json_each(coalesce(short_links.recent_clicks, '[]')) UNION ALL SELECT ?)
+               ORDER BY value DESC LIMIT 10)) ELSE recent_clicks END
+           WHERE id = ?`,
+          [human ? 1 : 0, human, when, human, when, link],
         ),
         bindSql(
-          'UPDATE short_links SET click_count = click_count + 1, human_click_count = human_click_count + ? WHERE id = ?',
-          [human ? 1 : 0, links[0]],
+          `INSERT INTO click_counts (tenant_id, campaign_id, slot, clicks, human_clicks) VALUES (?, ?, ?, 1, ?)
+           ON CONFLICT (campaign_id, slot) DO UPDATE SET clicks = clicks + 1, human_clicks = human_clicks + excluded.human_clicks`,
+          [tenantId, campaign, when.slice(0, 16), human ? 1 : 0],
         ),
       ]);
-    const now = new Date().toISOString();
-    assert.equal((await ops(move, { crashAfter: 'copied' })).code, 137);
-    await click('SHARD_0', true, now); // after its link was copied, before the switch
-    assert.equal((await ops(move, { crashAfter: 'switched' })).code, 137);
-    await click('SHARD_0', false, now); // a redirect that still had the old shard cached
-    await click('SHARD_1', true, now); // a fresh redirect, after the switch
-    const done = await ops(move);
+    const totals = async (shard) =>
+      (
+        await q(
+          shard,
+          bindSql(
+            'SELECT (SELECT sum(click_count) FROM short_links WHERE tenant_id = ?) AS links, (SELECT sum(human_click_count) FROM short_links WHERE tenant_id = ?) AS human, (SELECT sum(clicks) FROM click_counts WHERE tenant_id = ?) AS slots, (SELECT sum(human_clicks) FROM click_counts WHERE tenant_id = ?) AS human_slots',
+            [tenantId, tenantId, tenantId, tenantId],
+          ),
+        )
+      )[0];
+    const before = await totals('SHARD_0');
+    assert.deepEqual(before, { links: 2, human: 1, slots: 2, human_slots: 1 });
+
+    assert.equal((await ops(move, { ...clock, crashAfter: 'copied' })).code, 137);
+    // After their rows were copied, before the switch: the redirect counts on the old shard.
+    await click('SHARD_0', l1, true, at(60));
+    await click('SHARD_0', l1, false, at(61)); // a link preview
+    await click('SHARD_0', l2, true, at(120)); // l2's first human click
+    const switched = await ops(move, { ...clock, crashAfter: 'switched' });
+    assert.equal(switched.code, 137, switched.stderr);
+    assert.doesNotMatch(switched.stderr, /differs/, 'the clicks are not a difference in the copy');
+    // A redirect with the old shard still cached, and fresh ones on the new shard, in the same minute.
+    await click('SHARD_0', l1, true, at(180));
+    await click('SHARD_1', l1, true, at(190));
+    await click('SHARD_1', l2, true, at(240));
+    await click('SHARD_1', l2, false, at(241));
+    // A crash after the first page of the catch-up was written, before its cursor was saved.
+    const crashed = await ops(move, { ...clock, crashAfter: 'catch-up-page' });
+    assert.equal(crashed.code, 137, crashed.stderr);
+    const [half] = await q('SHARD_1', bindSql('SELECT click_count FROM short_links WHERE id = ?', [l1]));
+    assert.equal(half.click_count, 2 + 3 + 1, 'the first link is caught up before the crash');
+    const done = await ops(move, clock);
     assert.equal(done.code, 0, done.stderr);
-    const [link] = await q(
+
+    // Old before (2/1) + the old shard during the move (4/3) + the new shard after the switch (3/2).
+    assert.deepEqual(await totals('SHARD_1'), { links: 9, human: 6, slots: 9, human_slots: 6 });
+    const [a, b] = await q(
       'SHARD_1',
-      bindSql('SELECT click_count, human_click_count, clicked_at FROM short_links WHERE id = ?', [links[0]]),
+      bindSql(
+        'SELECT click_count, human_click_count, clicked_at, recent_clicks FROM short_links WHERE id IN (?, ?) ORDER BY id',
+        [l1, l2],
+      ),
     );
-    assert.deepEqual(link, { click_count: 5, human_click_count: 3, clicked_at: '2026-03-01T00:00:00.000Z' });
-    const [events] = await q(
+    assert.deepEqual(
+      { ...a, recent_clicks: JSON.parse(a.recent_clicks) },
+      {
+        click_count: 6,
+        human_click_count: 4,
+        clicked_at: '2026-03-01T00:00:00.000Z',
+        recent_clicks: [at(190), at(180), at(60), '2026-03-01T00:00:00.000Z'],
+      },
+    );
+    // The earliest first human click wins (the old shard's, not the new shard's later one).
+    assert.deepEqual(
+      { ...b, recent_clicks: JSON.parse(b.recent_clicks) },
+      { click_count: 3, human_click_count: 2, clicked_at: at(120), recent_clicks: [at(240), at(120)] },
+    );
+    const slots = await q(
       'SHARD_1',
-      bindSql("SELECT count(*) AS n FROM events WHERE short_link_id = ? AND event_type = 'CLICKED'", [
-        links[0],
+      bindSql('SELECT slot, clicks, human_clicks FROM click_counts WHERE tenant_id = ? ORDER BY slot', [
+        tenantId,
       ]),
     );
-    assert.equal(events.n, 5);
+    assert.deepEqual(
+      slots.map((r) => [r.slot, r.clicks, r.human_clicks]),
+      [
+        ['2026-03-01T00:00', 1, 1],
+        ['2026-03-01T00:01', 1, 0],
+        [at(60).slice(0, 16), 2, 1],
+        [at(120).slice(0, 16), 1, 1],
+        [at(180).slice(0, 16), 2, 2],
+        [at(240).slice(0, 16), 2, 1],
+      ],
+    );
+    assert.equal((await snapshot('SHARD_0', tenantId)).short_links.length, 0);
+    assert.equal(await baselinesOn('SHARD_1', tenantId), 0);
+    // Running it again changes nothing.
+    assert.equal((await ops(move, clock)).code, 0);
+    assert.deepEqual(await totals('SHARD_1'), { links: 9, human: 6, slots: 9, human_slots: 6 });
+  });
+
+  test('a click the old shard takes after the catch-up (a cache outliving the wait) stops the move before anything is deleted; run again, it is counted', async () => {
+    const { tenantId, links, campaign } = await seededTenant('Late Click');
+    await ops(['tenant', 'pause', tenantId]);
+    const move = ['tenant', 'move', tenantId, '--to', 'SHARD_1', '--wait-seconds', '0'];
+    const clock = { now: () => new Date('2026-11-20T09:00:00.000Z') };
+    assert.equal((await ops(move, { ...clock, crashAfter: 'switched' })).code, 137);
+    // The old shard takes a click between the catch-up and its check (the check's first read).
+    let late = false;
+    const sneaky = Object.create(target);
+    sneaky.run = async (binding, statements) => {
+      if (!late && binding === 'SHARD_0' && statements.some((x) => /"click_count"/.test(x))) {
+        late = true;
+        await target.run('SHARD_0', [
+          bindSql('UPDATE short_links SET click_count = click_count + 1 WHERE id = ?', [links[0]]),
+          bindSql(
+            "INSERT INTO click_counts (tenant_id, campaign_id, slot, clicks, human_clicks) VALUES (?, ?, '2026-11-20T09:01', 1, 0)",
+            [tenantId, campaign],
+          ),
+        ]);
+      }
+      return target.run(binding, statements);
+    };
+    const stopped = await ops(move, { ...clock, target: sneaky });
+    assert.equal(stopped.code, 1, stopped.stderr);
+    assert.match(stopped.stderr, /short_links:clicks: 2 rows, 3 clicks .* on SHARD_0, 2 rows, 2 clicks/);
+    assert.equal((await snapshot('SHARD_0', tenantId)).short_links.length, 2, 'nothing deleted');
+    const again = await ops(move, clock);
+    assert.equal(again.code, 0, again.stderr);
+    const [link] = await q(
+      'SHARD_1',
+      bindSql('SELECT click_count FROM short_links WHERE id = ?', [links[0]]),
+    );
+    assert.equal(link.click_count, 3);
   });
 
   test('--abort before the switch puts the tenant back where it was and removes the partial copy', async () => {
@@ -419,6 +538,7 @@ describe('ops local: tenant move', () => {
     assert.deepEqual(await snapshot('SHARD_0', tenantId), before);
     for (const [table, rows] of Object.entries(await snapshot('SHARD_1', tenantId)))
       assert.equal(rows.length, 0, table);
+    assert.equal(await baselinesOn('SHARD_1', tenantId), 0);
     const [copy] = await q('SHARD_0', bindSql('SELECT shard FROM tenants WHERE id = ?', [tenantId]));
     assert.equal(copy.shard, 'SHARD_0');
     // A move can start again afterwards; past the switch there is no abort.

@@ -11,6 +11,7 @@ import { uuidv7 } from '../../workers/db/ids';
 import { copyTenantRows } from '../../workers/db/replicate';
 import {
   campaigns,
+  clickCounts,
   contacts,
   doNotContact,
   events,
@@ -220,22 +221,48 @@ async function visit(token: string) {
 }
 
 describe('short links sent before a move', () => {
-  async function linkOf(t: TestTenant) {
+  /** A link on the tenant's shard; its token names `hint` (another shard: the tenant lived there before). */
+  async function linkOf(t: TestTenant, hint = t.shard.index) {
     const contact = await addContact(t.tenantId);
     const campaign = await addCampaign(t.tenantId, 'Links');
     await t.db
       .update(campaigns)
       .set({ targetUrl: 'https://shop.example.com/' })
       .where(eq(campaigns.id, campaign.id));
-    const link = await shortLinkFor(env, t.shard, {
-      tenantId: t.tenantId,
-      campaignId: campaign.id,
-      contactId: contact.id,
-      targetUrl: 'https://shop.example.com/',
-    });
+    const link = await shortLinkFor(
+      env,
+      { db: t.shard.db, index: hint },
+      {
+        tenantId: t.tenantId,
+        campaignId: campaign.id,
+        contactId: contact.id,
+        targetUrl: 'https://shop.example.com/',
+      },
+    );
     const [row] = await t.db.select().from(shortLinks).where(eq(shortLinks.token, link.token));
     return { token: link.token, id: row!.id };
   }
+
+  const clicksOn = (s: Shard, t: TestTenant) =>
+    s.db.select().from(clickCounts).where(eq(clickCounts.tenantId, t.tenantId));
+
+  it('while it is being moved, count on the old shard, even when the token names the new one and it already has a copy', async () => {
+    const t = await createTenant('Moving Links Co');
+    const to = other(t);
+    // The tenant came from `to` (its tokens name it) and is moving back: `to` has a copy of the link.
+    const { token, id } = await linkOf(t, to.index);
+    await copyLinkRows(t.db, to.db, t.tenantId, id);
+    await setShard(t, `${t.shard.name}>${to.name}`, [t.shard, to]);
+    const res = await visit(token);
+    expect(res.status).toBe(302);
+    const [old] = await t.db.select().from(shortLinks).where(eq(shortLinks.id, id));
+    const [copy] = await to.db.select().from(shortLinks).where(eq(shortLinks.id, id));
+    // The move adds the old shard's clicks to the copy after the switch: the copy takes none before it.
+    expect([old?.clickCount, old?.humanClickCount, copy?.clickCount]).toEqual([1, 1, 0]);
+    expect(old?.recentClicks).toHaveLength(1);
+    expect((await clicksOn(t.shard, t)).map((r) => r.clicks)).toEqual([1]);
+    expect(await clicksOn(to, t)).toEqual([]);
+  });
 
   it('after the switch (rows on both shards) resolve and count on the new home', async () => {
     const t = await createTenant('Moved Links Co');
@@ -248,6 +275,8 @@ describe('short links sent before a move', () => {
     const [moved] = await to.db.select().from(shortLinks).where(eq(shortLinks.id, id));
     const [old] = await t.db.select().from(shortLinks).where(eq(shortLinks.id, id));
     expect([moved?.clickCount, old?.clickCount]).toEqual([1, 0]);
+    expect((await clicksOn(to, t)).map((r) => r.clicks)).toEqual([1]);
+    expect(await clicksOn(t.shard, t)).toEqual([]);
   });
 
   it('after the old rows are deleted, resolve on the shard that has them (the token’s hint is stale)', async () => {
@@ -262,8 +291,8 @@ describe('short links sent before a move', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toContain('https://shop.example.com/');
     const [moved] = await to.db.select().from(shortLinks).where(eq(shortLinks.id, id));
-    // Counted on the shard that has the link now (a click is counters on its row, no event).
-    expect(moved?.clickCount).toBe(1);
-    expect(moved?.humanClickCount).toBe(1);
+    expect([moved?.clickCount, moved?.humanClickCount]).toEqual([1, 1]);
+    // The lean write path: the click is in the link's counters and its campaign's minute, no event row.
+    expect((await clicksOn(to, t)).map((r) => [r.clicks, r.humanClicks])).toEqual([[1, 1]]);
   });
 });

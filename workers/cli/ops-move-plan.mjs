@@ -11,10 +11,12 @@ import { bindSql, quoteIdent } from './ops-db.mjs';
 
 /** Rows copied from the control database, not moved as data (see copyControlRows). */
 export const CONTROL_COPIES = ['tenants', 'users', 'sending_numbers'];
-/** Click events are copied with their short link (one consistent read), not with the other events. */
-export const CLICK = "event_type = 'CLICKED' AND short_link_id IS NOT NULL";
-/** short_links columns that clicks change while a move runs (caught up after the switch). */
-export const CLICK_COUNTERS = ['click_count', 'human_click_count', 'clicked_at'];
+/** The move's own bookkeeping on the new shard (ops-move-clicks.mjs), never moved as data. */
+export const MOVE_BOOKKEEPING = ['move_click_baselines'];
+/** short_links columns a click changes (workers/redirect/clicks.ts). */
+export const LINK_CLICK_COLUMNS = ['click_count', 'human_click_count', 'clicked_at', 'recent_clicks'];
+/** click_counts columns a click changes. */
+export const SLOT_CLICK_COLUMNS = ['clicks', 'human_clicks'];
 
 /** SQL table names of the shard schema, in the order schema-shard.ts lists them. */
 export function shardSchemaTables(root = ROOT) {
@@ -38,7 +40,7 @@ export function shardSchemaTables(root = ROOT) {
  * `introspect(tables)` returns {table: {columns: [{name, pk}], fks: [{from, table, to}]}}.
  */
 export function buildPlan(tables, info) {
-  const moved = tables.filter((t) => !CONTROL_COPIES.includes(t));
+  const moved = tables.filter((t) => !CONTROL_COPIES.includes(t) && !MOVE_BOOKKEEPING.includes(t));
   const byName = new Map();
   for (const t of moved) {
     const i = info[t];
@@ -88,15 +90,10 @@ export function buildPlan(tables, info) {
       );
     }
   }
-  // Dependencies: the tables each one references (click events travel with short_links, so
-  // short_links also waits for whatever events reference).
+  // Dependencies: the tables each one references.
   const deps = new Map();
   for (const [t, p] of byName) {
-    const d = new Set(p.fks.map((fk) => fk.table).filter((x) => x !== t && byName.has(x)));
-    deps.set(t, d);
-  }
-  if (byName.has('short_links') && byName.has('events')) {
-    for (const x of deps.get('events')) if (x !== 'short_links') deps.get('short_links').add(x);
+    deps.set(t, new Set(p.fks.map((fk) => fk.table).filter((x) => x !== t && byName.has(x))));
   }
   const order = [];
   const state = new Map();
@@ -149,21 +146,42 @@ export function cursorOf(plan, row) {
   return plan.pk.length === 1 ? row[plan.pk[0]] : JSON.stringify(plan.pk.map((c) => row[c]));
 }
 
-/** Count and a cheap checksum (total length of each row as JSON) of the tenant's rows. */
-export function checksumSql(plan, tenantId, { exclude = [], extra = null } = {}) {
+/**
+ * Count and a cheap checksum (total length of each row as JSON) of the tenant's rows, and the sums
+ * of `sums` columns.
+ */
+export function checksumSql(plan, tenantId, { exclude = [], extra = null, sums = [] } = {}) {
   const cols = plan.columns.filter((c) => !exclude.includes(c)).map(quoteIdent);
   const where = [plan.filter(tenantId), ...(extra ? [extra] : [])].join(' AND ');
-  return `SELECT count(*) AS n, coalesce(sum(length(json_array(${cols.join(', ')}))), 0) AS bytes FROM ${quoteIdent(plan.table)} WHERE ${where}`;
+  const totals = sums.map((c, i) => `, coalesce(sum(${quoteIdent(c)}), 0) AS s${i}`).join('');
+  return `SELECT count(*) AS n, coalesce(sum(length(json_array(${cols.join(', ')}))), 0) AS bytes${totals} FROM ${quoteIdent(plan.table)} WHERE ${where}`;
 }
 
-/** What to compare for a table: [{key, exclude, extra}] (events split into clicks and the rest). */
-export function checksumParts(plan) {
-  if (plan.table === 'events') {
+/** The minute slot (workers/redirect/clicks.ts clickSlot) of an ISO time. */
+export const slotOf = (iso) => iso.slice(0, 16);
+
+/**
+ * What to compare for a table: [{key, exclude, extra, sums, growing}]. Clicks keep landing on the
+ * old shard after the copy (ops-move-clicks.mjs), so a link's click columns are left out of its
+ * checksum and summed instead, and click_counts splits at `since` (the move's start, less the
+ * clock skew allowed): older minutes never change again and are compared whole; newer ones may
+ * still gain clicks and new rows (`growing`: the copy may only lag the source).
+ */
+export function checksumParts(plan, since) {
+  if (plan.table === 'short_links') {
+    return [{ key: 'short_links', exclude: LINK_CLICK_COLUMNS, sums: ['click_count', 'human_click_count'] }];
+  }
+  if (plan.table === 'click_counts') {
     return [
-      { key: 'events', extra: `NOT (${CLICK})` },
-      { key: 'events:clicks', extra: CLICK, clicks: true },
+      { key: 'click_counts', extra: bindSql('slot < ?', [since]) },
+      {
+        key: 'click_counts:recent',
+        extra: bindSql('slot >= ?', [since]),
+        exclude: SLOT_CLICK_COLUMNS,
+        sums: SLOT_CLICK_COLUMNS,
+        growing: true,
+      },
     ];
   }
-  if (plan.table === 'short_links') return [{ key: 'short_links', exclude: CLICK_COUNTERS }];
   return [{ key: plan.table }];
 }

@@ -1,21 +1,21 @@
-// The steps of a tenant move (ops-move.mjs runs them as a state machine): copy, verify, catch up
-// the clicks, delete. Each is idempotent: run again after a crash, it does only what is left.
-import { bindSql, insertStatements, quoteIdent, sqlLiteral } from './ops-db.mjs';
+// The steps of a tenant move (ops-move.mjs runs them as a state machine): copy, verify, delete
+// (the clicks taken meanwhile: ops-move-clicks.mjs). Each is idempotent: run again after a crash,
+// it does only what is left.
+import { bindSql, insertStatements, quoteIdent } from './ops-db.mjs';
+import { baselineStatements } from './ops-move-clicks.mjs';
 import {
   buildPlan,
-  CLICK,
   checksumParts,
   checksumSql,
   cursorOf,
   introspect,
   pageSql,
   shardSchemaTables,
+  slotOf,
 } from './ops-move-plan.mjs';
 import { CONTROL } from './ops-tenants.mjs';
 
 const DELETE_BATCH = 500;
-/** Clicks are stamped by the Worker's clock, the move by this machine's: allow for skew. */
-const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /** A crash injected by tests: OPS_MOVE_CRASH_AFTER=point (the process dies) or ctx.crashAfter (in-process). */
 export class SimulatedCrash extends Error {}
@@ -47,31 +47,18 @@ function countsOf(move, key) {
   return move.counts[key];
 }
 
-/** The statements reading one page of a table (short links: the page and its click events). */
-function readPage(plan, tenantId, cursor, pageSize) {
-  if (plan.table === 'short_links') {
-    const page = pageSql(plan, tenantId, cursor, pageSize, null);
-    // The page and its click events in one call: one snapshot, so counters and events agree.
-    return [
-      page,
-      `SELECT * FROM events WHERE ${CLICK} AND short_link_id IN (SELECT id FROM (${page})) ORDER BY id`,
-    ];
-  }
-  return [pageSql(plan, tenantId, cursor, pageSize, plan.table === 'events' ? `NOT (${CLICK})` : null)];
-}
-
-function pageWrites(plan, rows, clicks) {
+/** A copied page: its rows, and the click counters they carry as the move's baselines. */
+function pageWrites(plan, rows, move) {
   return [
     ...insertStatements(plan.table, rows, { conflict: plan.pk }),
-    ...insertStatements('events', clicks, { conflict: ['id'] }),
+    ...baselineStatements(plan, rows, move),
   ];
 }
 
-function recordPage(move, plan, rows, clicks, pageSize) {
+function recordPage(move, plan, rows, pageSize) {
   const c = countsOf(move, plan.table);
   if (rows.length) c.cursor = cursorOf(plan, rows.at(-1));
   c.copied += rows.length;
-  if (plan.table === 'short_links') c.clicks = (c.clicks ?? 0) + clicks.length;
   if (rows.length < pageSize) c.done = true;
 }
 
@@ -84,19 +71,14 @@ export async function copyAll(ctx, move, plans, pageSize) {
   const { tenant_id: tenantId, from_shard: from, to_shard: to } = move;
   const pending = plans.filter((p) => !move.counts[p.table]?.done);
   if (pending.length === 0) return;
-  const reads = pending.map((p) => readPage(p, tenantId, move.counts[p.table]?.cursor ?? null, pageSize));
-  const results = await ctx.target.query(from, reads.flat());
-  const first = new Map();
-  let i = 0;
-  for (const [k, p] of pending.entries()) {
-    first.set(p.table, { rows: results[i], clicks: reads[k].length > 1 ? results[i + 1] : [] });
-    i += reads[k].length;
-  }
+  const reads = pending.map((p) => pageSql(p, tenantId, move.counts[p.table]?.cursor ?? null, pageSize));
+  const results = await ctx.target.query(from, reads);
+  const first = new Map(pending.map((p, i) => [p.table, results[i] ?? []]));
   let batch = [];
   let batched = [];
   const flush = async () => {
     if (batch.length) await writeAll(ctx, to, batch);
-    for (const [plan, page] of batched) recordPage(move, plan, page.rows, page.clicks, pageSize);
+    for (const [plan, rows] of batched) recordPage(move, plan, rows, pageSize);
     if (batched.length) {
       await saveCounts(ctx, move);
       crashPoint(ctx, 'copy-page');
@@ -105,25 +87,24 @@ export async function copyAll(ctx, move, plans, pageSize) {
     batched = [];
   };
   for (const plan of pending) {
-    const page = first.get(plan.table);
-    if (page.rows.length < pageSize) {
-      batch.push(...pageWrites(plan, page.rows, page.clicks));
-      batched.push([plan, page]);
+    const rows = first.get(plan.table);
+    if (rows.length < pageSize) {
+      batch.push(...pageWrites(plan, rows, move));
+      batched.push([plan, rows]);
       continue;
     }
     await flush();
-    let current = page;
+    let current = rows;
     for (;;) {
-      await writeAll(ctx, to, pageWrites(plan, current.rows, current.clicks));
-      recordPage(move, plan, current.rows, current.clicks, pageSize);
+      await writeAll(ctx, to, pageWrites(plan, current, move));
+      recordPage(move, plan, current, pageSize);
       await saveCounts(ctx, move);
       crashPoint(ctx, 'copy-page');
       if (move.counts[plan.table].done) break;
-      const next = await ctx.target.query(
+      current = await ctx.target.rows(
         from,
-        readPage(plan, tenantId, move.counts[plan.table].cursor, pageSize),
+        pageSql(plan, tenantId, move.counts[plan.table].cursor, pageSize),
       );
-      current = { rows: next[0], clicks: next[1] ?? [] };
     }
   }
   await flush();
@@ -147,119 +128,89 @@ async function writeAll(ctx, shard, statements) {
   await ctx.target.run(shard, [DEFER, ...batch]);
 }
 
-/** Count + checksum of every part on a shard, one call. */
-async function measure(ctx, shard, plans, tenantId) {
-  const parts = plans.flatMap((p) => checksumParts(p).map((part) => ({ plan: p, part })));
+/** Clicks are stamped by the Worker's clock, the move by this machine's: allow for skew. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** The first click_counts minute a click taken during the move can land in. */
+export function movingSince(move) {
+  return slotOf(new Date(new Date(move.started_at).getTime() - CLOCK_SKEW_MS).toISOString());
+}
+
+/** Count + checksum (+ sums) of every part on a shard, one call. */
+async function measure(ctx, shard, plans, move) {
+  const since = movingSince(move);
+  const parts = plans.flatMap((p) => checksumParts(p, since).map((part) => ({ plan: p, part })));
   const results = await ctx.target.query(
     shard,
-    parts.map(({ plan, part }) => checksumSql(plan, tenantId, part)),
+    parts.map(({ plan, part }) => checksumSql(plan, move.tenant_id, part)),
   );
   const out = {};
   parts.forEach(({ part }, i) => {
     const r = results[i]?.[0] ?? { n: 0, bytes: 0 };
-    out[part.key] = { n: Number(r.n), bytes: Number(r.bytes), clicks: Boolean(part.clicks) };
+    out[part.key] = {
+      n: Number(r.n),
+      bytes: Number(r.bytes),
+      sums: (part.sums ?? []).map((_, j) => Number(r[`s${j}`] ?? 0)),
+      growing: Boolean(part.growing),
+    };
   });
   return out;
 }
 
 /**
- * Compares A and B. Before the catch-up, click events may still be arriving on A (B may lag);
- * after it, A is frozen and every click event of A must be in B (B may have more: clicks taken
- * after the switch).
+ * The copy against its source, before the switch. The source may have taken clicks since its
+ * rows were copied (the redirect writes them there until the switch): the copy's click sums and
+ * its newest minutes may only lag, never lead; everything else must be identical.
  */
-function compare(a, b, { final }) {
+function compareCopy(a, b) {
   const problems = [];
   for (const [key, src] of Object.entries(a)) {
-    const dst = b[key] ?? { n: 0, bytes: 0 };
-    if (src.clicks) {
-      if (final && dst.n < src.n)
-        problems.push(`${key}: ${src.n} on the source, only ${dst.n} on the target`);
-      continue;
-    }
-    if (src.n !== dst.n || src.bytes !== dst.bytes) {
+    const dst = b[key] ?? { n: 0, bytes: 0, sums: [] };
+    const leads = src.sums.some((s, i) => (dst.sums[i] ?? 0) > s);
+    if (src.growing ? dst.n > src.n || leads : src.n !== dst.n || src.bytes !== dst.bytes || leads) {
+      const sums = src.sums.length ? `, clicks ${src.sums.join('/')} → ${dst.sums.join('/')}` : '';
       problems.push(
-        `${key}: source ${src.n} rows/${src.bytes} bytes, target ${dst.n} rows/${dst.bytes} bytes`,
+        `${key}: source ${src.n} rows/${src.bytes} bytes, target ${dst.n} rows/${dst.bytes} bytes${sums}`,
       );
     }
   }
   return problems;
 }
 
-export async function verify(ctx, move, plans, { final }) {
+/** Before the switch: the new shard holds a copy of every row (its clicks may lag: caught up later). */
+export async function verifyCopy(ctx, move, plans) {
   const [a, b] = await Promise.all([
-    measure(ctx, move.from_shard, plans, move.tenant_id),
-    measure(ctx, move.to_shard, plans, move.tenant_id),
+    measure(ctx, move.from_shard, plans, move),
+    measure(ctx, move.to_shard, plans, move),
   ]);
   for (const [key, src] of Object.entries(a)) {
     const c = countsOf(move, key);
     c.source = src.n;
+    c.sourceBytes = src.bytes;
     c.target = b[key]?.n ?? 0;
   }
   await saveCounts(ctx, move);
-  return compare(a, b, { final });
+  return compareCopy(a, b);
 }
 
-/** Clicks A took after their link was copied: each event copied once, its link's counters with it. */
-export async function catchUpClicks(ctx, move, pageSize) {
-  const since = new Date(new Date(move.started_at).getTime() - CLOCK_SKEW_MS).toISOString();
-  let cursor = null;
-  let added = 0;
-  for (;;) {
-    const events = await ctx.target.rows(
-      move.from_shard,
-      bindSql(
-        `SELECT * FROM events WHERE tenant_id = ? AND ${CLICK} AND created_at >= ?${cursor ? ' AND id > ?' : ''} ORDER BY id LIMIT ${pageSize}`,
-        cursor ? [move.tenant_id, since, cursor] : [move.tenant_id, since],
-      ),
-    );
-    if (events.length === 0) break;
-    cursor = events.at(-1).id;
-    const present = new Set(
-      (
-        await ctx.target.rows(
-          move.to_shard,
-          `SELECT id FROM events WHERE id IN (${events.map((e) => sqlLiteral(e.id)).join(', ')})`,
-        )
-      ).map((r) => r.id),
-    );
-    const missing = events.filter((e) => !present.has(e.id));
-    if (missing.length) {
-      const perLink = new Map();
-      for (const e of missing) {
-        const human = safeHuman(e.metadata);
-        const l = perLink.get(e.short_link_id) ?? { clicks: 0, human: 0, firstHuman: null };
-        l.clicks++;
-        if (human) {
-          l.human++;
-          if (!l.firstHuman || e.created_at < l.firstHuman) l.firstHuman = e.created_at;
-        }
-        perLink.set(e.short_link_id, l);
-      }
-      // One call, one transaction: the events and their counters together (a re-run finds them present).
-      await writeAll(ctx, move.to_shard, [
-        ...insertStatements('events', missing, { conflict: ['id'] }),
-        ...[...perLink].map(([linkId, l]) =>
-          bindSql(
-            `UPDATE short_links SET click_count = click_count + ?, human_click_count = human_click_count + ?,
-               clicked_at = CASE WHEN ? IS NOT NULL AND (clicked_at IS NULL OR clicked_at > ?) THEN ? ELSE clicked_at END
-             WHERE id = ?`,
-            [l.clicks, l.human, l.firstHuman, l.firstHuman, l.firstHuman, linkId],
-          ),
-        ),
-      ]);
-      added += missing.length;
+/**
+ * After the switch and the wait: nothing but the redirect's clicks has written to the old shard
+ * since the copy was verified. (The new shard is the tenant's home by now and may change: it is
+ * not compared. Clicks are checked by the catch-up's own totals.)
+ */
+export async function verifyOldShardUnchanged(ctx, move, plans) {
+  const a = await measure(ctx, move.from_shard, plans, move);
+  const problems = [];
+  for (const [key, now] of Object.entries(a)) {
+    if (now.growing) continue;
+    const then = move.counts[key] ?? {};
+    if (now.n !== then.source || now.bytes !== then.sourceBytes) {
+      problems.push(
+        `${key}: ${now.n} rows/${now.bytes} bytes on ${move.from_shard} now, ${then.source} rows/${then.sourceBytes} bytes when the copy was verified`,
+      );
     }
-    if (events.length < pageSize) break;
   }
-  return added;
-}
-
-function safeHuman(metadata) {
-  try {
-    return JSON.parse(metadata ?? '{}').human === true;
-  } catch {
-    return false;
-  }
+  return problems;
 }
 
 /**

@@ -4,30 +4,37 @@
 //
 //   marked     tenants.shard = "A>B" in control and in both shards' copies: the Worker stops
 //              writing the tenant anywhere (API 503, queues wait, webhooks parked, crons skip it);
-//              then wait longer than SHARD_CACHE_TTL_MS so every isolate has seen it.
+//              then wait longer than SHARD_CACHE_TTL_MS so every isolate has seen it. Only the
+//              redirect still writes: the clicks of links sent before, counted on A (a click is
+//              a counter update on its link and its campaign's minute, no row of its own).
 //   copying    every tenant table, in foreign-key order, in keyset pages (cursor saved per page),
-//              written to B with multi-row upserts. Short links travel with their click events in
-//              one read, so each copied counter matches its copied events.
-//   copied     counts and checksums of A and B compared (clicks may still land on A: compared later)
+//              written to B with multi-row upserts; with each page of short_links and
+//              click_counts, in the same write, its click counters as the move's baselines on B
+//              (move_click_baselines).
+//   copied     counts and checksums of A and B compared (click counters may have grown on A since
+//              their copy: B's may only lag)
 //   verified   → switched: tenants.shard = B in control and both copies (new writes go to B)
 //   switched   wait until no isolate and no redirect cache can still write to A (shard cache 30 s,
-//              short-link caches 10 min), copy the clicks A took meanwhile (each event once, its
-//              counters with it), then compare every table again: A must be wholly in B
-//   caught_up  → deleting: A's rows deleted in bounded batches, children first
+//              short-link caches 10 min, counted from when A's copy of the tenant said B), then
+//              add to B what A's counters gained over their baselines (ops-move-clicks.mjs: each
+//              row once, its baseline moved up in the same transaction), then check that nothing
+//              else wrote to A since the copy was verified and that A's click totals are all in B
+//   caught_up  → deleting: A's rows deleted in bounded batches, children first; B's baselines
 //   done       parked webhooks applied through the Worker (or at `tenant resume`)
 //
 // `--abort` before the switch undoes it: B's partial copy deleted, the tenant back on A.
 import { checkShardName, checkTenantId, UsageError, uuidv7 } from './ops-args.mjs';
 import { bindSql, insertStatements } from './ops-db.mjs';
+import { catchUpClicks, clickTotalsProblems, deleteBaselines } from './ops-move-clicks.mjs';
 import {
-  catchUpClicks,
   copyAll,
   crashPoint,
   deleteTenantRows,
   loadPlan,
   SimulatedCrash,
   saveCounts,
-  verify,
+  verifyCopy,
+  verifyOldShardUnchanged,
 } from './ops-move-steps.mjs';
 import { CONTROL, copyControlRows, findTenant, MOVING_SHARD, OpsError } from './ops-tenants.mjs';
 
@@ -196,7 +203,7 @@ export async function tenantMove(ctx, flags, positionals) {
         break;
       }
       case 'copied': {
-        const problems = await verify(ctx, move, plans, { final: false });
+        const problems = await verifyCopy(ctx, move, plans);
         if (problems.length) {
           // Copy the differing tables again from the start (upserts), once; then stop for a person.
           if (move.counts.__recopied) {
@@ -235,14 +242,35 @@ export async function tenantMove(ctx, flags, positionals) {
           bindSql('UPDATE tenants SET shard = ? WHERE id = ?', [move.to_shard, tenantId]),
         ]);
         await copyControlRows(ctx, tenantId, move.to_shard);
-        await waitSince(ctx, move.state_at, switchWait, 'until nothing can still write to the old shard');
-        const clicks = await catchUpClicks(ctx, move, pageSize);
-        if (clicks) ctx.warn(`copied ${clicks} clicks taken on ${from} during the move`);
-        const problems = await verify(ctx, move, plans, { final: true });
+        // The redirect learns a link's home from the shard copies: the wait counts from their
+        // switch (a crash before it and a late re-run would otherwise leave no wait at all).
+        if (!move.counts.__copiesSwitchedAt) {
+          move.counts.__copiesSwitchedAt = ctx.now().toISOString();
+          await saveCounts(ctx, move);
+        }
+        await waitSince(
+          ctx,
+          move.counts.__copiesSwitchedAt,
+          switchWait,
+          'until nothing can still write to the old shard',
+        );
+        const added = await catchUpClicks(ctx, move, plans, pageSize, { crashPoint, saveCounts });
+        if (added.clicks) {
+          ctx.warn(
+            `added ${added.clicks} clicks taken on ${from} during the move (${added.links} links, ${added.minutes} minute counts)`,
+          );
+        }
+        const problems = [
+          ...(await verifyOldShardUnchanged(ctx, move, plans)),
+          ...(await clickTotalsProblems(ctx, move, plans)),
+        ];
         if (problems.length) {
+          // A re-run looks at every row again (clicks that came later than the wait allows).
+          delete move.counts.__catchup;
+          await saveCounts(ctx, move);
           await recordError(ctx, move, problems);
           throw new OpsError(
-            `The new shard is missing rows of the old one:\n  ${problems.join('\n  ')}\nNothing was deleted; the tenant already reads from ${move.to_shard}. Investigate, then run again.`,
+            `The old shard changed after the copy was verified, or its clicks are not all on the new one:\n  ${problems.join('\n  ')}\nNothing was deleted; the tenant already reads from ${move.to_shard}. Investigate, then run again.`,
           );
         }
         await setState(ctx, move, 'caught_up');
@@ -254,6 +282,7 @@ export async function tenantMove(ctx, flags, positionals) {
         break;
       case 'deleting': {
         await deleteTenantRows(ctx, move, from, plans, { phase: 'delete' });
+        await deleteBaselines(ctx, move, move.to_shard);
         await setState(ctx, move, 'done');
         crashPoint(ctx, 'done');
         return finish(ctx, move);
@@ -329,6 +358,7 @@ async function abortMove(ctx, tenant, move) {
   await ctx.target.run(move.from_shard, [
     bindSql('UPDATE tenants SET shard = ? WHERE id = ?', [move.from_shard, tenant.id]),
   ]);
+  await deleteBaselines(ctx, move, move.to_shard);
   await deleteTenantRows(ctx, move, move.to_shard, plans, { phase: 'abort' });
   await setState(ctx, move, 'cancelled');
   ctx.out(

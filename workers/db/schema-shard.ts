@@ -23,6 +23,7 @@ export {
   importChunks,
   keywords,
   messageTemplates,
+  moveClickBaselines,
   pendingOptIns,
   segments,
   sendingNumbers,

@@ -1415,6 +1415,8 @@ export type MoveTableCounts = {
   copied: number;
   source: number | null;
   target: number | null;
+  /** the source's checksum when the copy was verified (the old shard must not change after it) */
+  sourceBytes?: number;
   deleted?: number;
 };
 export const tenantMoves = sqliteTable(
@@ -1862,5 +1864,37 @@ export const flowStepRuns = sqliteTable(
     index('flow_step_runs_tenant_id_idx').on(t.tenantId),
     index('flow_step_runs_direct_message_id_idx').on(t.directMessageId),
     index('flow_step_runs_short_link_id_idx').on(t.shortLinkId),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// shard database (issue 11): what a tenant move copied of each click counter, kept on the new
+// shard while the move runs. Clicks keep landing on the old shard after their row was copied
+// (the redirect caches a link's shard for up to 10 minutes past the switch) and the lean write
+// path leaves no row per click to copy, so the move adds (old shard now − this baseline) to the
+// new shard's counters after the wait, advancing the baseline in the same transaction: a re-run
+// never adds a click twice. One row per copied short link (its click_count, human_click_count,
+// clicked_at, recent_clicks) and per click_counts row (clicks, human_clicks); `row_key` is the
+// row's primary key as the move's cursor writes it (the link id, or `["campaign_id","slot"]`).
+// Written and deleted by `npm run ops -- tenant move` only (workers/cli/ops-move-clicks.mjs),
+// never copied by a move; empty outside one.
+export const MOVE_BASELINE_TABLES = ['short_links', 'click_counts'] as const;
+export const moveClickBaselines = sqliteTable(
+  'move_click_baselines',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    moveId: text('move_id').notNull(),
+    tableName: text('table_name', { enum: MOVE_BASELINE_TABLES }).notNull(),
+    rowKey: text('row_key').notNull(),
+    clicks: integer('clicks').notNull(),
+    humanClicks: integer('human_clicks').notNull(),
+    clickedAt: text('clicked_at'),
+    recentClicks: text('recent_clicks', { mode: 'json' }).$type<string[]>(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.moveId, t.tableName, t.rowKey] }),
+    check('move_click_baselines_table_enum', oneOf('table_name', MOVE_BASELINE_TABLES)),
   ],
 );

@@ -2,7 +2,7 @@
 // Cache API (shared by isolates, survives isolate restarts), then D1. Only what never changes
 // once a link exists is cached (ids, final URL, expiry, sender); the counters live in D1 alone.
 import { z } from 'zod';
-import { type Shard, shardNamed, shards } from '../db/shards';
+import { MOVING_SHARD, type Shard, shardNamed, shards } from '../db/shards';
 import { isWellFormedToken, shardHint, verifyLinkToken, withUtmParams } from '../domain/link-token';
 import { LruCache } from './lru';
 import { testLinkFromD1 } from './test-links';
@@ -91,25 +91,33 @@ function readLink(shard: Shard, token: string): Promise<Row | null> {
 
 /**
  * The token's hint names the shard the link was created on. A tenant moved since (`npm run ops --
- * tenant move`) has its rows on another shard: while both hold them, the hinted shard's copy of the
- * tenant names its new home; once the old rows are deleted, the other shards are asked (only a
- * verified token gets this far, and a miss is remembered for a minute).
+ * tenant move`) has its rows on another shard: while both hold them, the found row's copy of the
+ * tenant names its home; once the old rows are deleted, the other shards are asked (only a
+ * verified token gets this far, and a miss is remembered for a minute). While the tenant is being
+ * moved ("SHARD_a>SHARD_b") its home is still SHARD_a, even where SHARD_b already holds a copy of
+ * the link: the move adds the clicks SHARD_a took to SHARD_b after the switch, and SHARD_b's copy
+ * must take none before it (a re-copy or an abort would lose them).
  */
 async function locateLink(
   env: Env,
   hinted: Shard,
   token: string,
 ): Promise<{ shard: Shard; row: Row } | null> {
+  let found: { shard: Shard; row: Row } | null = null;
   const row = await readLink(hinted, token);
-  if (row) {
-    const home = row.home === hinted.name ? null : shardNamed(env, row.home);
-    const moved = home ? await readLink(home, token) : null;
-    return home && moved ? { shard: home, row: moved } : { shard: hinted, row };
+  if (row) found = { shard: hinted, row };
+  else {
+    const others = shards(env).filter((s) => s.name !== hinted.name);
+    const rows = await Promise.all(others.map((s) => readLink(s, token)));
+    const i = rows.findIndex((r) => r !== null);
+    if (i >= 0) found = { shard: others[i] as Shard, row: rows[i] as Row };
   }
-  const others = shards(env).filter((s) => s.name !== hinted.name);
-  const found = await Promise.all(others.map((s) => readLink(s, token)));
-  const i = found.findIndex((r) => r !== null);
-  return i < 0 ? null : { shard: others[i] as Shard, row: found[i] as Row };
+  if (!found) return null;
+  const homeName = MOVING_SHARD.exec(found.row.home)?.[1] ?? found.row.home;
+  if (homeName === found.shard.name) return found;
+  const home = shardNamed(env, homeName);
+  const moved = home ? await readLink(home, token) : null;
+  return home && moved ? { shard: home, row: moved } : found;
 }
 
 async function fromD1(env: Env, token: string): Promise<ResolvedLink | null> {
