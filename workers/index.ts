@@ -1,6 +1,6 @@
 import { createApp } from './app';
 import { runCron } from './cron';
-import { countedEnv } from './db/d1-stats';
+import { countedEnv, countQueueBatch } from './db/d1-stats';
 import { uiHeaders, withHeaders } from './http/security-headers';
 import { createStartupReporter } from './ops/health';
 import { handleQueue } from './queues';
@@ -36,7 +36,10 @@ export default {
     // The admin UI (index.html and its hashed assets) under the UI's Content-Security-Policy.
     return env.ASSETS.fetch(req).then((res) => withHeaders(res, uiHeaders(env)));
   },
-  queue: (batch, env, ctx) => handleQueue(batch, countedEnv(env, `queue:${batch.queue}`), ctx),
+  queue: (batch, env, ctx) => {
+    countQueueBatch(env, `queue:${batch.queue}`, batch.messages.length);
+    return handleQueue(batch, countedEnv(env, `queue:${batch.queue}`), ctx);
+  },
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runCron(countedEnv(env, 'cron'), new Date(controller.scheduledTime)));
   },

@@ -7,6 +7,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -88,7 +89,16 @@ export function frozenBuild(name) {
 }
 
 /** Starts the Twilio simulator and wrangler dev on the frozen build; stops both on exit. */
-export function startSystem({ build, persist, port, simPort, vars = {}, simEnv = {}, logFile }) {
+export function startSystem({
+  build,
+  persist,
+  port,
+  simPort,
+  vars = {},
+  simEnv = {},
+  logFile,
+  inspectorPort,
+}) {
   const base = `http://127.0.0.1:${port}`;
   const sim = `http://127.0.0.1:${simPort}`;
   const children = [];
@@ -135,6 +145,8 @@ export function startSystem({ build, persist, port, simPort, vars = {}, simEnv =
       String(port),
       '--persist-to',
       persist,
+      // The Worker's DevTools inspector (cpuProfile below); off otherwise, so no fixed port is taken.
+      ...(inspectorPort ? ['--inspector-port', String(inspectorPort)] : []),
       ...varArgs,
     ],
     { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: quiet },
@@ -160,7 +172,65 @@ export function startSystem({ build, persist, port, simPort, vars = {}, simEnv =
     await waitFor(`${sim}/_sim/config`);
     await waitFor(`${base}/api/v1/openapi.json`);
   })();
-  return { base, sim, ready, stop: stopAll, log: () => devLog };
+  return {
+    base,
+    sim,
+    ready,
+    stop: stopAll,
+    log: () => devLog,
+    /** Process groups: wrangler dev (wrangler's node + workerd) and the simulator. */
+    groups: { dev: dev.pid, sim: children[0].pid },
+  };
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ: /proc reports CPU time in these on Linux
+
+/**
+ * The processes of one process group (a detached child and what it spawned), by command name:
+ * CPU seconds used so far (user + system) and resident memory now (MB).
+ */
+export function groupUsage(pgid) {
+  const out = {};
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) !== pgid) continue;
+      const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      const u = out[name] ?? { cpuSeconds: 0, rssMb: 0 };
+      u.cpuSeconds += (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND;
+      u.rssMb += rssKb / 1024;
+      out[name] = u;
+    } catch {}
+  }
+  return out;
+}
+
+/** Samples groupUsage every `ms` and keeps each process name's peak RSS; `stop()` answers the peaks. */
+export function peakMemory(pgids, ms = 200) {
+  const peak = {};
+  const sample = () => {
+    for (const g of pgids)
+      for (const [name, u] of Object.entries(groupUsage(g))) peak[name] = Math.max(peak[name] ?? 0, u.rssMb);
+  };
+  sample();
+  const timer = setInterval(sample, ms);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
+/** CPU seconds each process (by name) used between two groupUsage() snapshots. */
+export function cpuBetween(before, after) {
+  return Object.fromEntries(
+    Object.entries(after).map(([name, u]) => [name, u.cpuSeconds - (before[name]?.cpuSeconds ?? 0)]),
+  );
 }
 
 /** The JSON API as the seeded admin. */
@@ -217,4 +287,96 @@ export function checker() {
     if (!ok) failed = true;
   };
   return { check, failed: () => failed, fail: () => (failed = true) };
+}
+
+/**
+ * A CPU profile of the Worker (its isolate runs the fetch, queue and cron handlers and the
+ * Durable Objects) through wrangler dev's DevTools inspector, between start() and stop(); the
+ * answer groups self time by original source file (via the build's source map) and by function.
+ * Needs Node ≥ 22 (global WebSocket).
+ */
+export async function cpuProfile(inspectorPort, build) {
+  if (typeof WebSocket === 'undefined') throw new Error('profiling needs Node 22 (global WebSocket)');
+  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
+  const target = targets.find((t) => t.webSocketDebuggerUrl) ?? targets[0];
+  // The inspector proxy only lets local DevTools in: an Origin on the loopback (undici's option).
+  const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: 'http://127.0.0.1' } });
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let nextId = 1;
+  const pending = new Map();
+  ws.onmessage = (e) => {
+    const msg = JSON.parse(e.data);
+    if (msg.id && pending.has(msg.id)) {
+      pending.get(msg.id)(msg);
+      pending.delete(msg.id);
+    }
+  };
+  const call = (method, params = {}) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 1000 });
+  await call('Profiler.start');
+  return {
+    stop: async () => {
+      const { result } = await call('Profiler.stop');
+      ws.close();
+      return summariseProfile(result.profile, build);
+    },
+  };
+}
+
+async function summariseProfile(profile, build) {
+  const { SourceMap } = await import('node:module');
+  let map = null;
+  try {
+    map = new SourceMap(JSON.parse(readFileSync(join(build, 'index.js.map'), 'utf8')));
+  } catch {}
+  const dt = new Map();
+  const times = profile.timeDeltas ?? [];
+  profile.samples.forEach((nodeId, i) => {
+    dt.set(nodeId, (dt.get(nodeId) ?? 0) + (times[i] ?? 0));
+  });
+  const total = [...dt.values()].reduce((a, b) => a + b, 0) || 1;
+  const byFile = new Map();
+  const byFunction = new Map();
+  for (const node of profile.nodes) {
+    const us = dt.get(node.id) ?? 0;
+    if (!us) continue;
+    const cf = node.callFrame;
+    let file = cf.url ? cf.url.replace(/^.*\//, '') : `(${cf.functionName || 'native'})`;
+    let fn = cf.functionName || '(anonymous)';
+    if (map && cf.url.endsWith('index.js') && cf.lineNumber >= 0) {
+      const e = map.findEntry(cf.lineNumber, cf.columnNumber);
+      if (e?.originalSource) {
+        file = e.originalSource.replace(/^(\.\.\/)+/, '').replace(/^main\//, '');
+        const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+        if (pkg) file = `npm:${pkg[1]}`;
+        fn = `${e.name ?? fn} (${file.replace(/^.*\//, '')}:${(e.originalLine ?? 0) + 1})`;
+      }
+    }
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  const top = (m, n) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, us]) => ({ name: k, ms: Math.round(us / 1000), share: us / total }));
+  return { totalMs: Math.round(total / 1000), byFile: top(byFile, 20), byFunction: top(byFunction, 20) };
+}
+
+export function printProfile(p, label) {
+  console.log(`  CPU profile of the Worker isolate (${label}): ${p.totalMs} ms sampled`);
+  console.log('    by source (self time, incl. idle):');
+  for (const r of p.byFile) console.log(`      ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`);
+  console.log('    by function:');
+  for (const r of p.byFunction.slice(0, 12))
+    console.log(`      ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`);
 }

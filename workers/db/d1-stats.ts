@@ -2,13 +2,24 @@
 // entry point wraps the environment's D1 bindings under a label (the queue or route it serves),
 // and `/dev/d1-stats` reports what every label cost. A round trip is one call that reaches the
 // database (first/all/run/raw on a statement, one batch, one exec); statements count what ran.
-type Counts = { roundTrips: number; statements: number };
+// Durable Object calls are counted too (label `do:<binding>`, one round trip per RPC call), and
+// each queue label its batches and their messages, so a benchmark can tell what bounds it.
+type Counts = { roundTrips: number; statements: number; batches?: number; messages?: number };
 const stats = new Map<string, Counts>();
 
 function count(label: string, statements: number) {
   const c = stats.get(label) ?? { roundTrips: 0, statements: 0 };
   c.roundTrips += 1;
   c.statements += statements;
+  stats.set(label, c);
+}
+
+/** One queue batch of `size` messages delivered to the consumer under `label` (when counting). */
+export function countQueueBatch(env: object, label: string, size: number): void {
+  if ((env as { D1_STATS?: string }).D1_STATS !== '1') return;
+  const c = stats.get(label) ?? { roundTrips: 0, statements: 0 };
+  c.batches = (c.batches ?? 0) + 1;
+  c.messages = (c.messages ?? 0) + size;
   stats.set(label, c);
 }
 
@@ -67,13 +78,47 @@ function wrapDatabase(d1: D1Database, label: string): D1Database {
   });
 }
 
-const D1_NAME = /^(CONTROL_DB|SHARD_\d+)$/;
+/** A Durable Object stub whose method calls count as round trips under `label`. */
+function wrapStub(stub: object, label: string): object {
+  return new Proxy(stub, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop);
+      // `then` must stay as it is: a stub returned from an async function is checked for it.
+      if (typeof prop !== 'string' || prop === 'then' || typeof v !== 'function') return v;
+      // Reflect.apply: an RPC method is itself a stub, whose own `apply` would be a remote call.
+      return (...args: unknown[]) => {
+        count(label, 0);
+        return Reflect.apply(v, target, args);
+      };
+    },
+  });
+}
 
-/** The environment with its D1 bindings counted under `label`; the same env when stats are off. */
+function wrapNamespace(ns: DurableObjectNamespace, label: string): DurableObjectNamespace {
+  return new Proxy(ns, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop);
+      if (typeof v !== 'function') return v;
+      if (prop === 'get' || prop === 'getByName')
+        return (...args: unknown[]) => wrapStub(Reflect.apply(v, target, args), label);
+      return (...args: unknown[]) => Reflect.apply(v, target, args);
+    },
+  });
+}
+
+const D1_NAME = /^(CONTROL_DB|SHARD_\d+)$/;
+const DO_NAME = /^(SENDING_NUMBER|TENANT_GOVERNOR)$/;
+
+/**
+ * The environment with its D1 bindings counted under `label` and its Durable Object calls under
+ * `do:<binding>`; the same env when stats are off.
+ */
 export function countedEnv<E extends object>(env: E, label: string): E {
   if ((env as { D1_STATS?: string }).D1_STATS !== '1') return env;
   const out: Record<string, unknown> = { ...(env as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(env))
+  for (const [k, v] of Object.entries(env)) {
     if (D1_NAME.test(k)) out[k] = wrapDatabase(v as D1Database, label);
+    else if (DO_NAME.test(k)) out[k] = wrapNamespace(v as DurableObjectNamespace, `do:${k}`);
+  }
   return out as E;
 }
