@@ -12,10 +12,8 @@ CREATE TABLE `audit_log` (
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null
 );
 --> statement-breakpoint
-CREATE INDEX `audit_log_tenant_id_idx` ON `audit_log` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `audit_log_tenant_id_idx` ON `audit_log` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE INDEX `audit_log_user_id_idx` ON `audit_log` (`user_id`);--> statement-breakpoint
-CREATE INDEX `audit_log_api_key_id_idx` ON `audit_log` (`api_key_id`);--> statement-breakpoint
-CREATE INDEX `audit_log_tenant_created_idx` ON `audit_log` (`tenant_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `budgets` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -325,7 +323,7 @@ CREATE TABLE `do_not_contact` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `do_not_contact_tenant_phone_unique` ON `do_not_contact` (`tenant_id`,`phone_e164`);--> statement-breakpoint
-CREATE INDEX `do_not_contact_tenant_id_idx` ON `do_not_contact` (`tenant_id`);--> statement-breakpoint
+CREATE INDEX `do_not_contact_tenant_id_idx` ON `do_not_contact` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE TABLE `events` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -458,7 +456,6 @@ CREATE TABLE `import_batches` (
 	CONSTRAINT "import_batches_status_enum" CHECK("status" IN ('pending', 'processing', 'completed', 'failed'))
 );
 --> statement-breakpoint
-CREATE INDEX `import_batches_tenant_id_idx` ON `import_batches` (`tenant_id`);--> statement-breakpoint
 CREATE INDEX `import_batches_tenant_hash_idx` ON `import_batches` (`tenant_id`,`file_hash`);--> statement-breakpoint
 CREATE INDEX `import_batches_created_by_idx` ON `import_batches` (`created_by`);--> statement-breakpoint
 CREATE TABLE `import_chunks` (
@@ -489,7 +486,6 @@ CREATE TABLE `keywords` (
 	CONSTRAINT "keywords_is_active_bool" CHECK("is_active" IN (0, 1))
 );
 --> statement-breakpoint
-CREATE INDEX `keywords_tenant_id_idx` ON `keywords` (`tenant_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `keywords_tenant_scope_keyword_unique` ON `keywords` (`tenant_id`,`scope`,`keyword`);--> statement-breakpoint
 CREATE TABLE `message_templates` (
 	`id` text PRIMARY KEY NOT NULL,
@@ -557,7 +553,6 @@ CREATE TABLE `pending_opt_ins` (
 	CONSTRAINT "pending_opt_ins_source_ref" CHECK(("pending_opt_ins"."source" = 'form' AND "pending_opt_ins"."form_id" IS NOT NULL) OR ("pending_opt_ins"."source" = 'keyword'))
 );
 --> statement-breakpoint
-CREATE INDEX `pending_opt_ins_tenant_id_idx` ON `pending_opt_ins` (`tenant_id`);--> statement-breakpoint
 CREATE INDEX `pending_opt_ins_tenant_phone_status_idx` ON `pending_opt_ins` (`tenant_id`,`phone_e164`,`status`);--> statement-breakpoint
 CREATE INDEX `pending_opt_ins_form_id_idx` ON `pending_opt_ins` (`form_id`);--> statement-breakpoint
 CREATE INDEX `pending_opt_ins_keyword_id_idx` ON `pending_opt_ins` (`keyword_id`);--> statement-breakpoint
@@ -645,7 +640,6 @@ CREATE TABLE `sending_numbers` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `sending_numbers_phone_unique` ON `sending_numbers` (`phone_e164`);--> statement-breakpoint
-CREATE INDEX `sending_numbers_tenant_id_idx` ON `sending_numbers` (`tenant_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `sending_numbers_messaging_service_unique` ON `sending_numbers` (`messaging_service_sid`);--> statement-breakpoint
 CREATE UNIQUE INDEX `sending_numbers_tenant_sender_id_unique` ON `sending_numbers` (`tenant_id`,`sender_id`);--> statement-breakpoint
 CREATE INDEX `sending_numbers_account_idx` ON `sending_numbers` (`twilio_account_sid`);--> statement-breakpoint

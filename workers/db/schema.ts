@@ -218,18 +218,14 @@ export const rateLimits = sqliteTable('rate_limits', {
 });
 
 // beyond the ERD: development-only email outbox (never written in production)
-export const devOutbox = sqliteTable(
-  'dev_outbox',
-  {
-    id: id(),
-    to: text('to').notNull(),
-    subject: text('subject').notNull(),
-    text: text('text').notNull(),
-    link: text('link'),
-    createdAt: createdAt(),
-  },
-  (t) => [index('dev_outbox_created_at_idx').on(t.createdAt)],
-);
+export const devOutbox = sqliteTable('dev_outbox', {
+  id: id(),
+  to: text('to').notNull(),
+  subject: text('subject').notNull(),
+  text: text('text').notNull(),
+  link: text('link'),
+  createdAt: createdAt(),
+});
 
 export const importBatches = sqliteTable(
   'import_batches',
@@ -262,7 +258,7 @@ export const importBatches = sqliteTable(
     completedAt: text('completed_at'),
   },
   (t) => [
-    index('import_batches_tenant_id_idx').on(t.tenantId),
+    // also the tenant_id foreign key's index (leading column) and the tenant's list
     index('import_batches_tenant_hash_idx').on(t.tenantId, t.fileHash),
     index('import_batches_created_by_idx').on(t.createdBy),
     check('import_batches_status_enum', oneOf('status', IMPORT_STATUSES)),
@@ -347,7 +343,8 @@ export const doNotContact = sqliteTable(
   },
   (t) => [
     uniqueIndex('do_not_contact_tenant_phone_unique').on(t.tenantId, t.phoneE164),
-    index('do_not_contact_tenant_id_idx').on(t.tenantId),
+    // the list, newest first (keyset on the UUIDv7 id) without a sort; the phone lookups use the UNIQUE
+    index('do_not_contact_tenant_id_idx').on(t.tenantId, t.id),
     check('do_not_contact_reason_enum', oneOf('reason', DNC_REASONS)),
     check('do_not_contact_source_enum', sql`"source" IS NULL OR ${oneOf('source', DNC_SOURCES)}`),
   ],
@@ -439,9 +436,9 @@ export const sendingNumbers = sqliteTable(
   },
   (t) => [
     uniqueIndex('sending_numbers_phone_unique').on(t.phoneE164),
-    index('sending_numbers_tenant_id_idx').on(t.tenantId),
     uniqueIndex('sending_numbers_messaging_service_unique').on(t.messagingServiceSid),
     // Case-insensitive uniqueness is checked by workers/db/sending-numbers.ts before inserting.
+    // Leading tenant_id: also the foreign key's index and every "the tenant's numbers" lookup.
     uniqueIndex('sending_numbers_tenant_sender_id_unique').on(t.tenantId, t.senderId),
     index('sending_numbers_account_idx').on(t.twilioAccountSid),
     check('sending_numbers_provider_enum', oneOf('provider', PROVIDERS)),
@@ -605,7 +602,7 @@ export const sendJobs = sqliteTable(
     failedAt: text('failed_at'),
   },
   (t) => [
-    // Every index here serves a named query (README "Indexes and their queries"); a job is the
+    // Every index here serves a named query (docs/indexes.md); a job is the
     // biggest row per message, so nothing is indexed that no query reads. The ERD's tenant_id,
     // campaign_id and status indexes are the leading columns of the first, fourth and fifth.
     // idempotency (fan-out's INSERT … ON CONFLICT) and every tenant-scoped job lookup
@@ -821,10 +818,9 @@ export const auditLog = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('audit_log_tenant_id_idx').on(t.tenantId),
+    // GET /audit-log, newest first (keyset on the UUIDv7 id) without a sort (docs/indexes.md)
+    index('audit_log_tenant_id_idx').on(t.tenantId, t.id),
     index('audit_log_user_id_idx').on(t.userId),
-    index('audit_log_api_key_id_idx').on(t.apiKeyId),
-    index('audit_log_tenant_created_idx').on(t.tenantId, t.createdAt),
   ],
 );
 
@@ -1142,8 +1138,8 @@ export const keywords = sqliteTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index('keywords_tenant_id_idx').on(t.tenantId),
-    // one keyword per scope; a number-specific keyword clashing with a tenant-wide one is refused in code
+    // one keyword per scope; a number-specific keyword clashing with a tenant-wide one is refused in code.
+    // Leading tenant_id: also the foreign key's index and the tenant's keyword lookups.
     uniqueIndex('keywords_tenant_scope_keyword_unique').on(t.tenantId, t.scope, t.keyword),
     check('keywords_double_opt_in_bool', isBool('double_opt_in')),
     check('keywords_is_active_bool', isBool('is_active')),
@@ -1261,7 +1257,7 @@ export const pendingOptIns = sqliteTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index('pending_opt_ins_tenant_id_idx').on(t.tenantId),
+    // a phone's pending request (confirmation); leading tenant_id: also the foreign key's index
     index('pending_opt_ins_tenant_phone_status_idx').on(t.tenantId, t.phoneE164, t.status),
     index('pending_opt_ins_form_id_idx').on(t.formId),
     index('pending_opt_ins_keyword_id_idx').on(t.keywordId),
