@@ -41,7 +41,9 @@ export async function planReply(db: Db, tenantId: string, thread: Thread): Promi
         kind: sendingNumbers.kind,
       })
       .from(sendingNumbers)
-      .where(eq(sendingNumbers.tenantId, tenantId)),
+      .where(eq(sendingNumbers.tenantId, tenantId))
+      // a stable order: the fallback sender is picked by position (sticky per phone)
+      .orderBy(sendingNumbers.createdAt, sendingNumbers.id),
   ]);
   // The numbers our latest messages to them came from (campaign jobs and direct messages).
   const recent = await db.all<{ sending_number_id: string }>(sql`
