@@ -3,14 +3,11 @@
 // and the pages must show the same numbers with an "archived" note and the export in place of the
 // per-message list.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { capture } from '../../workers/cli/node.mjs';
+import { readFileSync } from 'node:fs';
+import { q, seedSql } from './seed.mjs';
 
 const TEMPLATE_A = '01900000-0000-7000-8000-000000000005'; // the seed's "Welcome offer"
 const TICK_AT = Date.parse('2026-06-01T00:00:00.000Z');
-const q = (v) => (v === null ? 'NULL' : `'${String(v).replace(/'/g, "''")}'`);
 const uuid = (prefix, n) => `${prefix}-0000-7000-8000-${String(n).padStart(12, '0')}`;
 
 /** 6 recipients on 10 January 2026: 5 delivered (2 clicked), 1 failed; a reply. */
@@ -60,21 +57,6 @@ function archivableCampaignSql(tenantId, numberId) {
       '{"source":"inbound_sms","body":"Thanks!"}', ${q(at(50))});`,
   );
   return { campaignId, sql: rows.join('\n') };
-}
-
-function seedSql(persistDir, sql) {
-  const dir = mkdtempSync(join(tmpdir(), 'archive-seed-'));
-  const file = join(dir, 'seed.sql');
-  writeFileSync(file, sql);
-  try {
-    capture('wrangler', ['d1', 'execute', 'SHARD_0', '--local', '--persist-to', persistDir, '--file', file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
-      timeout: 60_000,
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 export default async function archive(ctx) {

@@ -1,9 +1,11 @@
-// Issue 2: sign in through the magic link, change the time zone, flip the kill switch, see both in the audit log.
+// Issue 2: sign in through the magic link, change the time zone, flip the kill switch, see both in the audit log,
+// and resume sending (the specs after this one send through the same tenant).
 import assert from 'node:assert/strict';
 
 export default async function foundation(ctx) {
   const page = await ctx.newPage();
-  await ctx.login(page);
+  // The seed's own admin (the only spec that signs in as them: sign-in links are limited per email).
+  await ctx.login(page, ctx.seed.admin_email);
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
@@ -42,4 +44,14 @@ export default async function foundation(ctx) {
     .filter({ hasText: 'tenant.paused' })
     .filter({ hasText: 'admin@example.com' })
     .waitFor();
+
+  // Resume: the dialog says what happens, and the account sends again.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Resume sending' }).click();
+  const resume = page.getByRole('dialog', { name: 'Resume sending?' });
+  await resume.getByText('Running campaigns continue from where they stopped').waitFor();
+  await resume.getByRole('button', { name: 'Resume sending' }).click();
+  await resume.waitFor({ state: 'hidden' });
+  await page.getByText('Active', { exact: true }).waitFor();
+  assert.equal((await ctx.api('/api/v1/tenant')).body.is_paused, false);
 }

@@ -2,31 +2,11 @@
 // JavaScript; the admin sees the sign-up and its proof; an order credited to a click shows as
 // revenue in the campaign report and on the dashboard.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { capture } from '../../workers/cli/node.mjs';
+import { q, seedSql } from './seed.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const CONSENT = 'Yes, Demo Co may text me offers and news, up to 4 a month. Reply STOP to opt out.';
-const q = (v) => (v === null ? 'NULL' : `'${String(v).replace(/'/g, "''")}'`);
 const uuid = (n) => `01980000-0000-7000-8000-${String(n).padStart(12, '0')}`;
-
-/** Rows for the demo tenant, written to its shard (the seed puts it on SHARD_0). */
-function seedSql(persistDir, sql) {
-  const dir = mkdtempSync(join(tmpdir(), 'growth-seed-'));
-  const file = join(dir, 'seed.sql');
-  writeFileSync(file, sql);
-  try {
-    capture('wrangler', ['d1', 'execute', 'SHARD_0', '--local', '--persist-to', persistDir, '--file', file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
-      timeout: 60_000,
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 async function visitorSignsUp(ctx, form, { javaScriptEnabled, phone, name }) {
   const context = await ctx.browser.newContext({ viewport: PHONE, baseURL: ctx.baseUrl, javaScriptEnabled });
@@ -97,12 +77,8 @@ export default async function growth(ctx) {
   }
 
   // The admin sees the sign-ups and the snippets to embed the form.
-  // Its own admin: sign-in links are rate-limited per email, and the other specs use the seed's.
-  const email = 'growth-admin@example.com';
-  const user = await ctx.api('/api/v1/users', { json: { email, role: 'admin' } });
-  assert.equal(user.status, 201, JSON.stringify(user.body));
   const admin = await ctx.newPage();
-  await ctx.login(admin, email);
+  await ctx.login(admin);
   await admin.goto(`/forms/${form.id}`);
   await admin.getByRole('heading', { name: 'Join the coffee club', level: 1 }).waitFor();
   const embed = await admin.getByLabel('Embed').inputValue();
@@ -133,9 +109,8 @@ export default async function growth(ctx) {
         human_click_count, recent_clicks, expires_at) VALUES (${q(linkId)}, ${q(tenantId)}, ${q(campaignId)}, ${q(contactId)},
         'tokgrowth1', 'https://example.com/coffee', ${q(clickedAt)}, 1, 1, ${q(JSON.stringify([clickedAt]))},
         '2099-01-01T00:00:00.000Z');`,
-      `INSERT INTO events (id, tenant_id, contact_id, campaign_id, short_link_id, event_type, metadata, created_at)
-        VALUES (${q(uuid(5))}, ${q(tenantId)}, ${q(contactId)}, ${q(campaignId)}, ${q(linkId)}, 'CLICKED',
-        '{"human":true}', ${q(clickedAt)});`,
+      `INSERT INTO click_counts (tenant_id, campaign_id, slot, clicks, human_clicks)
+        VALUES (${q(tenantId)}, ${q(campaignId)}, ${q(clickedAt.slice(0, 16))}, 1, 1);`,
     ].join('\n'),
   );
   const order = await ctx.api('/api/v1/conversions', {

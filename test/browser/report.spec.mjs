@@ -1,14 +1,12 @@
-// Issue 6: the report page rendered in Chromium for a finished campaign. The campaign's jobs, links and
-// events are seeded with SQL (the harness points Twilio at a closed port, so nothing is really sent),
-// then the page must show the numbers the API computes from them.
+// Issue 6: the report page rendered in Chromium for a finished campaign. The campaign's jobs (their own
+// times are their record), links with their click counts, per-minute click counts and the failure, reply
+// and opt-out events are seeded with SQL as the platform stores them, then the page must show the
+// numbers the API computes from them.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { capture } from '../../workers/cli/node.mjs';
+import { readFileSync } from 'node:fs';
+import { q, seedSql } from './seed.mjs';
 
 const TEMPLATE_A = '01900000-0000-7000-8000-000000000005'; // the seed's "Welcome offer"
-const q = (v) => (v === null ? 'NULL' : `'${String(v).replace(/'/g, "''")}'`);
 const uuid = (prefix, n) => `${prefix}-0000-7000-8000-${String(n).padStart(12, '0')}`;
 
 /** 20 recipients: A gets 10 (8 delivered, 1 sent, 1 failed), B gets 10 (9 delivered, 1 failed). */
@@ -49,19 +47,20 @@ function finishedCampaignSql(tenantId, numberId) {
         'Free coffee', 1, ${failed ? 'NULL' : 5}, ${failed ? 'NULL' : q(`SM${String(i).padStart(32, '0')}`)},
         ${q(failed?.[0] ?? null)}, ${q(failed?.[1] ?? null)}, 1, ${q(at(2))}, ${failed ? 'NULL' : q(sentAt)},
         ${status === 'delivered' ? q(at(6 + i * 6)) : 'NULL'}, ${failed ? q(sentAt) : 'NULL'});`,
-      event('QUEUED', contactId, jobId, 2),
     );
     if (failed) rows.push(event('FAILED', contactId, jobId, 5 + i * 6, { reason: failed[0] }));
-    else rows.push(event('SENT', contactId, jobId, 5 + i * 6));
-    if (status === 'delivered') rows.push(event('DELIVERED', contactId, jobId, 6 + i * 6));
     if (humanClicks.has(i) || i === 2 || i === 3) {
+      // A click is counted on its link (and the first human one dated) and per campaign minute.
       const human = humanClicks.has(i);
+      const clickedAt = at(20 + i * 6);
       rows.push(
         `INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, clicked_at, click_count,
-          human_click_count, created_at, expires_at) VALUES (${q(uuid('01960000', i + 1))}, ${q(tenantId)}, ${q(campaignId)},
-          ${q(contactId)}, ${q(`tok${i}report`)}, 'https://example.com/spring', ${human ? q(at(20 + i * 6)) : 'NULL'},
-          1, ${human ? 1 : 0}, ${q(at(2))}, ${q(new Date(start + 60 * 86_400_000).toISOString())});`,
-        event('CLICKED', contactId, jobId, 20 + i * 6, { human }),
+          human_click_count, recent_clicks, created_at, expires_at) VALUES (${q(uuid('01960000', i + 1))}, ${q(tenantId)},
+          ${q(campaignId)}, ${q(contactId)}, ${q(`tok${i}report`)}, 'https://example.com/spring',
+          ${human ? q(clickedAt) : 'NULL'}, 1, ${human ? 1 : 0}, ${human ? q(JSON.stringify([clickedAt])) : 'NULL'},
+          ${q(at(2))}, ${q(new Date(start + 60 * 86_400_000).toISOString())});`,
+        `INSERT INTO click_counts (tenant_id, campaign_id, slot, clicks, human_clicks)
+          VALUES (${q(tenantId)}, ${q(campaignId)}, ${q(clickedAt.slice(0, 16))}, 1, ${human ? 1 : 0});`,
       );
     }
   }
@@ -78,21 +77,6 @@ function finishedCampaignSql(tenantId, numberId) {
     }),
   );
   return { campaignId, sql: rows.join('\n') };
-}
-
-function seedSql(persistDir, sql) {
-  const dir = mkdtempSync(join(tmpdir(), 'report-seed-'));
-  const file = join(dir, 'seed.sql');
-  writeFileSync(file, sql);
-  try {
-    capture('wrangler', ['d1', 'execute', 'SHARD_0', '--local', '--persist-to', persistDir, '--file', file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
-      timeout: 60_000,
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 async function funnelValue(page, step) {

@@ -28,12 +28,12 @@ function quietAwayFromNow() {
   return [hh(hour + 2), hh(hour + 3)];
 }
 
-async function until(what, check, ms = 30_000) {
+async function until(what, check, ms = 30_000, why = async () => '') {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${await why()}`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -47,12 +47,8 @@ async function sim(ctx, path, body) {
 }
 
 export default async function senders(ctx) {
-  // An admin of its own (sign-in requests are limited per email, and other specs use the seed admin).
-  const email = 'senders-admin@example.com';
-  const created = await ctx.api('/api/v1/users', { json: { email, role: 'admin' } });
-  assert.ok([201, 409].includes(created.status), `creating the admin: ${created.status}`);
   const page = await ctx.newPage();
-  await ctx.login(page, email);
+  await ctx.login(page);
 
   // ---- Settings → Twilio account ----
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
@@ -179,11 +175,20 @@ async function campaignFromSenderId(ctx, page) {
   const campaignId = page.url().split('/').at(-1);
 
   // ---- Sent through the tenant's own account, from the sender ID, each with its own link ----
-  const sent = await until('both messages at the simulator', async () => {
-    const { messages } = await sim(ctx, '/_sim/messages');
-    const ours = messages.filter((m) => m.from === 'DemoCoffee' && people.includes(m.to));
-    return ours.length === 2 ? ours : null;
-  });
+  const sent = await until(
+    'both messages at the simulator',
+    async () => {
+      const { messages } = await sim(ctx, '/_sim/messages');
+      const ours = messages.filter((m) => m.from === 'DemoCoffee' && people.includes(m.to));
+      return ours.length === 2 ? ours : null;
+    },
+    30_000,
+    async () => {
+      // What held it back, as the campaign page shows it (e.g. "tenant paused").
+      const c = (await ctx.api(`/api/v1/campaigns/${campaignId}`)).body;
+      return ` (campaign ${c.status}${c.status_reason ? `: ${c.status_reason}` : ''})`;
+    },
+  );
   for (const m of sent) {
     assert.equal(m.account_sid, ACCOUNT);
     assert.match(m.body, optOut);

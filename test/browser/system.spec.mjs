@@ -1,27 +1,8 @@
 // Issue 9: the System page: health checks, cron jobs, and dead letters retried and discarded from the UI.
-// Two dead letters of the seed tenant are stored with SQL, as the dead-letter queue's consumer stores them.
+// Two dead letters of the seed tenant are stored with SQL, as the dead-letter queue's consumer stores them
+// (in the control database).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { capture } from '../../workers/cli/node.mjs';
-
-const q = (v) => `'${String(v).replace(/'/g, "''")}'`;
-
-function seedSql(persistDir, sql) {
-  const dir = mkdtempSync(join(tmpdir(), 'system-seed-'));
-  const file = join(dir, 'seed.sql');
-  writeFileSync(file, sql);
-  try {
-    capture('wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--file', file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false' },
-      timeout: 60_000,
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { CONTROL, q, seedSql } from './seed.mjs';
 
 function letterSql(tenantId, id, body, error) {
   const at = new Date(Date.now() - 3600_000).toISOString();
@@ -50,6 +31,7 @@ export default async function system(ctx) {
         'gave up after 11 deliveries on sms-fanout; the campaign is paused',
       ),
     ].join('\n'),
+    CONTROL,
   );
 
   const page = await ctx.newPage();
@@ -70,8 +52,21 @@ export default async function system(ctx) {
 
   // Cron jobs: one row per job, whether or not it ran yet.
   const cron = page.getByRole('region', { name: 'Cron jobs' });
-  for (const job of ['campaigns', 'direct', 'imports', 'reconcile', 'retention']) {
-    await cron.getByRole('row').filter({ hasText: job }).waitFor();
+  // (Matched by the job's own cell: another job's details may name it, e.g. archive's "campaigns: 1".)
+  for (const job of [
+    'campaigns',
+    'direct',
+    'imports',
+    'reconcile',
+    'retention',
+    'webhooks',
+    'opt-ins',
+    'archive',
+  ]) {
+    await cron
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell', { name: job, exact: true }) })
+      .waitFor();
   }
 
   // Dead letters: retry one (it goes back on its queue and leaves the pending list)...
