@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { touchContactActivity } from '../../workers/db/contact-activity';
-import { eventRow } from '../../workers/db/events';
 import { uuidv7 } from '../../workers/db/ids';
 import { contacts } from '../../workers/db/schema';
 import { acrossShards, createTenant, shardDb } from '../helpers/fixtures';

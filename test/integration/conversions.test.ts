@@ -8,7 +8,6 @@ import {
   auditLog,
   campaigns,
   contacts,
-  events,
   messageTemplates,
   shortLinks,
   webhookDeliveries,

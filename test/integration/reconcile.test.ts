@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { and, eq, like } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NOT_FOUND_REASON, reconcileMessages } from '../../workers/cron/reconcile';
-import { events, sendJobs, webhookEvents } from '../../workers/db/schema';
+import { sendJobs, webhookEvents } from '../../workers/db/schema';
 import { acrossShards, createTenant } from '../helpers/fixtures';
 import { addContact, addJob, seedSentMessage, sid, statusCallback } from '../helpers/twilio-webhooks';
 

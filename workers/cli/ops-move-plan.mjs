@@ -4,7 +4,7 @@
 // primary keys and foreign keys come from the source shard itself (PRAGMA), so a table added to
 // the schema later is moved without changes here; a table whose rows cannot be tied to a tenant
 // stops the move before anything is written.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './node.mjs';
 import { bindSql, quoteIdent } from './ops-db.mjs';
@@ -21,7 +21,13 @@ export const SLOT_CLICK_COLUMNS = ['clicks', 'human_clicks'];
 /** SQL table names of the shard schema, in the order schema-shard.ts lists them. */
 export function shardSchemaTables(root = ROOT) {
   const entry = readFileSync(join(root, 'workers/db/schema-shard.ts'), 'utf8');
-  const schema = readFileSync(join(root, 'workers/db/schema.ts'), 'utf8');
+  // The schema is one file per concern in workers/db/schema/: read them all.
+  const dir = join(root, 'workers/db/schema');
+  const schema = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
   const names = /export\s*\{([^}]*)\}/.exec(entry)?.[1];
   if (!names) throw new Error('workers/db/schema-shard.ts exports no tables.');
   return names
@@ -30,7 +36,7 @@ export function shardSchemaTables(root = ROOT) {
     .filter(Boolean)
     .map((exportName) => {
       const m = new RegExp(`export const ${exportName}\\s*=\\s*sqliteTable\\(\\s*'([^']+)'`).exec(schema);
-      if (!m) throw new Error(`Cannot find the table of ${exportName} in workers/db/schema.ts.`);
+      if (!m) throw new Error(`Cannot find the table of ${exportName} in workers/db/schema/.`);
       return m[1];
     });
 }
@@ -86,7 +92,7 @@ export function buildPlan(tables, info) {
   for (const t of byName.keys()) {
     if (!resolve(t)) {
       throw new Error(
-        `Table ${t} has no tenant_id and no foreign key to a table that has one: a move cannot tell which of its rows are the tenant's. Give it a tenant_id (workers/db/schema.ts).`,
+        `Table ${t} has no tenant_id and no foreign key to a table that has one: a move cannot tell which of its rows are the tenant's. Give it a tenant_id (workers/db/schema/).`,
       );
     }
   }

@@ -1,4 +1,4 @@
-// Conversation threads (issue 12): one row per phone that texted the tenant (schema.ts
+// Conversation threads (issue 12): one row per phone that texted the tenant (schema/conversations.ts
 // `conversations`). The inbound webhook upserts it in its own batch; staff replies and actions
 // update it; the routes find a thread by the contact's id or, for a sender who is not a contact,
 // by the thread's own id.

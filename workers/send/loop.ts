@@ -1,85 +1,39 @@
 // The send loop (ARCHITECTURE "The send path", step 2): decides, per job, whether to send now,
 // wait, retry or give up, and records the attempt BEFORE calling the provider so that a crash
 // between "provider accepted" and "marked sent" is resolved by a lookup, never by a blind resend.
-import { stickyIndex } from '../domain/ab-split';
-import { evaluateEligibility } from '../domain/eligibility';
-import { messageCostOnChannel } from '../domain/mms';
-import { isQuietTime, nextSendTime } from '../domain/quiet-hours';
+// The batch half lives here: claim the ready jobs a chunk at a time, call the provider, record the
+// sends together. The per-job checks are in prepare.ts, the crash recovery in recover.ts.
 import { backoffSeconds, classifyTwilioFailure } from '../domain/twilio-errors';
-import type {
-  Clock,
-  Denied,
-  JobContext,
-  Messenger,
-  NumberRow,
-  Outcome,
-  Permits,
-  Renderer,
-  SendStore,
-  SentItem,
-} from './types';
+import { senderAddress } from './address';
+import {
+  ack,
+  type BatchReport,
+  type BatchState,
+  BLOCKING_REASONS,
+  type JobMessage,
+  LEASE_GRACE_SECONDS,
+  park,
+  type Ready,
+  retryOrFail,
+  type SendDeps,
+} from './batch';
+import { prepareJob } from './prepare';
+import type { JobContext, Outcome } from './types';
 import { validityPeriodSeconds } from './validity';
 
-/** Matches `max_retries` of the sms-send consumer in wrangler.toml. */
-export const SEND_MAX_RETRIES = 8;
-/** Cloudflare Queues' longest delivery delay; longer waits are re-enqueued in steps. */
-export const MAX_QUEUE_DELAY_SECONDS = 12 * 3600;
-/** A queued job whose message has not come back this long after it was due is re-enqueued by cron. */
-export const LEASE_GRACE_SECONDS = 600;
-/**
- * An attempt younger than this is not judged by a lookup yet: the first consumer may still be
- * working (a batch records its sends at the end; 50 jobs, 16 at a time, 10 s Twilio timeout).
- */
-export const UNKNOWN_SETTLE_MS = 180_000;
+export { senderAddress } from './address';
+export {
+  type BatchReport,
+  type JobMessage,
+  LEASE_GRACE_SECONDS,
+  MAX_QUEUE_DELAY_SECONDS,
+  SEND_MAX_RETRIES,
+  type SendDeps,
+  UNKNOWN_SETTLE_MS,
+} from './batch';
+
 /** Jobs of one batch in flight at once: each waits mostly on the Durable Objects and Twilio. */
 const CONCURRENCY = 16;
-
-export type SendDeps = {
-  store: SendStore;
-  /** The provider client for a tenant (its own Twilio account, else the platform's). */
-  messenger: (tenantId: string) => Messenger;
-  permits: Permits;
-  renderer: Renderer;
-  clock: Clock;
-  /** 0..1 randomness for jitter; tests pin it. */
-  random?: () => number;
-};
-
-export type JobMessage = { jobId: string; attempts: number };
-
-export type BatchReport = {
-  outcomes: Map<string, Outcome>;
-  /** Leases to write for jobs left queued (null = no message in flight). */
-  leases: { jobId: string; leaseUntil: string | null }[];
-  reasons: Map<string, string>;
-  touchedCampaigns: Set<string>;
-  failedCampaigns: Set<string>;
-  sentCampaigns: Set<string>;
-};
-
-type BatchState = BatchReport & {
-  /** Accepted by the provider; recorded together when the batch's jobs are done. */
-  sent: SentItem[];
-  exhausted: Map<string, { until: number; denied: Denied }>;
-  costs: Map<string, Promise<number | null>>;
-};
-
-const BLOCKING_REASONS = {
-  paused: 'tenant paused',
-  daily_budget: 'daily budget reached',
-  monthly_budget: 'monthly budget reached',
-} as const;
-
-/** A job that passed every check and holds its number permit and budget, waiting for the batch claim. */
-type Ready = {
-  ctx: JobContext;
-  attempts: number;
-  number: NumberRow;
-  grantedAt: number;
-  body: string;
-  parts: number;
-  cost: number;
-};
 
 /**
  * Runs a batch as a pipeline: every job is decided (a few at a time: checks, then the number
@@ -179,145 +133,6 @@ function leaseFor(ctx: JobContext, delaySeconds: number, now: Date, st: BatchSta
   });
 }
 
-const ack: Outcome = { kind: 'ack' };
-
-function park(ctx: JobContext, st: BatchState, reason?: string): Outcome {
-  st.leases.push({ jobId: ctx.job.id, leaseUntil: null });
-  if (reason) st.reasons.set(ctx.campaign.id, reason);
-  return ack;
-}
-
-function defer(seconds: number, deps: SendDeps): Outcome {
-  // Long waits (quiet hours, budgets) get up to 5 s of jitter so a whole campaign does not wake in
-  // one burst; short limiter waits get none, so a number's next window is used from its first second.
-  const jitter = seconds >= 300 ? Math.floor((deps.random ?? Math.random)() * 5) : 0;
-  return {
-    kind: 'defer',
-    delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, Math.ceil(seconds) + jitter)),
-  };
-}
-
-async function retryOrFail(ctx: JobContext, attempts: number, reason: string, code: string, deps: SendDeps) {
-  if (attempts > SEND_MAX_RETRIES) {
-    // Last delivery: the job fails for good and the retry below moves the message to the DLQ.
-    await deps.store.markFailed(ctx, { reason, code }, deps.clock());
-    return { kind: 'retry', delaySeconds: 0 } as const;
-  }
-  return { kind: 'retry', delaySeconds: backoffSeconds(attempts, (deps.random ?? Math.random)()) } as const;
-}
-
-/** What a sender sends as: a number or an alphanumeric ID (`from`), or a Messaging Service. */
-export function senderAddress(n: NumberRow): { from: string } | { messagingServiceSid: string } | null {
-  if (n.kind === 'messaging_service')
-    return n.messagingServiceSid ? { messagingServiceSid: n.messagingServiceSid } : null;
-  const from = n.kind === 'alphanumeric' ? n.senderId : n.phoneE164;
-  return from ? { from } : null;
-}
-
-/**
- * Decides one job up to the claim: every check, then the number permit (first: a job held by a
- * limit costs no render and no budget call), the render, the price and the budget reservation.
- */
-async function prepareJob(
-  ctx: JobContext,
-  attempts: number,
-  deps: SendDeps,
-  st: BatchState,
-): Promise<Ready | { outcome: Outcome }> {
-  const { job, campaign, tenant, contact, store } = { ...ctx, store: deps.store };
-  const now = deps.clock();
-  const done = (outcome: Outcome) => ({ outcome });
-  if (job.status !== 'queued') return done(ack); // redelivery of a finished job
-
-  if (job.attemptStartedAt !== null) {
-    const resolved = await resolveUnknownOutcome(ctx, attempts, deps, st);
-    if (resolved) return done(resolved);
-  }
-
-  if (campaign.status === 'completed') {
-    await store.markFailed(ctx, { reason: 'cancelled' }, now);
-    return done(ack);
-  }
-  // Paused (or not started): drop the message; resume / the cron re-enqueue parked jobs.
-  if (campaign.status !== 'running') return done(park(ctx, st));
-  if (tenant.isPaused) return done(park(ctx, st, BLOCKING_REASONS.paused));
-  // Local-time delivery: early (a wait longer than the queue's longest delay, or re-enqueued by a
-  // resume) → back to the queue until its instant, to the second (its place in the spread).
-  if (job.notBefore !== null && job.notBefore > now.toISOString()) {
-    const wait = Math.ceil((Date.parse(job.notBefore) - now.getTime()) / 1000);
-    return done({ kind: 'defer', delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, wait)) });
-  }
-
-  const verdict = evaluateEligibility({
-    phoneE164: contact.phoneE164,
-    consentStatus: contact.consentStatus,
-    erasedAt: contact.erasedAt,
-    lastSentAt: contact.lastSentAt,
-    onDoNotContact: ctx.onDoNotContact,
-    allowUnknownConsent: tenant.allowUnknownConsent,
-    suppressedSince: ctx.suppressedSince,
-  });
-  if (!verdict.eligible) {
-    await store.markFailed(ctx, { reason: verdict.reason }, now);
-    return done(ack);
-  }
-
-  const tz = contact.timezone ?? tenant.timezone;
-  if (isQuietTime(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd)) {
-    const opens = nextSendTime(now, tz, campaign.quietHoursStart, campaign.quietHoursEnd);
-    return done(defer((opens.getTime() - now.getTime()) / 1000, deps));
-  }
-
-  if (ctx.templateBody === null) {
-    await store.markFailed(ctx, { reason: 'template_missing' }, now);
-    return done(ack);
-  }
-
-  const picked = await pickNumber(ctx, deps, st, now);
-  if (!picked.ok) {
-    if (picked.reason === 'no_number') st.reasons.set(campaign.id, 'no active sending number');
-    return done(defer(picked.retryAfterSeconds, deps));
-  }
-  const release = () => deps.permits.releaseNumber(picked.number, picked.grantedAt, deps.clock());
-
-  if (ctx.mediaUrl && picked.number.kind === 'alphanumeric') {
-    // Launch refuses this; a sender changed since then. An alphanumeric ID cannot send MMS.
-    await release();
-    await store.markFailed(ctx, { reason: 'sender_cannot_send_mms' }, now);
-    return done(ack);
-  }
-  const { body, parts } = await deps.renderer.render(ctx, picked.number);
-  // An MMS (a template with an image) costs one MMS price, whatever the length of its text.
-  const channel = ctx.mediaUrl ? 'mms' : 'sms';
-  const priceKey = `${tenant.id}:${channel}`;
-  let price = st.costs.get(priceKey);
-  if (!price) {
-    price = store.costPerPartCents(tenant, now, channel);
-    st.costs.set(priceKey, price);
-  }
-  const priceCents = await price;
-  const hasBudget = tenant.dailyBudgetCents !== null || tenant.monthlyBudgetCents !== null;
-  if (priceCents === null && hasBudget) {
-    // Without a price the budget cannot be enforced, so a budgeted tenant does not send.
-    await release();
-    st.reasons.set(campaign.id, `no ${channel.toUpperCase()} cost configured for ${tenant.country}`);
-    return done(defer(600, deps));
-  }
-  const cost = messageCostOnChannel(channel, parts, priceCents ?? 0);
-
-  const reserved = await deps.permits.reserve(tenant, cost, now);
-  if (!reserved.ok) {
-    await release();
-    if (reserved.reason === 'paused') return done(park(ctx, st, BLOCKING_REASONS.paused));
-    st.reasons.set(
-      campaign.id,
-      BLOCKING_REASONS[reserved.reason as keyof typeof BLOCKING_REASONS] ?? `budget: ${reserved.reason}`,
-    );
-    return done(defer(reserved.retryAfterSeconds, deps));
-  }
-  return { ctx, attempts, number: picked.number, grantedAt: picked.grantedAt, body, parts, cost };
-}
-
 /** Claims every ready job in one statement; the refused ones give their permit and budget back. */
 async function claimReady(
   ready: Ready[],
@@ -395,86 +210,4 @@ async function sendReady(r: Ready, deps: SendDeps, st: BatchState): Promise<Outc
   // budget) and keep the attempt; the next delivery looks the message up before anything else.
   deps.permits.spend(tenant.id, cost);
   return retryOrFail(ctx, attempts, 'outcome_unknown', c.code, deps);
-}
-
-/**
- * A job with an attempt but no provider id: an earlier consumer called (or was about to call)
- * the provider and did not record the result. Look the message up by To/From/body: found → it
- * was sent; not found after the attempt settled → free the attempt and send normally.
- * Returns null when the job should continue down the normal path.
- */
-async function resolveUnknownOutcome(
-  ctx: JobContext,
-  attempts: number,
-  deps: SendDeps,
-  st: BatchState,
-): Promise<Outcome | null> {
-  const { job, contact } = ctx;
-  const now = deps.clock();
-  const started = Date.parse(job.attemptStartedAt as string);
-  const number = ctx.numbers.find((n) => n.id === job.sendingNumberId);
-  if (!number || job.body === null) {
-    await deps.store.markFailed(ctx, { reason: 'outcome_unknown' }, now);
-    return ack;
-  }
-  const address = senderAddress(number);
-  const from = address && 'from' in address ? address.from : null;
-  const found = await deps.messenger(ctx.tenant.id).find({
-    to: contact.phoneE164,
-    from,
-    since: new Date(started - 5 * 60_000),
-  });
-  if (!found.ok) return retryOrFail(ctx, attempts, 'outcome_unknown', 'lookup_failed', deps);
-  const match = found.messages.find(
-    (m) =>
-      m.to === contact.phoneE164 &&
-      (from === null || m.from === from) &&
-      m.body === job.body &&
-      (m.dateCreated === null || Date.parse(m.dateCreated) >= started - 120_000),
-  );
-  if (match) {
-    const cost = job.costCents ?? 0;
-    // The earlier consumer's reservation died with it; charge the budget for what was sent.
-    if (cost > 0) {
-      const r = await deps.permits.reserve(ctx.tenant, cost, now);
-      if (r.ok) deps.permits.spend(ctx.tenant.id, cost);
-    }
-    st.sent.push({ ctx, sid: match.sid, parts: job.parts, costCents: cost, at: now });
-    return ack;
-  }
-  const settlesIn = started + UNKNOWN_SETTLE_MS - now.getTime();
-  // Come back once, when the attempt has settled, rather than spend a retry every minute.
-  if (settlesIn > 0) return { kind: 'retry', delaySeconds: Math.ceil(settlesIn / 1000) + 5 };
-  await deps.store.releaseClaim(job.id);
-  return null;
-}
-
-async function pickNumber(
-  ctx: JobContext,
-  deps: SendDeps,
-  st: BatchState,
-  now: Date,
-): Promise<{ ok: true; number: NumberRow; grantedAt: number } | Denied> {
-  const byId = new Map(ctx.numbers.map((n) => [n.id, n]));
-  const ids =
-    ctx.campaign.sendingNumberIds.length > 0 ? ctx.campaign.sendingNumberIds : ctx.numbers.map((n) => n.id);
-  const candidates = ids.map((id) => byId.get(id)).filter((n): n is NumberRow => n?.isActive === true);
-  if (candidates.length === 0) return { ok: false, reason: 'no_number', retryAfterSeconds: 300 };
-  const start = stickyIndex(ctx.contact.id, candidates.length);
-  let soonest: Denied | null = null;
-  for (let i = 0; i < candidates.length; i++) {
-    const n = candidates[(start + i) % candidates.length] as NumberRow;
-    const known = st.exhausted.get(n.id);
-    let denied: Denied;
-    if (known && known.until > now.getTime()) {
-      denied = known.denied;
-    } else {
-      const r = await deps.permits.acquire(n, ctx.tenant, now);
-      if (r.ok) return { ok: true, number: n, grantedAt: r.grantedAt };
-      denied = r;
-      st.exhausted.set(n.id, { until: now.getTime() + r.retryAfterSeconds * 1000, denied: r });
-    }
-    if (!soonest || denied.retryAfterSeconds < soonest.retryAfterSeconds) soonest = denied;
-  }
-  return soonest as Denied;
 }

@@ -19,7 +19,6 @@ import type {
   Campaign,
   CampaignStats,
   LaunchPreview,
-  PreviewVariant,
   SendingNumber,
   Template,
 } from '../components/sending/types';

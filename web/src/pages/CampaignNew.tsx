@@ -1,11 +1,18 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+// New campaign: the form (templates, audience, quiet hours, target URL, when, numbers, A/B test and
+// local-time delivery), saved as a draft to review and launch. The field groups live in
+// components/campaign-form/.
+import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { ApiProblem, api, type Page } from '../api';
 import { Button, ButtonLink } from '../components/Button';
-import { Field, SelectField, TextField } from '../components/Field';
+import { AudienceFields } from '../components/campaign-form/AudienceFields';
+import { CAMPAIGN_INITIAL, type CampaignForm } from '../components/campaign-form/form';
+import { NumberChoice } from '../components/campaign-form/NumberChoice';
+import { QuietHoursFields } from '../components/campaign-form/QuietHoursFields';
+import { TemplateChoice } from '../components/campaign-form/TemplateChoice';
+import { TextField } from '../components/Field';
 import { PageHeader } from '../components/Layout';
 import { Notice, ProblemAlert, toast } from '../components/Status';
-import { SegmentPicker } from '../components/segments/SegmentPicker';
 import {
   AbTestFields,
   DELIVERY_INITIAL,
@@ -14,78 +21,14 @@ import {
   LocalTimeFields,
 } from '../components/sending/DeliveryFields';
 import type { Audience, Campaign, SendingNumber, Template } from '../components/sending/types';
-import { formatDate, fromLocalInput } from '../format';
+import { fromLocalInput } from '../format';
 import { can, me } from '../session';
 import type { ImportBatch, Segment } from '../types';
 import '../sending.css';
 
-type AudienceKind = 'all' | 'segments' | 'import' | 'custom_field';
-
-type Form = {
-  name: string;
-  templateIds: string[];
-  audience: AudienceKind;
-  importBatchId: string;
-  fieldKey: string;
-  fieldValue: string;
-  include: string[];
-  exclude: string[];
-  quietStart: string;
-  quietEnd: string;
-  targetUrl: string;
-  schedule: 'launch' | 'at' | 'local';
-  scheduledAt: string;
-  numberIds: string[];
-};
-
-const INITIAL: Form = {
-  name: '',
-  templateIds: [],
-  audience: 'all',
-  importBatchId: '',
-  fieldKey: '',
-  fieldValue: '',
-  include: [],
-  exclude: [],
-  quietStart: '20:00',
-  quietEnd: '09:00',
-  targetUrl: '',
-  schedule: 'launch',
-  scheduledAt: '',
-  numberIds: [],
-};
-
-const toggle = (list: string[], id: string) =>
-  list.includes(id) ? list.filter((x) => x !== id) : [...list, id];
-
-function TimeInput({
-  label,
-  value,
-  onValue,
-  error,
-}: {
-  label: string;
-  value: string;
-  onValue: (v: string) => void;
-  error?: string;
-}) {
-  return (
-    <Field label={label} required error={error}>
-      {(p) => (
-        <input
-          {...p}
-          type="time"
-          value={value}
-          onInput={(e) => onValue((e.currentTarget as HTMLInputElement).value)}
-        />
-      )}
-    </Field>
-  );
-}
-
 export function CampaignNew() {
   const { route } = useLocation();
-  const [form, setForm] = useState<Form>(INITIAL);
+  const [form, setForm] = useState<CampaignForm>(CAMPAIGN_INITIAL);
   const [templates, setTemplates] = useState<Template[] | null>(null);
   const [numbers, setNumbers] = useState<SendingNumber[] | null>(null);
   const [imports, setImports] = useState<ImportBatch[]>([]);
@@ -95,14 +38,13 @@ export function CampaignNew() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [delivery, setDelivery] = useState<DeliveryForm>(DELIVERY_INITIAL);
-  const ids = useId();
   const setDelivered =
     <K extends keyof DeliveryForm>(k: K) =>
     (v: DeliveryForm[K]) =>
       setDelivery((f) => ({ ...f, [k]: v }));
   const set =
-    <K extends keyof Form>(k: K) =>
-    (v: Form[K]) =>
+    <K extends keyof CampaignForm>(k: K) =>
+    (v: CampaignForm[K]) =>
       setForm((f) => ({ ...f, [k]: v }));
   const server = (f: string) => (error instanceof ApiProblem ? error.fieldError(f) : undefined);
 
@@ -229,45 +171,7 @@ export function CampaignNew() {
             maxLength={200}
             error={local.name ?? server('name')}
           />
-          <fieldset aria-describedby={`${ids}-tpl-hint`} aria-invalid={templatesError ? 'true' : undefined}>
-            <legend>Templates (required)</legend>
-            <p class="field-hint" id={`${ids}-tpl-hint`}>
-              Choose two or more for an A/B split: each contact is assigned one template, always the same one,
-              and the audience is shared evenly.
-            </p>
-            {templates.length === 0 ? (
-              <p>
-                No active templates. <a href="/templates/new">Write one first.</a>
-              </p>
-            ) : (
-              <ul class="sending-checklist">
-                {templates.map((t) => (
-                  <li key={t.id}>
-                    <label>
-                      <input
-                        type="checkbox"
-                        checked={form.templateIds.includes(t.id)}
-                        onChange={() => set('templateIds')(toggle(form.templateIds, t.id))}
-                      />
-                      <span>
-                        <strong>{t.name}</strong>{' '}
-                        <span class="muted sending-small">
-                          {t.body.length > 70 ? `${t.body.slice(0, 69)}…` : t.body}
-                        </span>
-                      </span>
-                    </label>
-                  </li>
-                ))}
-              </ul>
-            )}
-            {form.templateIds.length > 1 && (
-              <p class="sending-small">
-                A/B split across {form.templateIds.length} templates, about{' '}
-                {Math.round(100 / form.templateIds.length)}% of the audience each.
-              </p>
-            )}
-            {templatesError && <p class="field-error">{templatesError}</p>}
-          </fieldset>
+          <TemplateChoice templates={templates} form={form} set={set} error={templatesError} />
           <AbTestFields
             form={delivery}
             set={setDelivered}
@@ -277,119 +181,18 @@ export function CampaignNew() {
         </section>
 
         <section class="card">
-          <fieldset>
-            <legend>Audience</legend>
-            <div class="sending-radios">
-              <label>
-                <input
-                  type="radio"
-                  name="audience"
-                  checked={form.audience === 'all'}
-                  onChange={() => set('audience')('all')}
-                />
-                All eligible contacts
-              </label>
-              <label>
-                <input
-                  type="radio"
-                  name="audience"
-                  checked={form.audience === 'segments'}
-                  onChange={() => set('audience')('segments')}
-                />
-                Segments: include some, exclude others
-              </label>
-              <label>
-                <input
-                  type="radio"
-                  name="audience"
-                  checked={form.audience === 'import'}
-                  onChange={() => set('audience')('import')}
-                />
-                The contacts of one import
-              </label>
-              <label>
-                <input
-                  type="radio"
-                  name="audience"
-                  checked={form.audience === 'custom_field'}
-                  onChange={() => set('audience')('custom_field')}
-                />
-                Contacts whose custom field has a value
-              </label>
-            </div>
-            {form.audience === 'segments' && (
-              <SegmentPicker
-                segments={segments}
-                include={form.include}
-                exclude={form.exclude}
-                onInclude={set('include')}
-                onExclude={set('exclude')}
-                error={local.segments ?? server('audience')}
-              />
-            )}
-            {form.audience === 'import' && (
-              <SelectField
-                label="Import"
-                required
-                value={form.importBatchId}
-                onValue={set('importBatchId')}
-                error={local.import ?? server('audience.import_batch_id')}
-                options={[
-                  { value: '', label: imports.length ? 'Choose an import…' : 'No completed imports' },
-                  ...imports.map((b) => ({
-                    value: b.id,
-                    label: `${b.file_name} · ${b.created_count + b.updated_count} contacts · ${formatDate(b.created_at)}`,
-                  })),
-                ]}
-              />
-            )}
-            {form.audience === 'custom_field' && (
-              <div class="grid-2">
-                <TextField
-                  label="Custom field"
-                  required
-                  value={form.fieldKey}
-                  onValue={set('fieldKey')}
-                  placeholder="plan"
-                  error={local.fieldKey ?? server('audience.custom_field')}
-                />
-                <TextField
-                  label="Equals"
-                  value={form.fieldValue}
-                  onValue={set('fieldValue')}
-                  placeholder="gold"
-                />
-              </div>
-            )}
-            <p class="field-hint">
-              Contacts without consent, on do-not-contact, recently messaged (suppression rules) or with an
-              invalid number are excluded automatically; you see the counts before launching.
-            </p>
-          </fieldset>
+          <AudienceFields
+            form={form}
+            set={set}
+            imports={imports}
+            segments={segments}
+            local={local}
+            server={server}
+          />
         </section>
 
         <section class="card">
-          <fieldset aria-describedby={`${ids}-quiet-hint`}>
-            <legend>Quiet hours</legend>
-            <p class="field-hint" id={`${ids}-quiet-hint`}>
-              Nothing is sent between these times <strong>in each recipient’s own timezone</strong> (the
-              contact’s timezone, or {tz} when it has none). Messages due in the window wait until it ends.
-            </p>
-            <div class="grid-2">
-              <TimeInput
-                label="No messages from"
-                value={form.quietStart}
-                onValue={set('quietStart')}
-                error={local.quietStart ?? server('quiet_hours_start')}
-              />
-              <TimeInput
-                label="Until"
-                value={form.quietEnd}
-                onValue={set('quietEnd')}
-                error={local.quietEnd ?? server('quiet_hours_end')}
-              />
-            </div>
-          </fieldset>
+          <QuietHoursFields form={form} set={set} tz={tz} local={local} server={server} />
           <TextField
             label="Target URL"
             type="url"
@@ -447,37 +250,7 @@ export function CampaignNew() {
               />
             )}
           </fieldset>
-          <fieldset>
-            <legend>Sending numbers</legend>
-            {numbers.length === 0 ? (
-              <p>
-                No active sending numbers.{' '}
-                {can('admin') ? <a href="/sending-numbers">Add one.</a> : 'Ask an admin to add one.'}
-              </p>
-            ) : (
-              <>
-                <p class="field-hint">None ticked: all active numbers share the sending.</p>
-                <ul class="sending-checklist">
-                  {numbers.map((n) => (
-                    <li key={n.id}>
-                      <label>
-                        <input
-                          type="checkbox"
-                          checked={form.numberIds.includes(n.id)}
-                          onChange={() => set('numberIds')(toggle(form.numberIds, n.id))}
-                        />
-                        <span class="mono">{n.label}</span>
-                        <span class="muted sending-small">
-                          {n.per_minute_limit}/min · {n.daily_limit}/day
-                        </span>
-                      </label>
-                    </li>
-                  ))}
-                </ul>
-              </>
-            )}
-            {server('sending_number_ids') && <p class="field-error">{server('sending_number_ids')}</p>}
-          </fieldset>
+          <NumberChoice numbers={numbers} form={form} set={set} server={server} />
         </section>
         <div class="actions">
           <Button type="submit" variant="primary" busy={busy}>
