@@ -76,6 +76,7 @@ describe('setup: happy', () => {
     assert.deepEqual(queues.sort(), [
       'sms-dlq-staging',
       'sms-fanout-staging',
+      'sms-flows-staging',
       'sms-import-staging',
       'sms-send-staging',
       'sms-webhooks-staging',
@@ -162,7 +163,7 @@ describe('setup: happy', () => {
     for (const name of ['sms-campaigns-control', 'sms-campaigns-shard-0', 'sms-campaigns-shard-1']) {
       assert.ok(lines.includes(`wrangler d1 create ${name}`), name);
     }
-    for (const q of ['sms-fanout', 'sms-send', 'sms-import', 'sms-webhooks', 'sms-dlq'])
+    for (const q of ['sms-fanout', 'sms-send', 'sms-import', 'sms-flows', 'sms-webhooks', 'sms-dlq'])
       assert.ok(lines.includes(`wrangler queues create ${q}`));
     assert.ok(lines.includes('wrangler r2 bucket create sms-campaigns-archive'));
     for (const b of ['CONTROL_DB', 'SHARD_0', 'SHARD_1']) {
@@ -223,7 +224,7 @@ describe('setup: faults', () => {
     });
     assert.equal(second.code, 0, second.stderr);
     assert.equal(p.account().databases.length, 3, 'no database created twice');
-    assert.equal(p.account().queues.length, 5);
+    assert.equal(p.account().queues.length, 6);
     assert.equal(p.account().deployments['sms-campaigns-staging'].length, 1);
 
     const third = await setupCli(['--env', 'staging', '--config', p.config, '--yes', '--skip-build'], {
