@@ -127,6 +127,23 @@ function wrapNamespace(ns: DurableObjectNamespace, label: string): DurableObject
   });
 }
 
+// One wrapper per (binding, label), so a cache keyed by the binding (the shards' drizzle instances,
+// workers/db/shards.ts) still hits under counting instead of rebuilding drizzle on every call.
+const wrapped = new WeakMap<object, Map<string, unknown>>();
+function cachedWrap<T extends object>(binding: T, label: string, wrap: () => T): T {
+  let byLabel = wrapped.get(binding);
+  if (!byLabel) {
+    byLabel = new Map();
+    wrapped.set(binding, byLabel);
+  }
+  let w = byLabel.get(label) as T | undefined;
+  if (!w) {
+    w = wrap();
+    byLabel.set(label, w);
+  }
+  return w;
+}
+
 const D1_NAME = /^(CONTROL_DB|SHARD_\d+)$/;
 const DO_NAME = /^(SENDING_NUMBER|TENANT_GOVERNOR)$/;
 
@@ -138,8 +155,12 @@ export function countedEnv<E extends object>(env: E, label: string): E {
   if ((env as { D1_STATS?: string }).D1_STATS !== '1') return env;
   const out: Record<string, unknown> = { ...(env as Record<string, unknown>) };
   for (const [k, v] of Object.entries(env)) {
-    if (D1_NAME.test(k)) out[k] = wrapDatabase(v as D1Database, label);
-    else if (DO_NAME.test(k)) out[k] = wrapNamespace(v as DurableObjectNamespace, `do:${k}`);
+    if (D1_NAME.test(k))
+      out[k] = cachedWrap(v as D1Database, label, () => wrapDatabase(v as D1Database, label));
+    else if (DO_NAME.test(k))
+      out[k] = cachedWrap(v as DurableObjectNamespace, `do:${k}`, () =>
+        wrapNamespace(v as DurableObjectNamespace, `do:${k}`),
+      );
   }
   return out as E;
 }
