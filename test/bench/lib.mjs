@@ -346,6 +346,9 @@ async function summariseProfile(profile, build) {
   const total = [...dt.values()].reduce((a, b) => a + b, 0) || 1;
   const byFile = new Map();
   const byFunction = new Map();
+  const nameOf = new Map();
+  const parentOf = new Map();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parentOf.set(c, node.id);
   for (const node of profile.nodes) {
     const us = dt.get(node.id) ?? 0;
     if (!us) continue;
@@ -361,15 +364,54 @@ async function summariseProfile(profile, build) {
         fn = `${e.name ?? fn} (${file.replace(/^.*\//, '')}:${(e.originalLine ?? 0) + 1})`;
       }
     }
+    nameOf.set(node.id, fn);
     byFile.set(file, (byFile.get(file) ?? 0) + us);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  // Who the hottest functions' time is spent for: the chain of callers (4 frames up) by self time.
+  const frameName = (id) => {
+    if (nameOf.has(id)) return nameOf.get(id);
+    const node = profile.nodes.find((n) => n.id === id);
+    const cf = node?.callFrame;
+    let fn = cf?.functionName || '(anonymous)';
+    if (map && cf?.url.endsWith('index.js') && cf.lineNumber >= 0) {
+      const e = map.findEntry(cf.lineNumber, cf.columnNumber);
+      if (e?.originalSource)
+        fn = `${e.name ?? fn} (${e.originalSource.replace(/^.*\//, '')}:${(e.originalLine ?? 0) + 1})`;
+    }
+    nameOf.set(id, fn);
+    return fn;
+  };
+  const hottest = new Set(
+    [...byFunction]
+      .filter(([k]) => !k.startsWith('('))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([k]) => k),
+  );
+  const callers = new Map();
+  for (const node of profile.nodes) {
+    const us = dt.get(node.id) ?? 0;
+    const fn = nameOf.get(node.id);
+    if (!us || !hottest.has(fn)) continue;
+    const chain = [];
+    for (let p = parentOf.get(node.id); p !== undefined && chain.length < 4; p = parentOf.get(p)) {
+      chain.push(frameName(p));
+    }
+    const key = `${fn} ← ${chain.join(' ← ')}`;
+    callers.set(key, (callers.get(key) ?? 0) + us);
   }
   const top = (m, n) =>
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([k, us]) => ({ name: k, ms: Math.round(us / 1000), share: us / total }));
-  return { totalMs: Math.round(total / 1000), byFile: top(byFile, 20), byFunction: top(byFunction, 20) };
+  return {
+    totalMs: Math.round(total / 1000),
+    byFile: top(byFile, 20),
+    byFunction: top(byFunction, 20),
+    callers: top(callers, 12),
+  };
 }
 
 export function printProfile(p, label) {
@@ -379,4 +421,6 @@ export function printProfile(p, label) {
   console.log('    by function:');
   for (const r of p.byFunction.slice(0, 12))
     console.log(`      ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`);
+  console.log('    the hottest functions by caller chain:');
+  for (const r of p.callers ?? []) console.log(`      ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`);
 }

@@ -59,13 +59,20 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** The same algorithm as workers/domain/link-token.ts, in Node. */
+/** The demo tenant's shard (workers/cli/seed.mjs) and its index, the token's shard hint. */
+const SHARD = 'SHARD_0';
+const SHARD_HINT = 'A'; // base64url's alphabet at index 0
+
+/** The same algorithm as workers/domain/link-token.ts, in Node: shard hint + 7 nonce chars + 4 tag chars. */
 function linkToken(secret, campaignId, contactId) {
-  const nonce = createHash('sha256')
-    .update(`${campaignId}:${contactId}:0`)
-    .digest()
-    .subarray(0, 6)
-    .toString('base64url');
+  const nonce =
+    SHARD_HINT +
+    createHash('sha256')
+      .update(`${campaignId}:${contactId}:0`)
+      .digest()
+      .subarray(0, 6)
+      .toString('base64url')
+      .slice(0, 7);
   const tag = createHmac('sha256', secret)
     .update(`short-link:${nonce}`)
     .digest()
@@ -108,7 +115,7 @@ INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_u
 `,
   );
   try {
-    d1(['execute', 'DB', '--file', file], state);
+    d1(['execute', SHARD, '--file', file], state);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -330,10 +337,10 @@ async function main() {
       d1(
         [
           'execute',
-          'DB',
+          SHARD,
           '--json',
           '--command',
-          `SELECT click_count, human_click_count, (SELECT count(*) FROM events WHERE short_link_id = '${IDS.link}') AS events FROM short_links WHERE id = '${IDS.link}'`,
+          `SELECT click_count, human_click_count, (SELECT coalesce(sum(clicks), 0) FROM click_counts WHERE campaign_id = '${IDS.campaign}') AS per_minute FROM short_links WHERE id = '${IDS.link}'`,
         ],
         state,
       ),
@@ -360,7 +367,7 @@ async function main() {
     const counted = clicks(state);
     if (counted) {
       console.log(
-        `clicks recorded by the ${label}: click_count ${counted.click_count}, human ${counted.human_click_count} (one client: repeats within 30 s count once), ${counted.events} CLICKED events`,
+        `clicks recorded by the ${label}: click_count ${counted.click_count}, human ${counted.human_click_count} (one client: repeats within 30 s count once), ${counted.per_minute} in the campaign's per-minute click_counts`,
       );
     }
   }

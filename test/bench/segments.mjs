@@ -11,6 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { migrateAll } from '../../workers/cli/databases.mjs';
 import { node22, ROOT, run, tool } from '../../workers/cli/node.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8794);
@@ -75,10 +76,7 @@ if (!existsSync(join(ROOT, 'web/dist'))) {
 }
 console.log(`Fresh local D1 in ${PERSIST}`);
 rmSync(PERSIST, { recursive: true, force: true });
-run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs], {
-  stdio: 'ignore',
-  env: quiet,
-});
+migrateAll(['--local', ...persistArgs], { stdio: 'ignore', env: quiet });
 const seed = JSON.parse(
   execFileSync(node22(), [join(ROOT, 'workers/cli/seed.mjs'), '--json', ...persistArgs], {
     cwd: ROOT,
@@ -92,7 +90,8 @@ const seed = JSON.parse(
 const dir = mkdtempSync(join(tmpdir(), 'segments-bench-'));
 writeFileSync(join(dir, 'data.sql'), sql);
 let t0 = performance.now();
-run('wrangler', ['d1', 'execute', 'DB', '--local', '--file', join(dir, 'data.sql'), ...persistArgs], {
+// The demo tenant lives on the first shard (workers/cli/seed.mjs).
+run('wrangler', ['d1', 'execute', 'SHARD_0', '--local', '--file', join(dir, 'data.sql'), ...persistArgs], {
   stdio: 'ignore',
   env: quiet,
 });

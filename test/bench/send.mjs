@@ -13,7 +13,8 @@
 //
 // Env: BENCH_PORT (8795), BENCH_SIM_PORT (8796), BENCH_CONTACTS (10000), BENCH_LIMIT_NUMBERS (3),
 // BENCH_PER_MINUTE (30), BENCH_LIMIT_MINUTES (4; 0 skips part b), BENCH_STATS (1; 0 runs without the
-// counting wrapper), BENCH_PROFILE (1: a CPU profile of the Worker through its inspector on
+// counting wrapper), BENCH_TIMEOUT_SECONDS (900; part a stops there and reports the part sent),
+// BENCH_PROFILE (1: a CPU profile of the Worker through its inspector on
 // BENCH_INSPECTOR_PORT, default BENCH_PORT + 1000; Node 22), BENCH_PERSIST (.wrangler/state-send-bench; wiped first), BENCH_DEV_LOG (a file
 // for wrangler dev's output).
 import { join } from 'node:path';
@@ -47,6 +48,7 @@ const STATS = process.env.BENCH_STATS !== '0';
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? PORT + 1000);
 const PERSIST = join(ROOT, process.env.BENCH_PERSIST ?? '.wrangler/state-send-bench');
+const TIMEOUT_SECONDS = Number(process.env.BENCH_TIMEOUT_SECONDS ?? 900);
 
 // ---- fresh local databases: seeded tenant, numbers, contacts -----------------------------------
 const seed = freshState(PERSIST);
@@ -96,6 +98,8 @@ const sys = startSystem({
 const api = apiClient(sys.base, seed.api_key);
 const { check, failed, fail } = checker();
 
+let timedOut = false;
+
 async function runCampaign(name, group, numberIds, expected, timeoutSeconds) {
   const c = await api('/campaigns', {
     method: 'POST',
@@ -130,7 +134,14 @@ async function runCampaign(name, group, numberIds, expected, timeoutSeconds) {
       );
     }
     if (stats.status === 'completed') break;
-    if (elapsed > timeoutSeconds) throw new Error(`${name} did not complete within ${timeoutSeconds} s`);
+    if (elapsed > timeoutSeconds) {
+      // Still report what the sends so far cost: that is what says what bounds the rate.
+      console.log(
+        `  ${name} did not complete within ${timeoutSeconds} s: figures below are for the part sent`,
+      );
+      timedOut = true;
+      break;
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = {
@@ -180,9 +191,10 @@ function printCosts({ counted, cpu, seconds }, messages) {
               st: acc.st + (c.statements ?? 0),
               batches: acc.batches + (c.batches ?? 0),
               messages: acc.messages + (c.messages ?? 0),
+              rw: acc.rw + (c.rowsWritten ?? 0),
             }
           : acc,
-      { rt: 0, st: 0, batches: 0, messages: 0 },
+      { rt: 0, st: 0, batches: 0, messages: 0, rw: 0 },
     );
   const fanout = sum((l) => l === 'queue:sms-fanout');
   const send = sum((l) => l === 'queue:sms-send');
@@ -190,10 +202,10 @@ function printCosts({ counted, cpu, seconds }, messages) {
   const cron = sum((l) => l === 'cron');
   console.log(`  per message sent (${messages}):`);
   console.log(
-    `    D1 send path: fan-out ${per(fanout.rt)} round trips / ${per(fanout.st)} statements, send consumer ${per(send.rt)} / ${per(send.st)}`,
+    `    D1 send path: fan-out ${per(fanout.rt)} round trips / ${per(fanout.st)} statements / ${per(fanout.rw)} rows written, send consumer ${per(send.rt)} / ${per(send.st)} / ${per(send.rw)}`,
   );
   console.log(
-    `    D1 status callbacks: ${per(hooks.rt)} round trips / ${per(hooks.st)} statements; cron ${cron.rt} round trips in all`,
+    `    D1 status callbacks: ${per(hooks.rt)} round trips / ${per(hooks.st)} statements / ${per(hooks.rw)} rows written; cron ${cron.rt} round trips in all`,
   );
   const dos = Object.entries(counted).filter(([label]) => label.startsWith('do:'));
   if (dos.length)
@@ -216,7 +228,7 @@ try {
 
   console.log(`\n(a) throughput: ${CONTACTS} contacts, one number with generous limits`);
   await fetch(`${sys.sim}/_sim/messages`, { method: 'DELETE' });
-  const a = await runCampaign('Bench throughput', 'a', [seed.sending_number_id], CONTACTS, 900);
+  const a = await runCampaign('Bench throughput', 'a', [seed.sending_number_id], CONTACTS, TIMEOUT_SECONDS);
   const aMsgs = await simMessages();
   const aTo = new Set(aMsgs.map((m) => m.to));
   const sentCount = a.stats.sent + a.stats.delivered;
@@ -235,6 +247,7 @@ try {
   check(aMsgs.length === CONTACTS, `simulator received ${aMsgs.length} messages (expected ${CONTACTS})`);
   check(aTo.size === aMsgs.length, `one SMS per contact (${aTo.size} distinct recipients)`);
   check(a.stats.failed === 0, `no failed jobs (${a.stats.failed})`);
+  check(!timedOut, `completed within ${TIMEOUT_SECONDS} s`);
 
   if (LIMIT_MINUTES > 0) {
     console.log(
@@ -270,13 +283,18 @@ try {
       worstMinute <= PER_MINUTE,
       `no number over ${PER_MINUTE} in any calendar minute (worst ${worstMinute})`,
     );
-    // Utilisation: messages after the first full window, over the time they took, against the allowed rate.
+    // Utilisation in the steady state: the messages after the first minute (a window that may
+    // start with a burst of a full minute's allowance, or, paced by the fan-out, with none) over
+    // the time from there to the last message, against the allowed rate.
     const times = bMsgs.map((m) => Date.parse(m.received_at)).sort((x, y) => x - y);
     const spanSeconds = (times.at(-1) - times[0]) / 1000;
+    const steadyFrom = times[0] + 60_000;
+    const steady = times.filter((t) => t > steadyFrom).length;
+    const steadySeconds = (times.at(-1) - steadyFrom) / 1000;
     const allowedPerSecond = (LIMIT_NUMBERS * PER_MINUTE) / 60;
-    const utilisation = (bMsgs.length - LIMIT_NUMBERS * PER_MINUTE) / (allowedPerSecond * spanSeconds);
+    const utilisation = steady / (allowedPerSecond * steadySeconds);
     console.log(
-      `  ${bMsgs.length} messages from first to last in ${spanSeconds.toFixed(1)} s; allowed ${allowedPerSecond.toFixed(2)}/s → utilisation ${(utilisation * 100).toFixed(1)}%`,
+      `  ${bMsgs.length} messages from first to last in ${spanSeconds.toFixed(1)} s (${(bMsgs.length / spanSeconds).toFixed(2)}/s); after the first minute ${steady} in ${steadySeconds.toFixed(1)} s; allowed ${allowedPerSecond.toFixed(2)}/s → utilisation ${(utilisation * 100).toFixed(1)}%`,
     );
     printCosts(b, b.stats.sent + b.stats.delivered);
     check(utilisation >= 0.95, 'utilisation of the allowed rate ≥ 95%');

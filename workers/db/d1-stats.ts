@@ -4,7 +4,15 @@
 // database (first/all/run/raw on a statement, one batch, one exec); statements count what ran.
 // Durable Object calls are counted too (label `do:<binding>`, one round trip per RPC call), and
 // each queue label its batches and their messages, so a benchmark can tell what bounds it.
-type Counts = { roundTrips: number; statements: number; batches?: number; messages?: number };
+// `rowsWritten` sums D1's own `meta.rows_written` (what D1 bills) where the call returns it (run,
+// all, batch; not first/raw, which answer rows only).
+type Counts = {
+  roundTrips: number;
+  statements: number;
+  rowsWritten?: number;
+  batches?: number;
+  messages?: number;
+};
 const stats = new Map<string, Counts>();
 
 function count(label: string, statements: number) {
@@ -21,6 +29,13 @@ export function countQueueBatch(env: object, label: string, size: number): void 
   c.batches = (c.batches ?? 0) + 1;
   c.messages = (c.messages ?? 0) + size;
   stats.set(label, c);
+}
+
+function addRowsWritten(label: string, results: readonly unknown[]) {
+  let n = 0;
+  for (const r of results) n += (r as { meta?: { rows_written?: number } } | null)?.meta?.rows_written ?? 0;
+  const c = stats.get(label);
+  if (c) c.rowsWritten = (c.rowsWritten ?? 0) + n;
 }
 
 export function d1Stats(): Record<string, Counts> {
@@ -42,13 +57,17 @@ function wrapStatement(s: D1PreparedStatement, label: string): D1PreparedStateme
       count(label, 1);
       return col === undefined ? s.first() : s.first(col);
     },
-    all: () => {
+    all: async () => {
       count(label, 1);
-      return s.all();
+      const r = await s.all();
+      addRowsWritten(label, [r]);
+      return r;
     },
-    run: () => {
+    run: async () => {
       count(label, 1);
-      return s.run();
+      const r = await s.run();
+      addRowsWritten(label, [r]);
+      return r;
     },
     raw: (opts?: { columnNames?: boolean }) => {
       count(label, 1);
@@ -63,9 +82,11 @@ function wrapDatabase(d1: D1Database, label: string): D1Database {
     get(target, prop, receiver) {
       if (prop === 'prepare') return (q: string) => wrapStatement(target.prepare(q), label);
       if (prop === 'batch')
-        return (list: D1PreparedStatement[]) => {
+        return async (list: D1PreparedStatement[]) => {
           count(label, list.length);
-          return target.batch(list.map((s) => (s as Wrapped)[REAL] ?? s));
+          const results = await target.batch(list.map((s) => (s as Wrapped)[REAL] ?? s));
+          addRowsWritten(label, results);
+          return results;
         };
       if (prop === 'exec')
         return (q: string) => {
@@ -106,6 +127,23 @@ function wrapNamespace(ns: DurableObjectNamespace, label: string): DurableObject
   });
 }
 
+// One wrapper per (binding, label), so a cache keyed by the binding (the shards' drizzle instances,
+// workers/db/shards.ts) still hits under counting instead of rebuilding drizzle on every call.
+const wrapped = new WeakMap<object, Map<string, unknown>>();
+function cachedWrap<T extends object>(binding: T, label: string, wrap: () => T): T {
+  let byLabel = wrapped.get(binding);
+  if (!byLabel) {
+    byLabel = new Map();
+    wrapped.set(binding, byLabel);
+  }
+  let w = byLabel.get(label) as T | undefined;
+  if (!w) {
+    w = wrap();
+    byLabel.set(label, w);
+  }
+  return w;
+}
+
 const D1_NAME = /^(CONTROL_DB|SHARD_\d+)$/;
 const DO_NAME = /^(SENDING_NUMBER|TENANT_GOVERNOR)$/;
 
@@ -117,8 +155,12 @@ export function countedEnv<E extends object>(env: E, label: string): E {
   if ((env as { D1_STATS?: string }).D1_STATS !== '1') return env;
   const out: Record<string, unknown> = { ...(env as Record<string, unknown>) };
   for (const [k, v] of Object.entries(env)) {
-    if (D1_NAME.test(k)) out[k] = wrapDatabase(v as D1Database, label);
-    else if (DO_NAME.test(k)) out[k] = wrapNamespace(v as DurableObjectNamespace, `do:${k}`);
+    if (D1_NAME.test(k))
+      out[k] = cachedWrap(v as D1Database, label, () => wrapDatabase(v as D1Database, label));
+    else if (DO_NAME.test(k))
+      out[k] = cachedWrap(v as DurableObjectNamespace, `do:${k}`, () =>
+        wrapNamespace(v as DurableObjectNamespace, `do:${k}`),
+      );
   }
   return out as E;
 }
