@@ -135,7 +135,8 @@ async function scenario(name, { vars, end, ready = true, exit, output: wanted, c
       deadline = Date.now() + STOP_SECONDS * 1000;
     }
   }
-  if (!exited) problems.push(ended ? `npm did not exit within ${STOP_SECONDS} s of being stopped` : 'npm did not exit');
+  if (!exited)
+    problems.push(ended ? `npm did not exit within ${STOP_SECONDS} s of being stopped` : 'npm did not exit');
   if (ready && !ended) problems.push('npm start never printed that it was running');
   // npm may exit before npm start finished stopping: give the stop path its grace period.
   // Whatever they start meanwhile counts too (npm may be gone, so follow the survivors' trees).
