@@ -83,6 +83,17 @@ async function problemFrom(res: Response): Promise<ApiProblem> {
   return new ApiProblem(res.status, res.statusText || 'Request failed', `The server answered ${res.status}.`);
 }
 
+/** Saves an editor's resource: PATCH `<collection>/<id>` when it exists, else POST to the collection. */
+export function saveResource<T>(
+  collection: string,
+  existing: { id: string } | null | undefined,
+  json: unknown,
+) {
+  return existing
+    ? api<T>(`${collection}/${existing.id}`, { method: 'PATCH', json })
+    : api<T>(collection, { json });
+}
+
 /** Calls the API; resolves with the parsed JSON (undefined for 204), rejects with ApiProblem. */
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };

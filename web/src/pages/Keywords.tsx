@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiProblem, api, type Page } from '../api';
+import { ApiProblem, api, type Page, saveResource } from '../api';
 import { Button } from '../components/Button';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable } from '../components/DataTable';
@@ -47,11 +47,7 @@ function KeywordForm({
       is_active: active,
     };
     try {
-      onSaved(
-        keyword
-          ? await api<Keyword>(`/api/v1/keywords/${keyword.id}`, { method: 'PATCH', json })
-          : await api<Keyword>('/api/v1/keywords', { json }),
-      );
+      onSaved(await saveResource<Keyword>('/api/v1/keywords', keyword, json));
     } catch (err) {
       setError(err);
     } finally {

@@ -1,7 +1,7 @@
 // Creating or changing a flow: its name, what starts it, its quiet hours, whether people may go
 // through it again, and its steps (built from scratch or from a recipe).
 import { useEffect, useState } from 'preact/hooks';
-import { ApiProblem, api, type Page } from '../../api';
+import { ApiProblem, api, type Page, saveResource } from '../../api';
 import { type Flow, type FlowStep, type FlowTrigger, RECIPES, TRIGGER_LABELS } from '../../flows';
 import type { Keyword, SignupForm } from '../../growth';
 import { Button } from '../Button';
@@ -67,11 +67,7 @@ export function FlowEditor({
       quiet_hours_end: quietEnd,
     };
     try {
-      onSaved(
-        flow
-          ? await api<Flow>(`/api/v1/flows/${flow.id}`, { method: 'PATCH', json })
-          : await api<Flow>('/api/v1/flows', { json }),
-      );
+      onSaved(await saveResource<Flow>('/api/v1/flows', flow, json));
     } catch (err) {
       setError(err);
     } finally {

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiProblem, api } from '../../api';
+import { ApiProblem, saveResource } from '../../api';
 import { FORM_FIELDS, type FormField, parseTags, type SignupForm } from '../../growth';
 import { Button } from '../Button';
 import { CheckboxField, TextAreaField, TextField } from '../Field';
@@ -43,11 +43,7 @@ export function FormEditor({
       is_active: active,
     };
     try {
-      onSaved(
-        form
-          ? await api<SignupForm>(`/api/v1/forms/${form.id}`, { method: 'PATCH', json })
-          : await api<SignupForm>('/api/v1/forms', { json }),
-      );
+      onSaved(await saveResource<SignupForm>('/api/v1/forms', form, json));
     } catch (err) {
       setError(err);
     } finally {

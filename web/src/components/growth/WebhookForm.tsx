@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiProblem, api } from '../../api';
+import { ApiProblem, saveResource } from '../../api';
 import { WEBHOOK_EVENTS, type Webhook, type WebhookEventType } from '../../growth';
 import { Button } from '../Button';
 import { CheckboxField, TextField } from '../Field';
@@ -35,11 +35,7 @@ export function WebhookForm({
     setError(null);
     const json = { url: url.trim(), description: description.trim() || null, events: [...events] };
     try {
-      onSaved(
-        webhook
-          ? await api<Webhook>(`/api/v1/webhooks/${webhook.id}`, { method: 'PATCH', json })
-          : await api<Webhook>('/api/v1/webhooks', { json }),
-      );
+      onSaved(await saveResource<Webhook>('/api/v1/webhooks', webhook, json));
     } catch (err) {
       setError(err);
     } finally {
