@@ -8,6 +8,7 @@ import { campaigns, messageTemplates } from '../../workers/db/schema';
 import { archiveCampaigns } from '../../workers/lifecycle/archiver';
 import type { ArchiveOptions, ArchiveReport } from '../../workers/lifecycle/context';
 import { json, type TestTenant } from './fixtures';
+import { nextSeq } from './seq';
 
 /** What seedCampaign needs of a tenant (a test may hand it a bare shard copy). */
 export type Seedable = Pick<TestTenant, 'tenantId' | 'db' | 'shard'>;
@@ -22,7 +23,6 @@ export type SeededCampaign = {
 };
 
 const MIN = 60_000;
-let phones = 0;
 
 /**
  * `n` recipients of one completed campaign (two templates), their messages sent from `firstSentAt`
@@ -58,7 +58,7 @@ export async function seedCampaign(
   });
   const contacts = Array.from({ length: opts.n }, (_, i) => ({
     id: uuidv7(),
-    phone: `+6147${String(++phones).padStart(7, '0')}`,
+    phone: `+6147${String(nextSeq()).padStart(7, '0')}`,
     first: `Person ${i}`,
   }));
   await shard.d1

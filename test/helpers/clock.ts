@@ -13,17 +13,26 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach } from 'vitest';
 
-const RealDate = globalThis.Date;
-/** Pinned clock minus machine clock, in ms (0 = not pinned). */
-let offsetMs = 0;
+// Kept on globalThis, not in module state: files sharing a workerd (vitest.config.ts) evaluate this
+// module afresh, while the real Date and the patched alarm methods outlive each file.
+type PinState = {
+  realDate: DateConstructor;
+  /** Pinned clock minus machine clock, in ms (0 = not pinned). */
+  offsetMs: number;
+  alarmsTranslated: boolean;
+};
+const shared = globalThis as { __pinnedClock?: PinState };
+shared.__pinnedClock ??= { realDate: globalThis.Date, offsetMs: 0, alarmsTranslated: false };
+const pin: PinState = shared.__pinnedClock;
+const RealDate = pin.realDate;
 
 class PinnedDate extends RealDate {
   constructor(...args: ConstructorParameters<DateConstructor> | []) {
-    if (args.length === 0) super(RealDate.now() + offsetMs);
+    if (args.length === 0) super(RealDate.now() + pin.offsetMs);
     else super(...(args as ConstructorParameters<DateConstructor>));
   }
   static override now(): number {
-    return RealDate.now() + offsetMs;
+    return RealDate.now() + pin.offsetMs;
   }
   /** Dates made before the pin, or by the runtime (RPC results), are still Dates. */
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -31,11 +40,10 @@ class PinnedDate extends RealDate {
   }
 }
 
-let alarmsTranslated = false;
 /** Durable Object alarms: pinned time in, machine time to the runtime, and back. */
 async function translateAlarms() {
-  if (alarmsTranslated) return;
-  alarmsTranslated = true;
+  if (pin.alarmsTranslated) return;
+  pin.alarmsTranslated = true;
   const proto = await runInDurableObject(
     env.TENANT_GOVERNOR.getByName('pinned-clock-probe'),
     (_instance, state) => Object.getPrototypeOf(state.storage) as DurableObjectStorage,
@@ -43,17 +51,17 @@ async function translateAlarms() {
   const setAlarm = proto.setAlarm;
   const getAlarm = proto.getAlarm;
   proto.setAlarm = function (this: DurableObjectStorage, at, options) {
-    return setAlarm.call(this, Number(at) - offsetMs, options);
+    return setAlarm.call(this, Number(at) - pin.offsetMs, options);
   };
   proto.getAlarm = async function (this: DurableObjectStorage, options) {
     const at = await getAlarm.call(this, options);
-    return at === null ? null : at + offsetMs;
+    return at === null ? null : at + pin.offsetMs;
   };
 }
 
 /** Pins the clock to `at` (it runs on from there) for the rest of the current test. */
 export function setPinnedClock(at: Date): void {
-  offsetMs = at.getTime() - RealDate.now();
+  pin.offsetMs = at.getTime() - RealDate.now();
 }
 
 /** Runs each test of the calling file on a clock pinned to `at` (see the top of this file). */
@@ -64,7 +72,7 @@ export function usePinnedClock(at: Date): void {
     setPinnedClock(at);
   });
   afterEach(() => {
-    offsetMs = 0;
+    pin.offsetMs = 0;
     globalThis.Date = RealDate;
   });
 }

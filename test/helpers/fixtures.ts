@@ -7,6 +7,7 @@ import { replicateTenant } from '../../workers/db/replicate';
 import { apiKeys, type Role, tenants, users } from '../../workers/db/schema';
 import { controlDb, type Shard, shards } from '../../workers/db/shards';
 import { sha256Hex } from '../../workers/lib/crypto';
+import { nextSeq } from './seq';
 
 export const BASE = 'https://sms.example.test';
 /** The control database (tenants directory, users, API keys, sender directory, prices). */
@@ -25,8 +26,6 @@ export type TestTenant = {
   api: (path: string, init?: RequestInit & { json?: unknown; role?: Role }) => Promise<Response>;
   sessionCookie: () => Promise<string>;
 };
-
-let counter = 0;
 
 /** Changes a tenant's settings where they live (the control database) and copies them to its shard. */
 export async function updateTenant(tenantId: string, patch: Partial<typeof tenants.$inferInsert>) {
@@ -58,10 +57,12 @@ export async function createTenant(
 ): Promise<TestTenant> {
   const d = control();
   const all = shards(env);
-  const shard = all[opts.shard ?? counter % all.length] as Shard;
+  // Alternate: consecutive tenants land on different shards.
+  const n = nextSeq('tenant');
+  const shard = all[opts.shard ?? (n - 1) % all.length] as Shard;
   const tenantId = uuidv7();
   const adminId = uuidv7();
-  const adminEmail = `admin-${++counter}-${tenantId.slice(-6)}@example.com`;
+  const adminEmail = `admin-${n}-${tenantId.slice(-6)}@example.com`;
   await d
     .insert(tenants)
     .values({ id: tenantId, name, timezone: opts.timezone ?? 'Australia/Sydney', shard: shard.name });

@@ -20,12 +20,11 @@ import { fanoutPage } from '../../workers/queues/fanout';
 import { processSendBatch, type SendOptions } from '../../workers/send/consumer';
 import type { FanoutMessage, SendMessage } from '../../workers/send/enqueue';
 import { acrossShards, control, createTenant, shardDb, type TestTenant } from './fixtures';
+import { nextSeq } from './seq';
 
-let seq = 0;
 /** Unique mobile numbers within a test file (each file has its own database). */
 export function phone(): string {
-  seq += 1;
-  return `+614${String(seq).padStart(8, '0')}`;
+  return `+614${String(nextSeq()).padStart(8, '0')}`;
 }
 
 export type SendTenant = TestTenant & { numberIds: string[]; numberPhones: string[]; templateId: string };
@@ -56,8 +55,7 @@ export async function setupSendTenant(
   const numberPhones: string[] = [];
   for (let i = 0; i < (opts.numbers ?? 1); i++) {
     const id = uuidv7();
-    seq += 1;
-    const p = `+6149${String(seq).padStart(7, '0')}`;
+    const p = `+6149${String(nextSeq()).padStart(7, '0')}`;
     await d.insert(sendingNumbers).values({
       id,
       tenantId: t.tenantId,

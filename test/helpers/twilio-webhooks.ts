@@ -6,14 +6,13 @@ import { uuidv7 } from '../../workers/db/ids';
 import { replicateTenant } from '../../workers/db/replicate';
 import { campaigns, contacts, type JobStatus, sendingNumbers, sendJobs } from '../../workers/db/schema';
 import { BASE, call, control, shardDb } from './fixtures';
+import { nextSeq } from './seq';
 
 export const AUTH_TOKEN = 'test-auth-token';
 
-let seq = 0;
 /** A fresh E.164 number per call, so tests never collide on the global sending_numbers unique index. */
 export function uniquePhone(prefix = '+614'): string {
-  seq++;
-  const n = `${Date.now() % 1e6}${seq}`.padStart(8, '0').slice(-8);
+  const n = String(nextSeq()).padStart(8, '0').slice(-8);
   return `${prefix}${n}`;
 }
 

@@ -112,7 +112,7 @@ describe('A/B test through the queues', () => {
     await sendAll(e, testIds, T0);
     expect(tw.calls).toHaveLength(testGroup.length);
     // The test is sent, but the campaign is not done: the rest still waits for the winner.
-    await startDueCampaigns(e.env, later(1));
+    await startDueCampaigns(e.env, later(1), { tenantId: t.tenantId });
     row = await campaignRow(c.id);
     expect(row).toMatchObject({
       status: 'running',
@@ -132,11 +132,11 @@ describe('A/B test through the queues', () => {
 
     // Not yet: 119 minutes after the last test message.
     const fanoutBefore = e.fanout.sent.length;
-    await startDueCampaigns(e.env, later(119));
+    await startDueCampaigns(e.env, later(119), { tenantId: t.tenantId });
     expect((await campaignRow(c.id)).abPhase).toBe('waiting');
     expect(e.fanout.sent.length).toBe(fanoutBefore);
 
-    await startDueCampaigns(e.env, later(121));
+    await startDueCampaigns(e.env, later(121), { tenantId: t.tenantId });
     row = await campaignRow(c.id);
     expect(row).toMatchObject({
       abPhase: 'winner',
@@ -162,7 +162,7 @@ describe('A/B test through the queues', () => {
 
     // The pick run twice (another cron run): nothing more happens.
     expect(await pickAbWinner(e.env, t.shard, c.id, later(122))).toBe(false);
-    await startDueCampaigns(e.env, later(122));
+    await startDueCampaigns(e.env, later(122), { tenantId: t.tenantId });
     expect(e.fanout.sent.length).toBe(fanoutBefore + 1);
 
     // Meanwhile a new contact joined: it is not in the test group (created after the start), it gets the winner.
@@ -219,7 +219,7 @@ describe('A/B test through the queues', () => {
     mockTwilio(undefined, () => T0);
     const testIds = await runFanout(e, c, T0);
     await sendAll(e, testIds, T0);
-    await startDueCampaigns(e.env, later(1));
+    await startDueCampaigns(e.env, later(1), { tenantId: t.tenantId });
 
     // The fan-out message is lost as the pick is recorded (the queue is down).
     const broken = {
@@ -231,13 +231,13 @@ describe('A/B test through the queues', () => {
         },
       },
     } as unknown as Env;
-    await startDueCampaigns(broken, later(61));
+    await startDueCampaigns(broken, later(61), { tenantId: t.tenantId });
     const picked = await campaignRow(c.id);
     expect(picked.abPhase).toBe('winner');
     const before = e.fanout.sent.length;
 
     // Ten minutes on, the cron sees the winner's fan-out has not moved and starts it from the top.
-    await startDueCampaigns(e.env, later(72));
+    await startDueCampaigns(e.env, later(72), { tenantId: t.tenantId });
     expect(e.fanout.sent.length).toBe(before + 1);
     expect(e.fanout.sent[before]?.body).toMatchObject({ campaignId: c.id, cursor: null });
     const restIds = await drainFanout(e, later(72), before);
@@ -272,8 +272,8 @@ describe('A/B test through the queues', () => {
     await t.db.run(
       sql`UPDATE send_jobs SET status = 'delivered', delivered_at = ${T0.toISOString()} WHERE campaign_id = ${c.id}`,
     );
-    await startDueCampaigns(e.env, later(1));
-    await startDueCampaigns(e.env, later(61));
+    await startDueCampaigns(e.env, later(1), { tenantId: t.tenantId });
+    await startDueCampaigns(e.env, later(61), { tenantId: t.tenantId });
     const row = await campaignRow(c.id);
     expect(row.abWinnerTemplateId).toBe(t.templateId);
     const result = row.abResult as { metric: string; tie_break: string; reason: string };
@@ -299,12 +299,12 @@ describe('A/B test through the queues', () => {
     const e = testEnv();
     mockTwilio(undefined, () => T0);
     await runSend(e, await runFanout(e, c, T0), { clock: () => T0 });
-    await startDueCampaigns(e.env, later(1));
+    await startDueCampaigns(e.env, later(1), { tenantId: t.tenantId });
     await t.db.update(campaigns).set({ status: 'paused' }).where(eq(campaigns.id, c.id));
-    await startDueCampaigns(e.env, later(90));
+    await startDueCampaigns(e.env, later(90), { tenantId: t.tenantId });
     expect((await campaignRow(c.id)).abPhase).toBe('waiting');
     await t.db.update(campaigns).set({ status: 'running' }).where(eq(campaigns.id, c.id));
-    await startDueCampaigns(e.env, later(91));
+    await startDueCampaigns(e.env, later(91), { tenantId: t.tenantId });
     expect((await campaignRow(c.id)).abPhase).toBe('winner');
 
     // Cancelled while waiting: the winner is never picked nor sent.
@@ -316,12 +316,12 @@ describe('A/B test through the queues', () => {
       startedAt: T0.toISOString(),
     });
     await sendAll(e, await runFanout(e, d, T0), T0);
-    await startDueCampaigns(e.env, later(1));
+    await startDueCampaigns(e.env, later(1), { tenantId: t.tenantId });
     const cancel = await t.api(`/api/v1/campaigns/${d.id}/cancel`, { method: 'POST', role: 'staff' });
     expect(cancel.status).toBe(200);
     const forD = () => e.fanout.sent.filter((m) => m.body.campaignId === d.id).length;
     const fanouts = forD();
-    await startDueCampaigns(e.env, later(300));
+    await startDueCampaigns(e.env, later(300), { tenantId: t.tenantId });
     expect(await campaignRow(d.id)).toMatchObject({
       status: 'completed',
       abPhase: 'waiting',

@@ -1,8 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { uuidv7 } from '../../workers/db/ids';
-import { deadLetters } from '../../workers/db/schema';
+import { deadLetters, emailFailures } from '../../workers/db/schema';
 import worker from '../../workers/index';
 import { createStartupReporter, type HealthReport, runHealthChecks } from '../../workers/ops/health';
 import { BASE, control } from '../helpers/fixtures';
@@ -40,9 +40,13 @@ async function healthz(e: Env) {
 
 const check = (r: HealthReport, name: string) => r.checks.find((c) => c.name === name);
 
-afterEach(async () => {
-  vi.restoreAllMocks();
+// Health is platform-wide: dead letters and failed emails left by other test files would fail it.
+beforeEach(async () => {
   await control().delete(deadLetters);
+  await control().delete(emailFailures);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 describe('GET /healthz', () => {

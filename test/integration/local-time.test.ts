@@ -233,7 +233,7 @@ describe('local-time delivery through the queues', () => {
     // Resumed: the cron re-enqueues the parked jobs with no delay (as the resume route does).
     await t.db.update(campaigns).set({ status: 'running' }).where(eq(campaigns.id, c.id));
     const kicked = e.send.sent.length;
-    await startDueCampaigns(e.env, Z('2026-11-30T12:04:00.000Z'));
+    await startDueCampaigns(e.env, Z('2026-11-30T12:04:00.000Z'), { tenantId: t.tenantId });
     const requeued = e.send.sent.slice(kicked).filter((m) => ids.includes(m.body.jobId));
     expect(requeued.map((m) => m.body.jobId).sort()).toEqual([...ids].sort());
     expect(requeued.every((m) => m.delaySeconds === undefined)).toBe(true);
@@ -289,13 +289,13 @@ describe('local-time delivery through the queues', () => {
     expect(plan.filter((p) => p.phase === 'test').reduce((a, p) => a + p.recipients, 0)).toBe(tested.length);
 
     await runSend(e, testIds, { clock: () => Z('2026-11-30T23:00:05.000Z') });
-    await startDueCampaigns(e.env, Z('2026-11-30T23:10:00.000Z'));
+    await startDueCampaigns(e.env, Z('2026-11-30T23:10:00.000Z'), { tenantId: t.tenantId });
     expect((await campaignRow(c.id)).abPhase).toBe('test'); // Perth's test messages are still to come
     await runSend(e, testIds, { clock: () => Z('2026-12-01T02:00:05.000Z') });
-    await startDueCampaigns(e.env, Z('2026-12-01T02:01:00.000Z'));
+    await startDueCampaigns(e.env, Z('2026-12-01T02:01:00.000Z'), { tenantId: t.tenantId });
     expect((await campaignRow(c.id)).abDecideAt).toBe('2026-12-01T03:00:05.000Z');
     const from = e.fanout.sent.length;
-    await startDueCampaigns(e.env, Z('2026-12-01T03:01:00.000Z'));
+    await startDueCampaigns(e.env, Z('2026-12-01T03:01:00.000Z'), { tenantId: t.tenantId });
     expect((await campaignRow(c.id)).abPhase).toBe('winner');
     const pick = Z('2026-12-01T03:01:00.000Z');
     for (let i = from; i < e.fanout.sent.length; i++) await fanoutPage(e.env, e.fanout.sent[i]!.body, pick);
@@ -435,9 +435,9 @@ describe('local-time delivery API', () => {
     });
     vi.useRealTimers();
     const e = testEnv();
-    await startDueCampaigns(e.env, Z('2026-11-30T09:59:00.000Z'));
+    await startDueCampaigns(e.env, Z('2026-11-30T09:59:00.000Z'), { tenantId: t.tenantId });
     expect(e.fanout.sent.filter((m) => m.body.campaignId === id)).toHaveLength(0);
-    await startDueCampaigns(e.env, Z('2026-11-30T10:00:00.000Z'));
+    await startDueCampaigns(e.env, Z('2026-11-30T10:00:00.000Z'), { tenantId: t.tenantId });
     const kick = e.fanout.sent.find((m) => m.body.campaignId === id);
     expect(kick).toBeDefined();
     await fanoutPage(e.env, kick!.body, Z('2026-11-30T10:00:30.000Z'));
