@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { migrationsManifest } from './workers/cli/migrations-manifest.mjs';
@@ -61,6 +62,9 @@ export default defineConfig(async () => {
       // (`npm run test:stress`), where a 60-contact send can take several seconds.
       testTimeout: 60_000,
       hookTimeout: 60_000,
+      // At least two workers, even on 2 cores: tests spend much of their time waiting on workerd
+      // (queues, Durable Objects, D1), so two at once take half the time (Vitest's default is one).
+      maxWorkers: Math.max(2, availableParallelism() - 1),
       projects: [
         {
           // Most files share one workerd (and its databases) per Vitest worker: starting workerd,
@@ -76,7 +80,8 @@ export default defineConfig(async () => {
         },
         {
           // Platform-wide jobs over every tenant (the whole cron, retention, the lifecycle, the
-          // webhook sweeper, a tenant move): each file gets its own empty databases.
+          // webhook sweeper, a tenant move) and ANALYZE (its statistics change every table's query
+          // plans): each file gets its own empty databases.
           extends: true,
           test: { name: 'platform', include: ['test/platform/**/*.test.ts'], isolate: true },
         },

@@ -338,7 +338,7 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
 
 /**
  * One page of the audience after `cursor`: a keyset walk of contacts (tenant_id, id), so no page
- * sorts the tenant's contacts (test/integration/fanout-plan.test.ts checks the query plan).
+ * sorts the tenant's contacts (test/platform/fanout-plan.test.ts checks the query plan).
  * INDEXED BY pins the walk: with ANALYZE statistics a selective filter (a click window) would lead
  * the planner to another index plus a sort of every match on every page, quadratic in the audience.
  */
