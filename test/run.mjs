@@ -40,6 +40,8 @@ if (wants('cli')) {
   step('cli (node:test)', [
     '--test',
     '--test-reporter=dot',
+    // The files are independent (own temporary folders and databases): two at once on 2 cores.
+    '--test-concurrency=2',
     '--disable-warning=ExperimentalWarning',
     'test/cli/*.test.mjs',
   ]);
