@@ -649,7 +649,7 @@ CREATE TABLE `short_links` (
 	`campaign_id` text,
 	`contact_id` text NOT NULL,
 	`token` text NOT NULL,
-	`target_url` text NOT NULL,
+	`target_url` text,
 	`clicked_at` text,
 	`click_count` integer DEFAULT 0 NOT NULL,
 	`human_click_count` integer DEFAULT 0 NOT NULL,

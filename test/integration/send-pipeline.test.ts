@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contacts, doNotContact, sendJobs } from '../../workers/db/schema';
 import { usePinnedClock } from '../helpers/clock';
-import { json } from '../helpers/fixtures';
+import { json, call as request } from '../helpers/fixtures';
 import {
   addContacts,
   campaignRow,
@@ -69,10 +69,19 @@ describe('send pipeline', () => {
     expect(await sentCount(c.id)).toBe(3);
     const sentContact = await t.db.query.contacts.findFirst({ where: eq(contacts.id, who.id) });
     expect(sentContact?.lastSentAt).toBe(DAYTIME.toISOString());
-    const link = await t.db.all<{ target_url: string }>(
+    // The link row keeps no URL of its own (NULL: the campaign's, stored once); the link in the SMS
+    // still leads there, with the campaign's UTM parameters.
+    const link = await t.db.all<{ target_url: string | null }>(
       sql`SELECT target_url FROM short_links WHERE campaign_id = ${c.id} LIMIT 1`,
     );
-    expect(link[0]?.target_url).toBe('https://shop.example/spring?utm_source=sms');
+    expect(link[0]).toEqual({ target_url: null });
+    const linkPath = new URL(/https:\/\/\S+\/l\/\S+/.exec(call.body)?.[0] ?? '/missing').pathname;
+    const visit = await request(linkPath, {
+      headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148' },
+      redirect: 'manual',
+    });
+    expect(visit.status).toBe(302);
+    expect(visit.headers.get('location')).toBe('https://shop.example/spring?utm_source=sms');
     const after = await campaignRow(c.id);
     expect(after.status).toBe('completed');
     expect(after.completedAt).not.toBeNull();

@@ -97,12 +97,13 @@ async function clearExpiredLinks(db: Db, days: number, now: Date, batch: number)
           ON CONFLICT (tenant_id, phone_e164) DO NOTHING`,
       sql`UPDATE short_links SET target_url = '', recent_clicks = NULL, contact_id = ${standIn(c.tenant_id)}
            WHERE id IN (SELECT id FROM short_links
-                         WHERE campaign_id = ${c.id} AND length(target_url) > 0 AND expires_at < ${cutoff}
+                         WHERE campaign_id = ${c.id} AND target_url IS NOT '' AND expires_at < ${cutoff}
                          LIMIT ${batch - cleared})`,
-      // Done with this campaign once none of its links holds a target any more.
+      // Done with this campaign once none of its links holds a target any more ('' = cleared; NULL,
+      // the campaign's target, still counts as one).
       sql`UPDATE campaigns SET links_retired_at = ${at}
            WHERE id = ${c.id}
-             AND NOT EXISTS (SELECT 1 FROM short_links WHERE campaign_id = ${c.id} AND length(target_url) > 0)`,
+             AND NOT EXISTS (SELECT 1 FROM short_links WHERE campaign_id = ${c.id} AND target_url IS NOT '')`,
     ]);
     cleared += results[1]?.changes ?? 0;
   }

@@ -43,7 +43,7 @@ import { SHORT_LINK_TTL_DAYS } from '../redirect/links';
 import { completeCampaignIfDone } from '../send/d1-store';
 import { enqueueFanout, enqueueSendJobs, FanoutMessage } from '../send/enqueue';
 import { LEASE_GRACE_SECONDS } from '../send/loop';
-import { campaignTargetUrl, usesLink } from '../send/render';
+import { usesLink } from '../send/render';
 
 export async function consumeFanoutBatch(
   batch: MessageBatch<unknown>,
@@ -137,7 +137,6 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
   const linked = new Set(
     campaign.targetUrl ? templates.filter((t) => usesLink(t.body)).map((t) => t.id) : [],
   );
-  const target = campaign.targetUrl ? campaignTargetUrl(campaign.targetUrl, campaign.utmParams) : null;
 
   const query = audiencePageQuery(tenant.id, campaign.audience as CampaignAudience, msg.cursor, size);
   const page = await d1
@@ -257,12 +256,12 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
     // that recipient and creates one at the next attempt (workers/redirect/links.ts).
     d1
       .prepare(
-        `INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, created_at, expires_at)
-         SELECT json_extract(value, '$.s'), ?1, ?2, json_extract(value, '$.c'), json_extract(value, '$.k'), ?3, ?4, ?5
-           FROM json_each(?6) WHERE json_extract(value, '$.k') IS NOT NULL
+        `INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, created_at, expires_at)
+         SELECT json_extract(value, '$.s'), ?1, ?2, json_extract(value, '$.c'), json_extract(value, '$.k'), ?3, ?4
+           FROM json_each(?5) WHERE json_extract(value, '$.k') IS NOT NULL
          ON CONFLICT (token) DO NOTHING`,
       )
-      .bind(tenant.id, campaign.id, target ?? '', at, expiresAt, jobsJson),
+      .bind(tenant.id, campaign.id, at, expiresAt, jobsJson),
     // Counts move only with the cursor, so a redelivered page is never counted twice.
     d1
       .prepare(

@@ -78,7 +78,9 @@ function parseUtm(raw: string | null): Record<string, unknown> | null {
   }
 }
 
-const SELECT_LINK = `SELECT l.id, l.tenant_id, l.campaign_id, l.flow_id, l.contact_id, l.target_url, l.expires_at, c.utm_params,
+// A campaign link's target_url is NULL: the campaign's (schema/messages.ts).
+const SELECT_LINK = `SELECT l.id, l.tenant_id, l.campaign_id, l.flow_id, l.contact_id,
+            COALESCE(l.target_url, c.target_url, '') AS target_url, l.expires_at, c.utm_params,
             COALESCE(NULLIF(t.sender_name, ''), t.name) AS sender, t.shard AS home
        FROM short_links l
        LEFT JOIN campaigns c ON c.id = l.campaign_id

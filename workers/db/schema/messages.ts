@@ -89,10 +89,12 @@ export const shortLinks = sqliteTable(
       .notNull()
       .references(() => contacts.id, { onDelete: 'cascade' }),
     token: text('token').notNull(),
-    // Retention (issue 9) sets it to '' RETENTION_SHORT_LINK_DAYS after expiry (an expired link
-    // answers its 410 page and never redirects) and points contact_id at the tenant's
-    // ERASED_LINKS_CONTACT stand-in: the row keeps its counters for the campaign report.
-    targetUrl: text('target_url').notNull(),
+    // NULL: the campaign's target_url (the fan-out's links; a campaign's target is fixed at launch,
+    // so it is stored once, not per recipient: issue 11's storage budget). The redirect applies the
+    // campaign's UTM parameters either way. Retention (issue 9) sets it to '' RETENTION_SHORT_LINK_DAYS
+    // after expiry (an expired link answers its 410 page and never redirects) and points contact_id
+    // at the tenant's ERASED_LINKS_CONTACT stand-in: the row keeps its counters for the campaign report.
+    targetUrl: text('target_url'),
     clickedAt: text('clicked_at'),
     clickCount: integer('click_count').notNull().default(0),
     humanClickCount: integer('human_click_count').notNull().default(0),
