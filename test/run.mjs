@@ -5,7 +5,7 @@
 // part. Chromium is looked for (and on Debian/Ubuntu installed) before anything runs, so a machine
 // that cannot run the browser tests says so at once, not after the vitest suites.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureChromium, node22, ROOT } from '../workers/cli/node.mjs';
 
@@ -25,27 +25,62 @@ if (wants('browser')) {
   }
 }
 
+const CLI_ARGS = [
+  '--test',
+  '--test-reporter=dot',
+  // The files are independent (own temporary folders and databases): two at once on 2 cores.
+  '--test-concurrency=2',
+  '--disable-warning=ExperimentalWarning',
+  'test/cli/*.test.mjs',
+];
+const VITEST_ARGS = [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run'];
+
+function report(name, started, status) {
+  console.log(
+    `◀ ${name}: ${status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  if (status !== 0) failed = true;
+}
+
 function step(name, args) {
   const started = Date.now();
   console.log(`\n▶ ${name}`);
   const r = spawnSync(node, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
-  console.log(
-    `◀ ${name}: ${r.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
-  if (r.status !== 0) failed = true;
+  report(name, started, r.status);
 }
 
-if (wants('vitest')) step('vitest (workerd)', [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run']);
-if (wants('cli')) {
-  step('cli (node:test)', [
-    '--test',
-    '--test-reporter=dot',
-    // The files are independent (own temporary folders and databases): two at once on 2 cores.
-    '--test-concurrency=2',
-    '--disable-warning=ExperimentalWarning',
-    'test/cli/*.test.mjs',
-  ]);
+/** Runs in the background with its output kept, printed (with its verdict) by the returned function. */
+function background(name, args) {
+  const started = Date.now();
+  const child = spawn(node, args, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+  let output = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
+  const done = new Promise((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+  );
+  // Ctrl-C or a CI timeout must not leave it running.
+  const stop = () => child.kill('SIGTERM');
+  process.on('exit', stop);
+  return async () => {
+    const status = await done;
+    process.off('exit', stop);
+    console.log(`\n▶ ${name} (ran alongside vitest)`);
+    process.stdout.write(output);
+    report(name, started, status);
+  };
 }
+
+// The operator CLI tests run in Node while Vitest runs in workerd: both wait on I/O much of the
+// time, so together they take little longer than the slower one.
+const cliDone = wants('cli') && wants('vitest') ? background('cli (node:test)', CLI_ARGS) : null;
+if (wants('vitest')) step('vitest (workerd)', VITEST_ARGS);
+if (cliDone) await cliDone();
+else if (wants('cli')) step('cli (node:test)', CLI_ARGS);
 if (wants('browser')) step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
 if (wants('start')) step('npm start: stops cleanly', [join(ROOT, 'test/start-stop.mjs')]);
 process.exit(failed ? 1 : 0);

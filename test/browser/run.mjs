@@ -5,6 +5,7 @@
 // Usage: node test/browser/run.mjs [name-filter]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,6 +69,24 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     await cleanup();
     process.exit(130);
   });
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A server left on our ports (an earlier run killed mid-way) would be tested instead of ours. */
+async function assertPortsFree() {
+  for (const port of [PORT, SIM_PORT]) {
+    if (!(await portFree(port)))
+      throw new Error(
+        `port ${port} is in use (a wrangler dev or simulator left by an earlier run?): stop it, or set BROWSER_PORT`,
+      );
+  }
 }
 
 async function waitForServer() {
@@ -186,6 +205,7 @@ let failed = 0;
 try {
   const chromiumPath = ensureChromium();
   log(`Chromium: ${chromiumPath}`);
+  await assertPortsFree();
   log('building the UI');
   run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
 
