@@ -35,9 +35,9 @@ const CLI_ARGS = [
 ];
 const VITEST_ARGS = [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run'];
 
-function report(name, started, status) {
+function report(name, started, status, ended = Date.now()) {
   console.log(
-    `◀ ${name}: ${status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `◀ ${name}: ${status === 0 ? 'passed' : 'FAILED'} in ${((ended - started) / 1000).toFixed(1)} s`,
   );
   if (status !== 0) failed = true;
 }
@@ -60,8 +60,12 @@ function background(name, args) {
   child.stderr.on('data', (d) => {
     output += d;
   });
+  let ended = 0;
   const done = new Promise((resolve) =>
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+    child.on('close', (code, signal) => {
+      ended = Date.now();
+      resolve(code ?? (signal ? 1 : 0));
+    }),
   );
   // Ctrl-C or a CI timeout must not leave it running.
   const stop = () => child.kill('SIGTERM');
@@ -71,7 +75,7 @@ function background(name, args) {
     process.off('exit', stop);
     console.log(`\n▶ ${name} (ran alongside vitest)`);
     process.stdout.write(output);
-    report(name, started, status);
+    report(name, started, status, ended);
   };
 }
 
