@@ -5,7 +5,7 @@
 // part. Chromium is looked for (and on Debian/Ubuntu installed) before anything runs, so a machine
 // that cannot run the browser tests says so at once, not after the vitest suites.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureChromium, node22, ROOT } from '../workers/cli/node.mjs';
 
@@ -42,11 +42,15 @@ function report(name, started, status, ended = Date.now()) {
   if (status !== 0) failed = true;
 }
 
-function step(name, args) {
+/** Runs one part with its output shown; async, so a part running alongside keeps being read. */
+async function step(name, args) {
   const started = Date.now();
   console.log(`\n▶ ${name}`);
-  const r = spawnSync(node, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
-  report(name, started, r.status);
+  const child = spawn(node, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const status = await new Promise((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+  );
+  report(name, started, status);
 }
 
 /** Runs in the background with its output kept, printed (with its verdict) by the returned function. */
@@ -82,9 +86,9 @@ function background(name, args) {
 // The operator CLI tests run in Node while Vitest runs in workerd: both wait on I/O much of the
 // time, so together they take little longer than the slower one.
 const cliDone = wants('cli') && wants('vitest') ? background('cli (node:test)', CLI_ARGS) : null;
-if (wants('vitest')) step('vitest (workerd)', VITEST_ARGS);
+if (wants('vitest')) await step('vitest (workerd)', VITEST_ARGS);
 if (cliDone) await cliDone();
-else if (wants('cli')) step('cli (node:test)', CLI_ARGS);
-if (wants('browser')) step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
-if (wants('start')) step('npm start: stops cleanly', [join(ROOT, 'test/start-stop.mjs')]);
+else if (wants('cli')) await step('cli (node:test)', CLI_ARGS);
+if (wants('browser')) await step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
+if (wants('start')) await step('npm start: stops cleanly', [join(ROOT, 'test/start-stop.mjs')]);
 process.exit(failed ? 1 : 0);

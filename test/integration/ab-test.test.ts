@@ -9,6 +9,7 @@ import { pickAbWinner } from '../../workers/cron/ab-tests';
 import { startDueCampaigns } from '../../workers/cron/campaigns';
 import { uuidv7 } from '../../workers/db/ids';
 import { auditLog, campaigns, messageTemplates, shortLinks } from '../../workers/db/schema';
+import { pickTemplate } from '../../workers/domain/ab-split';
 import { inTestGroup } from '../../workers/domain/ab-test';
 import { fanoutPage } from '../../workers/queues/fanout';
 import { json } from '../helpers/fixtures';
@@ -80,7 +81,17 @@ describe('A/B test through the queues', () => {
   it('happy: the test group gets the variants, the cron picks the winner after the wait, the rest gets only the winner', async () => {
     const { t, a, b } = await abTenant();
     const people = await addContacts(t.tenantId, 150, { createdAt: BEFORE_START });
+    // The split is a hash of random ids: take a campaign id whose test group is a fair 20% sample
+    // with both variants in it, so chance never decides the outcome.
+    const fair = (id: string) => {
+      const group = people.filter((p) => inTestGroup(id, p.id, 20));
+      const aCount = group.filter((p) => pickTemplate(id, p.id, [a, b]) === a).length;
+      return group.length > 15 && group.length < 50 && aCount > 3 && group.length - aCount > 3;
+    };
+    let id = uuidv7();
+    while (!fair(id)) id = uuidv7();
     const c = await queuedCampaign(t, {
+      id,
       templateIds: [a, b],
       targetUrl: 'https://shop.example/sale',
       abTest: AB,

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startDueCampaigns } from '../../workers/cron/campaigns';
 import { uuidv7 } from '../../workers/db/ids';
 import { campaigns, messageTemplates } from '../../workers/db/schema';
+import { inTestGroup } from '../../workers/domain/ab-test';
 import { MAX_QUEUE_DELAY_SECONDS } from '../../workers/domain/pacing';
 import { fanoutPage } from '../../workers/queues/fanout';
 import { LEASE_GRACE_SECONDS } from '../../workers/send/loop';
@@ -261,7 +262,18 @@ describe('local-time delivery through the queues', () => {
       createdAt: '2026-10-01T00:00:00.000Z',
     });
     const start = Z('2026-11-30T12:00:00.000Z');
+    // The test group is a hash of (campaign, contact) ids, which are random: take a campaign id whose
+    // group has people of both zones in the test and left for the winner, so chance never decides.
+    const tests = (id: string, people: { id: string }[]) =>
+      people.filter((p) => inTestGroup(id, p.id, 50)).length;
+    const splitsBoth = (id: string) =>
+      [tests(id, sydney), tests(id, perth)].every((n) => n > 0 && n < 10) &&
+      tests(id, [...sydney, ...perth]) > 4 &&
+      tests(id, [...sydney, ...perth]) < 16;
+    let id = uuidv7();
+    while (!splitsBoth(id)) id = uuidv7();
     const c = await queuedCampaign(t, {
+      id,
       templateIds: [t.templateId, b],
       targetUrl: 'https://shop.example',
       abTest: { test_share_percent: 50, wait_minutes: 60, metric: 'human_click_rate' },
