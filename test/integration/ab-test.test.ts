@@ -299,8 +299,17 @@ describe('A/B test through the queues', () => {
 
   it('paused while waiting: no pick until resumed; cancelled: never', async () => {
     const { t, a, b } = await abTenant();
-    await addContacts(t.tenantId, 10, { createdAt: BEFORE_START });
+    const people = await addContacts(t.tenantId, 10, { createdAt: BEFORE_START });
+    // Ten people split 50/50 by a hash of random ids: make sure both phases have someone.
+    const bothPhases = () => {
+      for (;;) {
+        const id = uuidv7();
+        const tested = people.filter((p) => inTestGroup(id, p.id, 50)).length;
+        if (tested > 0 && tested < people.length) return id;
+      }
+    };
     const c = await queuedCampaign(t, {
+      id: bothPhases(),
       templateIds: [a, b],
       targetUrl: 'https://shop.example/sale',
       abTest: { ...AB, test_share_percent: 50, wait_minutes: 60 },
@@ -320,6 +329,7 @@ describe('A/B test through the queues', () => {
 
     // Cancelled while waiting: the winner is never picked nor sent.
     const d = await queuedCampaign(t, {
+      id: bothPhases(),
       templateIds: [a, b],
       targetUrl: 'https://shop.example/sale',
       abTest: { ...AB, test_share_percent: 50, wait_minutes: 60 },
