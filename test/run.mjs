@@ -35,14 +35,7 @@ const CLI_ARGS = [
 ];
 const VITEST_ARGS = [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run'];
 
-function report(name, started, status, ended = Date.now()) {
-  console.log(
-    `◀ ${name}: ${status === 0 ? 'passed' : 'FAILED'} in ${((ended - started) / 1000).toFixed(1)} s`,
-  );
-  if (status !== 0) failed = true;
-}
-
-/** Runs one part with its output shown; async, so a part running alongside keeps being read. */
+/** Runs one part with its output shown. */
 async function step(name, args) {
   const started = Date.now();
   console.log(`\n▶ ${name}`);
@@ -50,45 +43,14 @@ async function step(name, args) {
   const status = await new Promise((resolve) =>
     child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
   );
-  report(name, started, status);
-}
-
-/** Runs in the background with its output kept, printed (with its verdict) by the returned function. */
-function background(name, args) {
-  const started = Date.now();
-  const child = spawn(node, args, { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
-  let output = '';
-  child.stdout.on('data', (d) => {
-    output += d;
-  });
-  child.stderr.on('data', (d) => {
-    output += d;
-  });
-  let ended = 0;
-  const done = new Promise((resolve) =>
-    child.on('close', (code, signal) => {
-      ended = Date.now();
-      resolve(code ?? (signal ? 1 : 0));
-    }),
+  console.log(
+    `◀ ${name}: ${status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
-  // Ctrl-C or a CI timeout must not leave it running.
-  const stop = () => child.kill('SIGTERM');
-  process.on('exit', stop);
-  return async () => {
-    const status = await done;
-    process.off('exit', stop);
-    console.log(`\n▶ ${name} (ran alongside vitest)`);
-    process.stdout.write(output);
-    report(name, started, status, ended);
-  };
+  if (status !== 0) failed = true;
 }
 
-// The operator CLI tests run in Node while Vitest runs in workerd: both wait on I/O much of the
-// time, so together they take little longer than the slower one.
-const cliDone = wants('cli') && wants('vitest') ? background('cli (node:test)', CLI_ARGS) : null;
 if (wants('vitest')) await step('vitest (workerd)', VITEST_ARGS);
-if (cliDone) await cliDone();
-else if (wants('cli')) await step('cli (node:test)', CLI_ARGS);
+if (wants('cli')) await step('cli (node:test)', CLI_ARGS);
 if (wants('browser')) await step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
 if (wants('start')) await step('npm start: stops cleanly', [join(ROOT, 'test/start-stop.mjs')]);
 process.exit(failed ? 1 : 0);
