@@ -19,6 +19,7 @@ import { resolveLink } from '../../workers/redirect/lookup';
 import { LruCache } from '../../workers/redirect/lru';
 import { control, json } from './fixtures';
 import type { SendTenant } from './send-setup';
+import { nextSeq } from './seq';
 
 /** Runners record when they are due instead of setting real alarms (which would use the real clock). */
 export function manualTimers(): void {
@@ -131,7 +132,8 @@ export async function humanClick(token: string, at: Date, userAgent = IPHONE): P
   const req = new Request(`https://sms.example.test/l/${token}`, {
     headers: {
       'user-agent': userAgent,
-      'cf-connecting-ip': `203.0.113.${Math.floor(Math.random() * 200) + 1}`,
+      // A new client each time (never a repeat within the window): counted as a human click.
+      'cf-connecting-ip': `203.0.113.${(nextSeq() % 250) + 1}`,
     },
   });
   await recordClick(env, link, req, at, new LruCache<number>(10));

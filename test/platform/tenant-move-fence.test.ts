@@ -31,6 +31,7 @@ import worker from '../../workers/index';
 import { shortLinkFor } from '../../workers/redirect/links';
 import { callWith, captureConsole } from '../helpers/email';
 import { BASE, control, createTenant, json, type TestTenant } from '../helpers/fixtures';
+import { nextSeq } from '../helpers/seq';
 import {
   addCampaign,
   addContact,
@@ -210,7 +211,8 @@ async function visit(token: string) {
   const ctx = createExecutionContext();
   const res = await worker.fetch(
     new Request(`${BASE}/l/${token}`, {
-      headers: { 'user-agent': IPHONE, 'cf-connecting-ip': `203.0.113.${Math.floor(Math.random() * 200)}` },
+      // A new client each time: never a repeat within the window.
+      headers: { 'user-agent': IPHONE, 'cf-connecting-ip': `203.0.113.${(nextSeq() % 250) + 1}` },
       redirect: 'manual',
     }) as Request<unknown, IncomingRequestCfProperties>,
     env,
