@@ -9,6 +9,8 @@ import { PageHeader } from '../components/Layout';
 import { Notice, ProblemAlert, toast } from '../components/Status';
 import { AbResult } from '../components/sending/AbResult';
 import { ArchivedNote } from '../components/sending/ArchivedNote';
+import { audienceText } from '../components/sending/audience-text';
+import { CampaignExports } from '../components/sending/CampaignExports';
 import { abText, localText } from '../components/sending/DeliveryFields';
 import { DeliveryOptions } from '../components/sending/DeliveryOptions';
 import { DeliveryPlan } from '../components/sending/DeliveryPlan';
@@ -32,47 +34,6 @@ import '../conversations.css';
 type Action = 'launch' | 'pause' | 'resume' | 'cancel';
 
 const LIVE: readonly string[] = ['queued', 'running', 'paused'];
-
-type Snapshot = { segments?: Record<string, { name: string }> };
-
-/** "In VIPs or Engaged, not in Bought": names as frozen at launch, else as they are now. */
-function segmentText(c: Campaign, segments: Segment[]): string | null {
-  const include = c.audience.include_segment_ids ?? [];
-  const exclude = c.audience.exclude_segment_ids ?? [];
-  if (include.length + exclude.length === 0) return null;
-  const frozen = (c.audience as { snapshot?: Snapshot }).snapshot?.segments ?? {};
-  const name = (id: string) =>
-    `“${frozen[id]?.name ?? segments.find((s) => s.id === id)?.name ?? 'a deleted segment'}”`;
-  const parts = [
-    include.length ? `Contacts in ${include.map(name).join(' or ')}` : 'All contacts',
-    exclude.length ? `not in ${exclude.map(name).join(' or ')}` : '',
-  ];
-  return parts.filter(Boolean).join(', ');
-}
-
-function audienceText(c: Campaign, segments: Segment[] = []): string {
-  const bySegment = segmentText(c, segments);
-  if (bySegment) return bySegment;
-  if (c.audience.import_batch_id) return 'Contacts of one import';
-  if (c.audience.custom_field)
-    return `Contacts whose “${c.audience.custom_field.key}” is “${c.audience.custom_field.value}”`;
-  return 'All eligible contacts';
-}
-
-/** Download links: every recipient's outcome, and the summary. */
-export function CampaignExports({ id }: { id: string }) {
-  return (
-    <p class="actions sending-exports">
-      <span class="muted">Export:</span>
-      <a href={`/api/v1/campaigns/${id}/recipients.csv`} download data-testid="export-recipients">
-        Recipients (CSV)
-      </a>
-      <a href={`/api/v1/campaigns/${id}/summary.csv`} download data-testid="export-summary">
-        Summary (CSV)
-      </a>
-    </p>
-  );
-}
 
 export function CampaignDetail() {
   const { params } = useRoute();
