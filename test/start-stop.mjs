@@ -12,11 +12,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVars } from '../workers/cli/dev-vars.mjs';
-import { ROOT, run } from '../workers/cli/node.mjs';
+import { portFree, ROOT, run } from '../workers/cli/node.mjs';
 
 const READY = /SMS Campaigns is running at/;
 const work = mkdtempSync(join(tmpdir(), 'start-stop-'));
@@ -68,14 +67,6 @@ function survivors(seen) {
   return [...seen].filter(([pid, { start }]) => {
     const s = stat(pid);
     return s && s.start === start && s.state !== 'Z';
-  });
-}
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 

