@@ -56,7 +56,11 @@ function collect(root, seen) {
       const s = stat(kid);
       // Read again while it lives: right after fork a child still shows its parent's command.
       if (s && seen.get(kid)?.start !== s.start) seen.set(kid, { start: s.start, cmd: cmdline(kid) });
-      else if (s && s.state !== 'Z') seen.get(kid).cmd = cmdline(kid);
+      else if (s && s.state !== 'Z') {
+        // An exiting process reads as an empty command line: keep the last real one.
+        const cmd = cmdline(kid);
+        if (cmd && cmd !== '?') seen.get(kid).cmd = cmd;
+      }
       queue.push(kid);
     }
   }
