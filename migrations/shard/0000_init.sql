@@ -602,7 +602,7 @@ CREATE TABLE `send_jobs` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `send_jobs_tenant_campaign_contact_unique` ON `send_jobs` (`tenant_id`,`campaign_id`,`contact_id`);--> statement-breakpoint
 CREATE INDEX `send_jobs_contact_id_idx` ON `send_jobs` (`contact_id`);--> statement-breakpoint
-CREATE INDEX `send_jobs_template_id_idx` ON `send_jobs` (`template_id`);--> statement-breakpoint
+CREATE INDEX `send_jobs_template_id_idx` ON `send_jobs` (`template_id`) WHERE template_id IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `send_jobs_sending_number_id_idx` ON `send_jobs` (`sending_number_id`);--> statement-breakpoint
 CREATE INDEX `send_jobs_campaign_status_idx` ON `send_jobs` (`campaign_id`,`status`);--> statement-breakpoint
 CREATE INDEX `send_jobs_status_lease_idx` ON `send_jobs` (`status`,`lease_until`) WHERE status = 'queued';--> statement-breakpoint

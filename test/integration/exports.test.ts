@@ -212,7 +212,9 @@ describe('campaign exports', () => {
       .prepare(
         `INSERT INTO send_jobs (id, tenant_id, campaign_id, contact_id, template_id, status, parts, cost_cents,
                               provider_message_id, failure_reason, error_code, queued_at, sent_at, delivered_at, failed_at)
-       SELECT json_extract(value, '$.j'), ?1, ?2, json_extract(value, '$.c'), ?3, json_extract(value, '$.status'), 1, 5,
+       SELECT json_extract(value, '$.j'), ?1, ?2, json_extract(value, '$.c'),
+              -- a single-template campaign's jobs leave it null; odd ones name it, as jobs did before
+              CASE WHEN json_extract(value, '$.i') % 2 = 1 THEN ?3 END, json_extract(value, '$.status'), 1, 5,
               CASE WHEN json_extract(value, '$.status') = 'failed' THEN NULL ELSE 'SM' || json_extract(value, '$.i') END,
               CASE WHEN json_extract(value, '$.status') = 'failed' THEN 'Unreachable handset' END,
               CASE WHEN json_extract(value, '$.status') = 'failed' THEN '30003' END,
@@ -261,6 +263,8 @@ describe('campaign exports', () => {
     const data = parse(await res.text());
     expect(data).toHaveLength(n);
     expect(new Set(data.map((r) => r.job_id)).size).toBe(n);
+    // Whether or not the job row names it, every message shows the campaign's template.
+    expect(new Set(data.map((r) => r.template))).toEqual(new Set(['Offer A']));
     const row = (i: number) => data.find((r) => r.contact_id === people[i]!.c);
     expect(row(0)).toMatchObject({
       status: 'failed',
@@ -301,6 +305,10 @@ describe('campaign exports', () => {
     expect(get('campaign', 'delivery_rate_percent')).toBe('80.0');
     expect(get('campaign', 'human_clicks')).toBe('1');
     expect(get('template: Offer A', 'delivered')).toBe('16');
+    expect(get('template: Offer A', 'failed')).toBe('2');
+    expect(new Set(rows.filter((r) => r.scope?.startsWith('template')).map((r) => r.scope))).toEqual(
+      new Set(['template: Offer A']),
+    );
   });
 
   it('security: another tenant’s campaign is 404 for both files', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a, pickTemplate, stickyIndex } from '../../workers/domain/ab-split';
+import {
+  fnv1a,
+  jobTemplateId,
+  pickTemplate,
+  stickyIndex,
+  storedTemplateId,
+} from '../../workers/domain/ab-split';
 
 const templates = ['t-a', 't-b', 't-c'];
 const ids = (n: number) =>
@@ -55,5 +61,29 @@ describe('fnv1a / stickyIndex', () => {
       expect(i).toBeLessThan(3);
     }
     expect(stickyIndex('x', 0)).toBe(0);
+  });
+});
+
+describe('storedTemplateId / jobTemplateId', () => {
+  it('happy: a single-template campaign stores nothing per job and reads back its template', () => {
+    expect(storedTemplateId(['only'], 'only')).toBeNull();
+    expect(jobTemplateId(storedTemplateId(['only'], 'only'), ['only'])).toBe('only');
+  });
+
+  it('happy: an A/B job keeps its variant, whatever the campaign lists', () => {
+    for (const pick of templates) {
+      expect(storedTemplateId(templates, pick)).toBe(pick);
+      expect(jobTemplateId(storedTemplateId(templates, pick), templates)).toBe(pick);
+    }
+  });
+
+  it('edge: a job that names its template (written before the change) keeps it', () => {
+    expect(jobTemplateId('only', ['only'])).toBe('only');
+    expect(storedTemplateId(['only'], 'other')).toBe('other');
+  });
+
+  it('error: an A/B job without a template (its template deleted) stays without one', () => {
+    expect(jobTemplateId(null, templates)).toBeNull();
+    expect(jobTemplateId(null, [])).toBeNull();
   });
 });

@@ -5,6 +5,7 @@
 // and into the report chart's time slots. Failures, replies and opt-outs stay event rows.
 import { sql } from 'drizzle-orm';
 import type { SlotCount } from '../domain/event-log';
+import { jobTemplateSql } from './campaign-totals';
 import type { Db } from './client';
 import { directEvents } from './direct-log';
 import type { EventType } from './schema';
@@ -93,7 +94,8 @@ export async function derivedEvents(db: Db, f: DerivedFilter, limit: number): Pr
 
   if (want('QUEUED') || want('SENT') || want('DELIVERED')) {
     const jobs = await db.all<JobRow>(sql`
-      SELECT id, contact_id, campaign_id, template_id, status, parts, cost_cents, provider_message_id,
+      SELECT id, contact_id, campaign_id, ${sql.raw(jobTemplateSql('template_id', 'send_jobs.campaign_id'))} AS template_id,
+             status, parts, cost_cents, provider_message_id,
              queued_at, sent_at, delivered_at
         FROM send_jobs WHERE ${scope}`);
     for (const j of jobs) {

@@ -22,3 +22,18 @@ export function pickTemplate(campaignId: string, contactId: string, templateIds:
 export function stickyIndex(contactId: string, count: number): number {
   return count <= 0 ? 0 : fnv1a(contactId) % count;
 }
+
+/**
+ * What a send job stores as its template: the pick when the campaign has a choice (A/B variants),
+ * null when it has exactly one (its list says which, once, not per recipient: issue 11's storage
+ * budget, and the job's template index then holds only A/B jobs). A campaign's templates are fixed
+ * at launch (only a draft is edited), so the null never changes meaning.
+ */
+export function storedTemplateId(templateIds: readonly string[], chosen: string): string | null {
+  return templateIds.length === 1 && templateIds[0] === chosen ? null : chosen;
+}
+
+/** The template a job sent or will send: its own, else its campaign's only one. */
+export function jobTemplateId(stored: string | null, templateIds: readonly string[]): string | null {
+  return stored ?? (templateIds.length === 1 ? (templateIds[0] as string) : null);
+}

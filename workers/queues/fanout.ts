@@ -25,7 +25,7 @@ import {
   TenantMovingError,
   UnknownTenantError,
 } from '../db/shards';
-import { pickTemplate } from '../domain/ab-split';
+import { pickTemplate, storedTemplateId } from '../domain/ab-split';
 import { abPhaseOf } from '../domain/ab-test';
 import {
   addToPlan,
@@ -223,7 +223,7 @@ export async function fanoutPage(env: Env, msg: FanoutMessage, now: Date): Promi
       return {
         id: uuidv7(now.getTime()),
         c: e.contactId,
-        t: e.templateId,
+        t: storedTemplateId(campaign.templateIds, e.templateId),
         d: Math.min(MAX_QUEUE_DELAY_SECONDS, wait),
         nb: dueMs === undefined ? null : new Date(dueMs).toISOString(),
         // A lost queue message is noticed (cron) only after it was due and a grace period (a wait

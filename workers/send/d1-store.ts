@@ -18,6 +18,7 @@ import {
   suppressionRules,
   tenants,
 } from '../db/schema';
+import { jobTemplateId } from '../domain/ab-split';
 import { suppressionCutoff } from '../domain/eligibility';
 import type {
   ClaimRefusal,
@@ -91,7 +92,11 @@ export class D1SendStore implements SendStore {
       db
         .select()
         .from(messageTemplates)
-        .where(sql`${messageTemplates.id} IN (SELECT template_id FROM send_jobs WHERE id IN ${inJobs})`),
+        // The jobs' campaigns' templates: a job names its own only in an A/B test (jobTemplateId).
+        .where(
+          sql`${messageTemplates.id} IN (SELECT t.value FROM campaigns c, json_each(c.template_ids) t
+                WHERE c.id IN (SELECT campaign_id FROM send_jobs WHERE id IN ${inJobs}))`,
+        ),
       db.select().from(suppressionRules).where(sql`${suppressionRules.tenantId} IN ${jobTenants}`),
       db.select().from(sendingNumbers).where(sql`${sendingNumbers.tenantId} IN ${jobTenants}`),
     ]);
@@ -106,14 +111,15 @@ export class D1SendStore implements SendStore {
       const campaign = campaignById.get(j.campaignId);
       const tenant = tenantById.get(j.tenantId);
       if (!contact || !campaign || !tenant) continue;
-      const template = j.templateId ? templateById.get(j.templateId) : undefined;
+      const templateId = jobTemplateId(j.templateId, campaign.templateIds);
+      const template = templateId ? templateById.get(templateId) : undefined;
       out.set(j.id, {
         job: {
           id: j.id,
           tenantId: j.tenantId,
           campaignId: j.campaignId,
           contactId: j.contactId,
-          templateId: j.templateId,
+          templateId,
           sendingNumberId: j.sendingNumberId,
           status: j.status,
           body: j.body,

@@ -32,6 +32,7 @@ export const sendJobs = sqliteTable(
     contactId: text('contact_id')
       .notNull()
       .references(() => contacts.id, { onDelete: 'cascade' }),
+    // Null when the campaign has one template (workers/domain/ab-split.ts storedTemplateId).
     templateId: text('template_id').references(() => messageTemplates.id, { onDelete: 'set null' }),
     sendingNumberId: text('sending_number_id').references(() => sendingNumbers.id, { onDelete: 'set null' }),
     status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
@@ -64,7 +65,8 @@ export const sendJobs = sqliteTable(
     uniqueIndex('send_jobs_tenant_campaign_contact_unique').on(t.tenantId, t.campaignId, t.contactId),
     // foreign keys: the contact's messages (timeline, reply attribution, erasure)
     index('send_jobs_contact_id_idx').on(t.contactId),
-    index('send_jobs_template_id_idx').on(t.templateId),
+    // only A/B jobs name their template (a single-template campaign's list says it once)
+    index('send_jobs_template_id_idx').on(t.templateId).where(sql`template_id IS NOT NULL`),
     index('send_jobs_sending_number_id_idx').on(t.sendingNumberId),
     // a campaign's progress, completion ("no job left queued"), stats and job lists by status
     index('send_jobs_campaign_status_idx').on(t.campaignId, t.status),

@@ -3,7 +3,9 @@
 // the campaign's summary as a small second file (scope, metric, value), so each CSV stays one
 // plain table a spreadsheet opens as it is.
 import { createRoute, z } from '@hono/zod-openapi';
+import { jobTemplateSql } from '../../db/campaign-totals';
 import type { Db } from '../../db/client';
+import { jobTemplateId } from '../../domain/ab-split';
 import { csvLine } from '../../domain/csv-import';
 import { createRouter, errorResponses, IdParam } from '../../http/router';
 import { archivedJobs } from '../../lifecycle/reader';
@@ -70,7 +72,7 @@ SELECT j.id, j.contact_id, j.status, t.name AS template, j.queued_at, j.sent_at,
          WHERE l.contact_id = j.contact_id AND l.campaign_id = j.campaign_id) AS first_human_click_at
   FROM send_jobs j
   JOIN contacts c ON c.id = j.contact_id
-  LEFT JOIN message_templates t ON t.id = j.template_id
+  LEFT JOIN message_templates t ON t.id = ${jobTemplateSql('j.template_id', '?2')}
  WHERE j.tenant_id = ?1 AND j.campaign_id = ?2 AND j.contact_id > ?3
  ORDER BY j.contact_id
  LIMIT ?4`;
@@ -107,6 +109,7 @@ async function withPeople(
   campaign: CampaignRow,
   jobs: ArchivedJob[],
 ): Promise<RecipientRow[]> {
+  const templateOf = (j: ArchivedJob) => jobTemplateId(j.template_id, campaign.templateIds);
   const [people, templates] = await d1.batch([
     d1
       .prepare(
@@ -118,7 +121,7 @@ async function withPeople(
       .prepare(
         `SELECT id, name FROM message_templates WHERE tenant_id = ?1 AND id IN (SELECT value FROM json_each(?2))`,
       )
-      .bind(campaign.tenantId, JSON.stringify([...new Set(jobs.map((j) => j.template_id).filter(Boolean))])),
+      .bind(campaign.tenantId, JSON.stringify([...new Set(jobs.map((j) => templateOf(j)).filter(Boolean))])),
   ]);
   type Person = {
     id: string;
@@ -137,7 +140,7 @@ async function withPeople(
     if (!p) continue; // as the live export's JOIN: a job without its contact row is not listed
     out.push({
       ...j,
-      template: j.template_id ? (names.get(j.template_id) ?? null) : null,
+      template: names.get(templateOf(j) ?? '') ?? null,
       charged: j.provider_message_id !== null ? 1 : 0,
       phone_e164: p.phone_e164,
       first_name: p.first_name,

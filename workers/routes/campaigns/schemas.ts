@@ -2,6 +2,7 @@
 // route shares.
 import { z } from '@hono/zod-openapi';
 import { CAMPAIGN_STATUSES, type campaigns, JOB_STATUSES, type sendJobs } from '../../db/schema';
+import { jobTemplateId } from '../../domain/ab-split';
 import { AB_METRICS, AB_SHARE_MAX, AB_SHARE_MIN, AB_WAIT_MAX, AB_WAIT_MIN } from '../../domain/ab-test';
 import { IF_PASSED, isCalendarDate } from '../../domain/local-delivery';
 import { SENDER_KINDS } from '../../domain/senders';
@@ -360,10 +361,11 @@ export function campaignJson(r: CampaignRow): z.infer<typeof CampaignSchema> {
 }
 
 export type JobRow = typeof sendJobs.$inferSelect;
-export const jobJson = (j: JobRow): z.infer<typeof JobSchema> => ({
+/** A job as the API shows it; `templateIds` are its campaign's (a job names its own only in an A/B test). */
+export const jobJson = (j: JobRow, templateIds: readonly string[]): z.infer<typeof JobSchema> => ({
   id: j.id,
   contact_id: j.contactId,
-  template_id: j.templateId,
+  template_id: jobTemplateId(j.templateId, templateIds),
   sending_number_id: j.sendingNumberId,
   status: j.status,
   body: j.body,

@@ -59,7 +59,7 @@ export const campaignStatsRoutes = createRouter()
       const { tenantId } = c.get('principal');
       const { id } = c.req.valid('param');
       const { limit, cursor, status } = c.req.valid('query');
-      await findCampaign(db, tenantId, id);
+      const campaign = await findCampaign(db, tenantId, id);
       const p = await newestFirst(
         db,
         sendJobs,
@@ -67,7 +67,10 @@ export const campaignStatsRoutes = createRouter()
         eq(sendJobs.campaignId, id),
         status ? eq(sendJobs.status, status) : undefined,
       );
-      return c.json({ data: p.data.map(jobJson), next_cursor: p.next_cursor }, 200);
+      return c.json(
+        { data: p.data.map((j) => jobJson(j, campaign.templateIds)), next_cursor: p.next_cursor },
+        200,
+      );
     },
   );
 
