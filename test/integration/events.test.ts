@@ -190,7 +190,6 @@ describe('GET /api/v1/events', () => {
       tenantId: owner.tenantId,
       campaignId,
       contactId,
-      targetUrl: 'https://x.example/',
     });
     await clickThrough(link.token, IPHONE);
     const ownerEvents = await json<Page>(

@@ -67,10 +67,9 @@ async function linkFixture(
     tenantId: t.tenantId,
     campaignId,
     contactId,
-    targetUrl,
     now: opts.createdAt,
   });
-  return { t, contactId, campaignId, link, token: link.token };
+  return { t, contactId, campaignId, link, token: link.token, targetUrl };
 }
 
 /** Calls the Worker and waits for its waitUntil work (the click recording) to finish. */
@@ -116,23 +115,20 @@ describe('creating short links', () => {
     const { t, contactId, campaignId, link } = await linkFixture();
     expect(link.url).toBe(`${env.PUBLIC_BASE_URL}/l/${link.token}`);
     expect(link.token).toHaveLength(SHORT_LINK_TOKEN_LENGTH);
-    const again = await shortLinkFor(env, t.shard, {
-      tenantId: t.tenantId,
-      campaignId,
-      contactId,
-      targetUrl: 'https://shop.example.com/offer?ref=sms',
-    });
+    const again = await shortLinkFor(env, t.shard, { tenantId: t.tenantId, campaignId, contactId });
     expect(again).toEqual(link);
     const rows = await t.db.select().from(shortLinks).where(eq(shortLinks.campaignId, campaignId));
     expect(rows).toHaveLength(1);
     const row = rows[0];
     expect(row?.contactId).toBe(contactId);
+    // The campaign's target is stored once, on the campaign (issue 11's storage budget).
+    expect(row?.targetUrl).toBeNull();
     expect(Date.parse(row?.expiresAt ?? '') - Date.parse(row?.createdAt ?? '')).toBe(60 * DAY);
   });
 
   it('happy: concurrent renders for the same recipient create one row; after a secret rotation too', async () => {
     const { t, contactId, campaignId, link } = await linkFixture();
-    const p = { tenantId: t.tenantId, campaignId, contactId, targetUrl: 'https://shop.example.com/' };
+    const p = { tenantId: t.tenantId, campaignId, contactId };
     const rotated = {
       ...env,
       LINK_SECRET: 'a-brand-new-secret',
@@ -164,12 +160,12 @@ describe('creating short links', () => {
       tenantId: a.t.tenantId,
       campaignId: a.campaignId,
       contactId,
-      targetUrl: 'https://shop.example.com/',
     });
     expect(link.token).toBe(
       await createLinkToken(env.LINK_SECRET, a.t.shard.index, a.campaignId, contactId, 1),
     );
-    expect((await visit(link.token)).headers.get('location')).toBe('https://shop.example.com/');
+    // Its own link, to its campaign's page.
+    expect((await visit(link.token)).headers.get('location')).toBe(a.targetUrl);
   });
 
   it('preview: the representative URL is exactly as long as a real one', async () => {

@@ -6,7 +6,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { webhookDeliveries } from '../../workers/db/schema';
+import { campaigns, webhookDeliveries } from '../../workers/db/schema';
 import { shards } from '../../workers/db/shards';
 import { queueDirectMessage } from '../../workers/direct/queue';
 import worker from '../../workers/index';
@@ -176,12 +176,11 @@ describe('link.clicked', () => {
   async function linkFor(t: SendTenant) {
     const who = await addContact(t.tenantId);
     const campaign = await addCampaign(t.tenantId);
-    return shortLinkFor(env, t.shard, {
-      tenantId: t.tenantId,
-      campaignId: campaign.id,
-      contactId: who.id,
-      targetUrl: 'https://shop.example.com/spring',
-    });
+    await t.db
+      .update(campaigns)
+      .set({ targetUrl: 'https://shop.example.com/spring' })
+      .where(eq(campaigns.id, campaign.id));
+    return shortLinkFor(env, t.shard, { tenantId: t.tenantId, campaignId: campaign.id, contactId: who.id });
   }
 
   async function visit(token: string, userAgent: string) {

@@ -238,7 +238,6 @@ describe('short links sent before a move', () => {
         tenantId: t.tenantId,
         campaignId: campaign.id,
         contactId: contact.id,
-        targetUrl: 'https://shop.example.com/',
       },
     );
     const [row] = await t.db.select().from(shortLinks).where(eq(shortLinks.token, link.token));

@@ -46,8 +46,14 @@ type LinkRow = {
   flow_step_id: string | null;
 };
 
-/** What a link belongs to: a campaign, or one step of one flow enrolment (issue 14). */
-export type LinkOwner = { campaignId: string } | { flowId: string; enrolmentId: string; stepId: string };
+/**
+ * What a link belongs to: a campaign, or one step of one flow enrolment (issue 14). A campaign's
+ * link stores no URL (NULL = the campaign's target, fixed at launch; the redirect adds its UTM
+ * parameters), as the fan-out's links do; a flow step's link stores where it goes.
+ */
+export type LinkOwner =
+  | { campaignId: string }
+  | { flowId: string; enrolmentId: string; stepId: string; targetUrl: string };
 
 /**
  * The recipient's personal short link, created on first use. Idempotent per (campaign, contact) or
@@ -58,7 +64,7 @@ export type LinkOwner = { campaignId: string } | { flowId: string; enrolmentId: 
 export async function shortLinkFor(
   env: Env,
   shard: Pick<Shard, 'db' | 'index'>,
-  p: { tenantId: string; contactId: string; targetUrl: string; now?: Date } & LinkOwner,
+  p: { tenantId: string; contactId: string; now?: Date } & LinkOwner,
 ): Promise<ShortLink> {
   const created = p.now ?? new Date();
   const createdAt = created.toISOString();
@@ -83,7 +89,7 @@ export async function shortLinkFor(
       INSERT INTO short_links (id, tenant_id, campaign_id, contact_id, token, target_url, created_at, expires_at,
                                flow_id, flow_enrolment_id, flow_step_id)
       SELECT ${uuidv7(created.getTime())}, ${p.tenantId}, ${campaignId}, ${p.contactId}, ${token},
-             ${p.targetUrl}, ${createdAt}, ${expiresAt}, ${flow?.flowId ?? null}, ${flow?.enrolmentId ?? null},
+             ${flow?.targetUrl ?? null}, ${createdAt}, ${expiresAt}, ${flow?.flowId ?? null}, ${flow?.enrolmentId ?? null},
              ${flow?.stepId ?? null}
       WHERE NOT EXISTS (SELECT 1 FROM short_links WHERE token >= ${from} AND token < ${to})
       ON CONFLICT (token) DO NOTHING

@@ -41,7 +41,6 @@ export class CampaignRenderer implements Renderer {
               tenantId: ctx.tenant.id,
               campaignId: ctx.campaign.id,
               contactId: ctx.contact.id,
-              targetUrl: campaignTargetUrl(ctx.campaign.targetUrl, ctx.campaign.utmParams),
               now: this.clock(),
             })
           ).url;
