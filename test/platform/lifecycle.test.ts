@@ -63,8 +63,17 @@ describe('archiving a completed campaign', () => {
     expect(keys).toContain(`tenants/${t.tenantId}/campaigns/${c.campaignId}/manifest.json`);
     const manifest = await (await env.ARCHIVE.get(
       `tenants/${t.tenantId}/campaigns/${c.campaignId}/manifest.json`,
-    ))!.json<{ tables: Record<string, { rows: number }>; timezone: string }>();
+    ))!.json<{
+      tables: Record<string, { rows: number }>;
+      timezone: string;
+      campaign: Record<string, unknown>;
+    }>();
     expect(manifest.timezone).toBe('Australia/Sydney');
+    // What the lines leave null (a single template, a campaign link's URL) the manifest says once.
+    expect(manifest.campaign).toMatchObject({
+      template_ids: c.templateIds,
+      target_url: 'https://shop.example/sale',
+    });
     expect(Object.fromEntries(Object.entries(manifest.tables).map(([k, v]) => [k, v.rows]))).toEqual(
       c.counts,
     );
