@@ -4,7 +4,7 @@
 // test/browser/*.spec.mjs in order. A failing spec leaves test/browser/screenshots/<spec>.png.
 // Usage: node test/browser/run.mjs [name-filter]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -197,8 +197,13 @@ try {
   const chromiumPath = ensureChromium();
   log(`Chromium: ${chromiumPath}`);
   await assertPortsFree();
-  log('building the UI');
-  run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
+  // SKIP_WEB_BUILD=1 (as for npm start): the UI was just built (CI builds it before `npm test`).
+  if (process.env.SKIP_WEB_BUILD && existsSync(join(ROOT, 'web/dist/index.html'))) {
+    log('using the UI in web/dist (SKIP_WEB_BUILD)');
+  } else {
+    log('building the UI');
+    run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
+  }
 
   ensureDevVars();
   log(`migrating a fresh local D1 in ${persistDir}`);
