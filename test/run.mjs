@@ -1,8 +1,9 @@
 // `npm test`: every test. Vitest suites run inside workerd (unit + integration); the operator
 // scripts' tests (ops, setup, DEPLOY.md) run in Node against a fake wrangler and local D1; the
 // browser suites drive real Chromium against `wrangler dev`; the last step runs the real `npm start`
-// and ends it every way it can end (test/start-stop.mjs). `--only vitest|cli|browser|start` runs one
-// part. Chromium is looked for (and on Debian/Ubuntu installed) before anything runs, so a machine
+// and ends it every way it can end (test/start-stop.mjs). Vitest then the CLI tests run beside the
+// browser specs then the start-stop check (two lanes). `--only vitest|cli|browser|start` runs one
+// part, its output streamed. Chromium is looked for (and on Debian/Ubuntu installed) before anything runs, so a machine
 // that cannot run the browser tests says so at once, not after the vitest suites.
 
 import { spawn } from 'node:child_process';
@@ -51,16 +52,27 @@ function childrenCpu() {
   }
 }
 
-/** Runs one part with its output shown. */
-async function step(name, args) {
+/**
+ * Runs one part. Alone, its output streams as it comes (with the CPU it used); beside another part,
+ * it is kept and printed whole when the part ends, so the log reads one part at a time.
+ */
+async function step(name, args, { alone }) {
   const started = Date.now();
-  const cpuBefore = childrenCpu();
-  console.log(`\n▶ ${name}`);
-  const child = spawn(node, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const cpuBefore = alone ? childrenCpu() : null;
+  console.log(`\n▶ ${name}${alone ? '' : ' (started; its output follows when it ends)'}`);
+  const child = spawn(node, args, {
+    cwd: ROOT,
+    stdio: alone ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  const kept = [];
+  child.stdout?.on('data', (c) => kept.push(c));
+  child.stderr?.on('data', (c) => kept.push(c));
   const status = await new Promise((resolve) =>
     child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
   );
-  const cpuAfter = childrenCpu();
+  if (!alone) process.stdout.write(`\n▶ ${name}\n${Buffer.concat(kept).toString()}`);
+  const cpuAfter = alone ? childrenCpu() : null;
   const cpu = cpuBefore === null || cpuAfter === null ? '' : `, ${(cpuAfter - cpuBefore).toFixed(0)} CPU s`;
   console.log(
     `◀ ${name}: ${status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s${cpu}`,
@@ -68,8 +80,30 @@ async function step(name, args) {
   if (status !== 0) failed = true;
 }
 
-if (wants('vitest')) await step('vitest (workerd)', VITEST_ARGS);
-if (wants('cli')) await step('cli (node:test)', CLI_ARGS);
-if (wants('browser')) await step('browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]);
-if (wants('start')) await step('npm start: stops cleanly', [join(ROOT, 'test/start-stop.mjs')]);
+// Two lanes at once: the Vitest and CLI suites keep about 1.5 of the 2 cores busy, the browser specs
+// and the start-stop check mostly wait (UI polls, servers starting), so side by side they finish
+// sooner than one after the other. Each lane's parts run in order.
+const LANES = [
+  [
+    ['vitest', 'vitest (workerd)', VITEST_ARGS],
+    ['cli', 'cli (node:test)', CLI_ARGS],
+  ],
+  [
+    ['browser', 'browser (Chromium)', [join(ROOT, 'test/browser/run.mjs')]],
+    ['start', 'npm start: stops cleanly', [join(ROOT, 'test/start-stop.mjs')]],
+  ],
+]
+  .map((lane) => lane.filter(([part]) => wants(part)))
+  .filter((lane) => lane.length > 0);
+const alone = LANES.length === 1;
+const t0 = Date.now();
+const cpu0 = childrenCpu();
+await Promise.all(
+  LANES.map(async (lane) => {
+    for (const [, name, args] of lane) await step(name, args, { alone });
+  }),
+);
+const cpu1 = childrenCpu();
+const total = cpu0 === null || cpu1 === null ? '' : `, ${(cpu1 - cpu0).toFixed(0)} CPU s`;
+console.log(`\n${failed ? 'FAILED' : 'All passed'} in ${((Date.now() - t0) / 1000).toFixed(1)} s${total}`);
 process.exit(failed ? 1 : 0);
