@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureChromium, node22, ROOT } from '../workers/cli/node.mjs';
+import { ensureChromium, node22, ROOT, run } from '../workers/cli/node.mjs';
 
 const onlyIdx = process.argv.indexOf('--only');
 const only = onlyIdx >= 0 ? process.argv[onlyIdx + 1] : undefined;
@@ -66,11 +66,13 @@ async function step(name, args, { alone }) {
     env: { ...process.env, FORCE_COLOR: '0' },
   });
   const kept = [];
+  running.set(name, { child, kept });
   child.stdout?.on('data', (c) => kept.push(c));
   child.stderr?.on('data', (c) => kept.push(c));
   const status = await new Promise((resolve) =>
     child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
   );
+  running.delete(name);
   if (!alone) process.stdout.write(`\n▶ ${name}\n${Buffer.concat(kept).toString()}`);
   const cpuAfter = alone ? childrenCpu() : null;
   const cpu = cpuBefore === null || cpuAfter === null ? '' : `, ${(cpuAfter - cpuBefore).toFixed(0)} CPU s`;
@@ -96,6 +98,30 @@ const LANES = [
   .map((lane) => lane.filter(([part]) => wants(part)))
   .filter((lane) => lane.length > 0);
 const alone = LANES.length === 1;
+
+// Stopped (Ctrl-C, a CI timeout's SIGTERM): show what the parts running beside each other printed so
+// far, now, and let them stop (a terminal's Ctrl-C reaches them itself; SIGTERM is passed on). The
+// run then ends as failed once they have.
+const running = new Map();
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    for (const [name, { child, kept }] of running) {
+      const held = Buffer.concat(kept.splice(0)).toString();
+      if (held) process.stdout.write(`\n▶ ${name} (${sig}: its output so far)\n${held}`);
+      if (sig === 'SIGTERM') child.kill('SIGTERM');
+    }
+    failed = true;
+  });
+}
+
+// Beside Vitest (which serves web/dist as the Worker's assets), the browser runner must not rebuild
+// the UI: build it once first.
+if (!alone && wants('browser') && !process.env.SKIP_WEB_BUILD) {
+  console.log('\n▶ building the admin UI (once, for the parts that use it)');
+  run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
+  process.env.SKIP_WEB_BUILD = '1';
+}
+
 const t0 = Date.now();
 const cpu0 = childrenCpu();
 await Promise.all(

@@ -73,6 +73,7 @@ describe('archiving a completed campaign', () => {
     expect(manifest.campaign).toMatchObject({
       template_ids: c.templateIds,
       target_url: 'https://shop.example/sale',
+      utm_params: null,
     });
     expect(Object.fromEntries(Object.entries(manifest.tables).map(([k, v]) => [k, v.rows]))).toEqual(
       c.counts,

@@ -101,7 +101,7 @@ type PartRecord = {
 async function writeManifest(ctx: Ctx, prefix: string, timezone: string | null, parts: PartRecord[]) {
   const { id, tenantId } = ctx.campaign;
   const [campaign] = await ctx.db.all<Record<string, unknown>>(sql`
-    SELECT name, status, template_ids, target_url, audience_count, skipped_counts, started_at, completed_at, cancelled_at
+    SELECT name, status, template_ids, target_url, utm_params, audience_count, skipped_counts, started_at, completed_at, cancelled_at
       FROM campaigns WHERE id = ${id} AND tenant_id = ${tenantId}`);
   const [daily, outcomes] = await Promise.all([
     ctx.db.all(sql`SELECT day, starts_at, sent, delivered, failed, clicks, human_clicks, replies, opt_outs, cost_cents
@@ -132,6 +132,7 @@ async function writeManifest(ctx: Ctx, prefix: string, timezone: string | null, 
       ? {
           ...campaign,
           template_ids: JSON.parse(String(campaign.template_ids)),
+          utm_params: campaign.utm_params === null ? null : JSON.parse(String(campaign.utm_params)),
           skipped_counts: JSON.parse(String(campaign.skipped_counts)),
         }
       : null,
