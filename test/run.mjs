@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureChromium, node22, ROOT, run } from '../workers/cli/node.mjs';
+import { ensureChromium, ensureWebBuild, node22, ROOT } from '../workers/cli/node.mjs';
 
 const onlyIdx = process.argv.indexOf('--only');
 const only = onlyIdx >= 0 ? process.argv[onlyIdx + 1] : undefined;
@@ -56,7 +56,7 @@ function childrenCpu() {
  * Runs one part. Alone, its output streams as it comes (with the CPU it used); beside another part,
  * it is kept and printed whole when the part ends, so the log reads one part at a time.
  */
-async function step(name, args, { alone }) {
+async function step(name, args) {
   const started = Date.now();
   const cpuBefore = alone ? childrenCpu() : null;
   console.log(`\n▶ ${name}${alone ? '' : ' (started; its output follows when it ends)'}`);
@@ -116,9 +116,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 
 // Beside Vitest (which serves web/dist as the Worker's assets), the browser runner must not rebuild
 // the UI: build it once first.
-if (!alone && wants('browser') && !process.env.SKIP_WEB_BUILD) {
-  console.log('\n▶ building the admin UI (once, for the parts that use it)');
-  run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
+if (!alone && wants('browser')) {
+  ensureWebBuild((what) => console.log(`\n▶ ${what} (once, for the parts that use it)`));
   process.env.SKIP_WEB_BUILD = '1';
 }
 
@@ -126,7 +125,7 @@ const t0 = Date.now();
 const cpu0 = childrenCpu();
 await Promise.all(
   LANES.map(async (lane) => {
-    for (const [, name, args] of lane) await step(name, args, { alone });
+    for (const [, name, args] of lane) await step(name, args);
   }),
 );
 const cpu1 = childrenCpu();

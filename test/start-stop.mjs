@@ -11,11 +11,11 @@
 // Usage: node test/start-stop.mjs (part of `npm test`).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseVars } from '../workers/cli/dev-vars.mjs';
-import { portFree, ROOT, run } from '../workers/cli/node.mjs';
+import { hasWebBuild, portFree, ROOT, run, WEB_BUILD_ARGS } from '../workers/cli/node.mjs';
 
 const READY = /SMS Campaigns is running at/;
 const work = mkdtempSync(join(tmpdir(), 'start-stop-'));
@@ -178,9 +178,9 @@ const STOPPED = ['the end of the stop path', /Stopped: nothing left running/];
 const wranglerNode = (seen) =>
   [...seen].find(([, p]) => /wrangler\.js dev/.test(p.cmd) && !/--no-warnings/.test(p.cmd))?.[0];
 
-if (!existsSync(join(ROOT, 'web/dist/index.html'))) {
+if (!hasWebBuild()) {
   console.log('[start-stop] building the admin UI once (npm start runs with SKIP_WEB_BUILD here)');
-  run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
+  run('vite', WEB_BUILD_ARGS);
 }
 const t0 = Date.now();
 const results = await Promise.all([

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { migrateAll } from '../../workers/cli/databases.mjs';
-import { node22, ROOT, run, tool } from '../../workers/cli/node.mjs';
+import { hasWebBuild, node22, ROOT, run, tool, WEB_BUILD_ARGS } from '../../workers/cli/node.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8794);
 const N = Number(process.env.BENCH_CONTACTS ?? 100_000);
@@ -70,9 +70,9 @@ SELECT printf('01920000-0000-7000-8000-%012d', CAST(substr(id, 25) AS INTEGER)),
 `;
 
 // wrangler dev serves the admin UI's build as static assets and refuses to start without it.
-if (!existsSync(join(ROOT, 'web/dist'))) {
+if (!hasWebBuild()) {
   console.log('Building the admin UI (web/dist) first');
-  run('vite', ['build', '--config', 'web/vite.config.ts'], { stdio: 'ignore' });
+  run('vite', WEB_BUILD_ARGS, { stdio: 'ignore' });
 }
 console.log(`Fresh local D1 in ${PERSIST}`);
 rmSync(PERSIST, { recursive: true, force: true });

@@ -4,14 +4,14 @@
 // test/browser/*.spec.mjs in order. A failing spec leaves test/browser/screenshots/<spec>.png.
 // Usage: node test/browser/run.mjs [name-filter]
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { migrateAll } from '../../workers/cli/databases.mjs';
 import { ensureDevVars } from '../../workers/cli/dev-vars.mjs';
-import { ensureChromium, node22, portFree, ROOT, run, start } from '../../workers/cli/node.mjs';
+import { ensureChromium, ensureWebBuild, node22, portFree, ROOT, start } from '../../workers/cli/node.mjs';
 
 const PORT = Number(process.env.BROWSER_PORT ?? 8790);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -197,13 +197,7 @@ try {
   const chromiumPath = ensureChromium();
   log(`Chromium: ${chromiumPath}`);
   await assertPortsFree();
-  // SKIP_WEB_BUILD=1 (as for npm start): the UI was just built (CI builds it before `npm test`).
-  if (process.env.SKIP_WEB_BUILD && existsSync(join(ROOT, 'web/dist/index.html'))) {
-    log('using the UI in web/dist (SKIP_WEB_BUILD)');
-  } else {
-    log('building the UI');
-    run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
-  }
+  ensureWebBuild(log);
 
   ensureDevVars();
   log(`migrating a fresh local D1 in ${persistDir}`);

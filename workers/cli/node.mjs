@@ -42,6 +42,22 @@ export function run(name, args, opts = {}) {
   execFileSync(node, [entry, ...args], { stdio: 'inherit', cwd: ROOT, ...opts });
 }
 
+/** `vite build` of the admin UI into web/dist. */
+export const WEB_BUILD_ARGS = ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'];
+
+/** Whether web/dist holds a build of the admin UI (wrangler dev serves it as the Worker's assets). */
+export const hasWebBuild = () => existsSync(join(ROOT, 'web/dist/index.html'));
+
+/** Builds the admin UI, unless SKIP_WEB_BUILD=1 asks to reuse a build that is there. */
+export function ensureWebBuild(log = console.log) {
+  if (process.env.SKIP_WEB_BUILD && hasWebBuild()) {
+    log('using the admin UI in web/dist (SKIP_WEB_BUILD)');
+    return;
+  }
+  log('building the admin UI');
+  run('vite', WEB_BUILD_ARGS);
+}
+
 export function start(name, args, opts = {}) {
   const [node, entry] = tool(name);
   return spawn(node, [entry, ...args], { cwd: ROOT, ...opts });

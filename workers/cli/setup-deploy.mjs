@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from './node.mjs';
+import { run, WEB_BUILD_ARGS } from './node.mjs';
 import { displayCommand, parseJsonOutput, WranglerError } from './ops-wrangler.mjs';
 import { splitBlocks } from './setup-config.mjs';
 
@@ -62,7 +62,7 @@ export function buildUi(setup) {
     return;
   }
   setup.warn('Building the admin UI (web/dist) ...');
-  run('vite', ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: setup.project });
+  run('vite', WEB_BUILD_ARGS, { cwd: setup.project });
 }
 
 function hashTree(h, dir) {

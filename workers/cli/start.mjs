@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { d1Databases } from './databases.mjs';
 import { DEV_VARS, ensureDevVars, localVarFlags } from './dev-vars.mjs';
-import { node22, ROOT, tool } from './node.mjs';
+import { hasWebBuild, node22, ROOT, tool, WEB_BUILD_ARGS } from './node.mjs';
 
 const PORT = Number(process.env.PORT ?? 8787);
 const SIM_PORT = Number(process.env.TWILIO_SIM_PORT ?? PORT + 1);
@@ -211,15 +211,8 @@ async function main() {
   if (!process.env.SKIP_WEB_BUILD) {
     console.log('Building the admin UI ...');
     const [n, viteJs] = tool('vite');
-    await step('the admin UI build', n, [
-      viteJs,
-      'build',
-      '--config',
-      'web/vite.config.ts',
-      '--logLevel',
-      'warn',
-    ]);
-  } else if (!existsSync(join(ROOT, 'web/dist/index.html'))) {
+    await step('the admin UI build', n, [viteJs, ...WEB_BUILD_ARGS]);
+  } else if (!hasWebBuild()) {
     throw new Error('SKIP_WEB_BUILD is set but web/dist has no build: run `npm run build:web` once');
   }
 
